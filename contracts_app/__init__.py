@@ -1,0 +1,98 @@
+"""Contract and annex management: agreements, versioned scope, annexes, tasks, summaries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+from flask import Response
+
+from contracts_app.config import load_config
+from contracts_app.db import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the application; ``config`` overrides what the environment gives."""
+    app = APIFlask(
+        __name__,
+        title="Contracts API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the interactive docs UI would load scripts from a CDN
+        json_errors=False,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    _configure_openapi(app)
+
+    db.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from contracts_app.cli import register_commands
+    from contracts_app.problems import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    app.after_request(_security_headers)
+    from contracts_app.pagination import url_with
+
+    app.jinja_env.globals["url_with"] = url_with
+    return app
+
+
+def _configure_openapi(app: APIFlask) -> None:
+    from contracts_app.problems import ProblemSchema
+
+    app.config["DESCRIPTION"] = (
+        "Agreements with versioned scope, annexes, task checks and signed summaries. "
+        "Errors are RFC 9457 problem details."
+    )
+    app.config["HTTP_ERROR_SCHEMA"] = ProblemSchema
+    app.config["VALIDATION_ERROR_SCHEMA"] = ProblemSchema
+    app.config["VALIDATION_ERROR_DESCRIPTION"] = "Validation failed: per-field messages in errors"
+
+
+def _init_extensions(app: APIFlask) -> None:
+    from contracts_app.extensions import csrf, login_manager
+    from contracts_app.problems import problem_from_http_error
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.error_processor(problem_from_http_error)
+
+
+def _register_blueprints(app: APIFlask) -> None:
+    from contracts_app.accounts.api import api as accounts_api
+    from contracts_app.accounts.views import pages as accounts_pages
+    from contracts_app.agreements.api import api as agreements_api
+    from contracts_app.agreements.views import pages as agreements_pages
+    from contracts_app.extensions import csrf
+    from contracts_app.scope.api import api as scope_api
+
+    for blueprint in (accounts_api, agreements_api, scope_api):
+        csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
+        app.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(accounts_pages)
+    app.register_blueprint(agreements_pages)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

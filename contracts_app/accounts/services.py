@@ -1,0 +1,168 @@
+"""Users, authentication and personal API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from contracts_app.accounts.models import ApiToken, User
+from contracts_app.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from contracts_app.audit.services import record
+from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+TOKEN_PREFIX = "cat_"
+
+
+def normalise_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValidationFailed({field: [str(exc)]}) from None
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str, name: str, password: str, *, admin: bool = False, actor: User | None = None
+) -> User:
+    """Create an account; refuses a taken email, an empty name or a short password."""
+    errors: dict[str, list[str]] = {}
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if not name.strip():
+        errors["name"] = ["A name is required."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only administrators create users.")
+    with unit_of_work():
+        if user_by_email(email) is not None:
+            raise ValidationFailed({"email": ["An account with this email already exists."]})
+        user = User(
+            email=email, name=name.strip(), password_hash=hash_password(password), is_admin=admin
+        )
+        db.session.add(user)
+        db.session.flush()
+        record(
+            "user.created",
+            user,
+            actor,
+            agreement_id=None,
+            changes={
+                "email": {"before": None, "after": email},
+                "admin": {"before": None, "after": admin},
+            },
+        )
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same cost either way)."""
+    user = user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        with unit_of_work():
+            user.password_hash = hash_password(password)
+    return user
+
+
+def confirm_password(user: User, password: str | None) -> None:
+    """Refuse a signing action unless the user re-entered their password."""
+    if not password or not verify_password(user.password_hash, password):
+        raise ValidationFailed({"password": ["The password is not correct."]})
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Only administrators manage users.")
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    with unit_of_work():
+        before = user.is_active
+        user.is_active = active
+        record(
+            "user.activated" if active else "user.deactivated",
+            user,
+            actor,
+            agreement_id=None,
+            changes={"is_active": {"before": before, "after": active}},
+        )
+
+
+def list_users(page: int, per_page: int) -> tuple[list[User], int]:
+    total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
+    users = db.session.scalars(
+        sa.select(User).order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(users), total
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "api", days: int | None = 90) -> tuple[ApiToken, str]:
+    """Create a token; the plain value is returned once and only its hash is kept."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    with unit_of_work():
+        token = ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=_digest(plain),
+            prefix=plain[: len(TOKEN_PREFIX) + 4],
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days) if days else None,
+        )
+        db.session.add(token)
+        db.session.flush()
+        record(
+            "token.issued",
+            token,
+            user,
+            agreement_id=None,
+            changes={"name": {"before": None, "after": name}},
+        )
+    return token, plain
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active owner of a usable token, or None."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    now = utcnow()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    return token.user
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    with unit_of_work():
+        token = db.session.get(ApiToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise NotFound("No such token.")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            record("token.revoked", token, user, agreement_id=None)

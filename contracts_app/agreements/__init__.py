@@ -1,0 +1,1 @@
+"""Agreements, their parties and who may do what on each."""

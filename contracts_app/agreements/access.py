@@ -1,0 +1,70 @@
+"""Who may see and do what on an agreement.
+
+Membership gives a side and a role per agreement; administrators see everything.
+A user who is neither a member nor an admin gets "not found", so the existence of
+an agreement, and of everything under it, does not leak.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from contracts_app.accounts.models import User
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.db import db
+from contracts_app.enums import Role
+from contracts_app.errors import Forbidden, NotFound
+
+EVERY_ROLE = frozenset(Role)
+MANAGERS = frozenset({Role.MANAGER})
+
+
+def membership_of(user: User, agreement_id: int) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.agreement_id == agreement_id, Membership.user_id == user.id
+        )
+    )
+
+
+def agreement_for(
+    user: User, code: str, roles: frozenset[Role] = EVERY_ROLE
+) -> tuple[Agreement, Membership | None]:
+    """The agreement with ``code`` if ``user`` may see it, and the user's membership.
+
+    Raises NotFound for outsiders and Forbidden when the user's role is not in ``roles``.
+    """
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
+    if agreement is None:
+        raise NotFound(f"No agreement {code}.")
+    membership = membership_of(user, agreement.id)
+    require_role(user, agreement, membership, roles)
+    return agreement, membership
+
+
+def require_role(
+    user: User, agreement: Agreement, membership: Membership | None, roles: frozenset[Role]
+) -> None:
+    if user.is_admin:
+        return
+    if membership is None:
+        raise NotFound(f"No agreement {agreement.code}.")
+    if membership.role not in roles:
+        allowed = ", ".join(sorted(role.value for role in roles))
+        raise Forbidden(f"This needs the role {allowed} on {agreement.code}.")
+
+
+def can(user: User, membership: Membership | None, roles: frozenset[Role]) -> bool:
+    return user.is_admin or (membership is not None and membership.role in roles)
+
+
+def visible_agreements(user: User) -> sa.Select:
+    """A query of the agreements ``user`` may see."""
+    query = sa.select(Agreement)
+    if not user.is_admin:
+        query = query.where(
+            Agreement.id.in_(
+                sa.select(Membership.agreement_id).where(Membership.user_id == user.id)
+            )
+        )
+    return query

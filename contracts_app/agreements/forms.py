@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from contracts_app.enums import AgreementStatus, CapPeriod, CapUnit, ClauseKind, Role, Side
+from contracts_app.forms_common import split_list
+
+
+class AgreementForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Z0-9][A-Z0-9._-]{1,39}$", message="Use capitals, digits, . _ -"),
+        ],
+        description="A unique code such as AMS-2026-01.",
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    customer = StringField("Customer", validators=[DataRequired(), Length(max=200)])
+    provider = StringField("Provider", validators=[DataRequired(), Length(max=200)])
+    start_date = DateField("Start date", validators=[DataRequired()])
+    end_date = DateField("End date", validators=[Optional()], description="Empty for open-ended.")
+    currency = StringField(
+        "Currency", default="EUR", validators=[DataRequired(), Regexp(r"^[A-Z]{3}$")]
+    )
+    value = DecimalField("Value", places=2, default=0, validators=[Optional(), NumberRange(min=0)])
+    sla_notes = TextAreaField("SLA and KPI notes", validators=[Length(max=20_000)])
+    customer_approves = BooleanField("The customer approves annexes", default=True)
+    provider_approves = BooleanField("The provider approves annexes", default=True)
+
+    def approval_sides(self) -> list[str]:
+        sides = []
+        if self.customer_approves.data:
+            sides.append(Side.CUSTOMER.value)
+        if self.provider_approves.data:
+            sides.append(Side.PROVIDER.value)
+        return sides
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data or "",
+            "customer": self.customer.data or "",
+            "provider": self.provider.data or "",
+            "start_date": self.start_date.data,
+            "end_date": self.end_date.data,
+            "currency": (self.currency.data or "").upper(),
+            "value": self.value.data if self.value.data is not None else 0,
+            "sla_notes": self.sla_notes.data or "",
+            "approval_sides": self.approval_sides(),
+        }
+
+
+def _choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, str]]:
+    options = [(member.value, member.value.replace("_", " ")) for member in enum_cls]
+    return [("", blank), *options] if blank is not None else options
+
+
+class ClauseForm(FlaskForm):
+    ref = StringField("Ref", validators=[DataRequired(), Length(max=40)], description="e.g. 1.1")
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    kind = SelectField("Kind", choices=_choices(ClauseKind))
+    categories = StringField(
+        "Categories", description="Comma-separated codes, e.g. support.incident"
+    )
+    systems = StringField("Systems", description="Comma-separated; empty means every system")
+    keywords = StringField("Keywords", description="Comma-separated")
+    cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"))
+    cap_limit = DecimalField("Cap limit", places=2, validators=[Optional()])
+    cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"))
+    per_task_limit = DecimalField("Per-task limit", places=2, validators=[Optional()])
+    rate = DecimalField("Rate", places=2, validators=[Optional()])
+
+    def clause_json(self) -> dict[str, Any]:
+        cap = None
+        if self.cap_unit.data or self.cap_limit.data is not None or self.cap_period.data:
+            cap = {
+                "unit": self.cap_unit.data or None,
+                "limit": str(self.cap_limit.data) if self.cap_limit.data is not None else None,
+                "period": self.cap_period.data or None,
+            }
+        return {
+            "ref": (self.ref.data or "").strip(),
+            "title": (self.title.data or "").strip(),
+            "description": self.description.data or "",
+            "kind": self.kind.data,
+            "categories": split_list(self.categories.data),
+            "systems": split_list(self.systems.data),
+            "keywords": split_list(self.keywords.data),
+            "cap": cap,
+            "per_task_limit": str(self.per_task_limit.data)
+            if self.per_task_limit.data is not None
+            else None,
+            "rate": str(self.rate.data) if self.rate.data is not None else None,
+        }
+
+    def fill_from(self, clause: dict[str, Any]) -> None:
+        self.ref.data = clause["ref"]
+        self.title.data = clause["title"]
+        self.description.data = clause["description"]
+        self.kind.data = clause["kind"]
+        self.categories.data = ", ".join(clause["categories"])
+        self.systems.data = ", ".join(clause["systems"])
+        self.keywords.data = ", ".join(clause["keywords"])
+        cap = clause["cap"] or {}
+        self.cap_unit.data = cap.get("unit", "")
+        self.cap_limit.data = cap.get("limit")
+        self.cap_period.data = cap.get("period", "")
+        self.per_task_limit.data = clause["per_task_limit"]
+        self.rate.data = clause["rate"]
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("New status", choices=_choices(AgreementStatus))
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    side = SelectField("Side", choices=_choices(Side))
+    role = SelectField("Role", choices=_choices(Role))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from contracts_app.enums import AgreementStatus, Role, Side
+from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSchema
+
+_SIDES = [side.value for side in Side]
+
+
+def _value_field(**kwargs: object) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True, places=2, validate=validators.Range(min=0, max=MAX_AMOUNT), **kwargs
+    )
+
+
+class AgreementIn(Schema):
+    code = fields.String(required=True, validate=validators.Length(2, 40))
+    title = fields.String(required=True, validate=validators.Length(1, 200))
+    customer = fields.String(required=True, validate=validators.Length(1, 200))
+    provider = fields.String(required=True, validate=validators.Length(1, 200))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+    currency = fields.String(load_default="EUR", validate=validators.Regexp(r"^[A-Z]{3}$"))
+    value = _value_field(load_default="0")
+    sla_notes = fields.String(load_default="", validate=validators.Length(max=20_000))
+    approval_sides = fields.List(
+        fields.String(validate=validators.OneOf(_SIDES)),
+        load_default=lambda: list(_SIDES),
+        validate=validators.Length(1, 2),
+    )
+    scope = fields.List(fields.Nested(ClauseSchema), load_default=list)
+
+
+class AgreementPatch(Schema):
+    title = fields.String(validate=validators.Length(1, 200))
+    customer = fields.String(validate=validators.Length(1, 200))
+    provider = fields.String(validate=validators.Length(1, 200))
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    currency = fields.String(validate=validators.Regexp(r"^[A-Z]{3}$"))
+    value = _value_field()
+    sla_notes = fields.String(validate=validators.Length(max=20_000))
+    approval_sides = fields.List(
+        fields.String(validate=validators.OneOf(_SIDES)), validate=validators.Length(1, 2)
+    )
+    status = fields.String(validate=validators.OneOf([s.value for s in AgreementStatus]))
+    scope = fields.List(fields.Nested(ClauseSchema))
+
+
+class AgreementOut(Schema):
+    code = fields.String()
+    title = fields.String()
+    customer = fields.String(attribute="customer.name")
+    provider = fields.String(attribute="provider.name")
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    currency = fields.String()
+    value = fields.Decimal(as_string=True)
+    status = fields.String()
+    sla_notes = fields.String()
+    approval_sides = fields.List(fields.String())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AgreementPage(Schema):
+    items = fields.List(fields.Nested(AgreementOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class AgreementQuery(Schema):
+    q = fields.String(load_default="", validate=validators.Length(max=200))
+    status = fields.String(
+        load_default=None, validate=validators.OneOf([s.value for s in AgreementStatus])
+    )
+    party = fields.String(load_default="", validate=validators.Length(max=200))
+    page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))
+
+
+class MemberIn(Schema):
+    email = fields.String(required=True, validate=validators.Length(3, 254))
+    side = fields.String(required=True, validate=validators.OneOf(_SIDES))
+    role = fields.String(required=True, validate=validators.OneOf([r.value for r in Role]))
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    email = fields.String(attribute="user.email")
+    name = fields.String(attribute="user.name")
+    side = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()

@@ -1,0 +1,441 @@
+"""Agreements: create, change, change status, list, members.
+
+Each function takes plain arguments and the acting user, does its change in one
+transaction with its audit event, and raises a domain error on refusal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from contracts_app.accounts.models import User
+from contracts_app.accounts.services import user_by_email
+from contracts_app.agreements.access import MANAGERS, require_role, visible_agreements
+from contracts_app.agreements.models import Agreement, Membership, Party
+from contracts_app.audit.services import field_changes, record
+from contracts_app.db import db, unit_of_work
+from contracts_app.enums import AgreementStatus, Role, Side
+from contracts_app.errors import Conflict, NotFound, ValidationFailed
+from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSpec, parse_clause, parse_scope
+from contracts_app.scope.services import base_scope, set_base_scope
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+
+# Which statuses an agreement may move to from each status.
+STATUS_MOVES: dict[AgreementStatus, frozenset[AgreementStatus]] = {
+    AgreementStatus.DRAFT: frozenset({AgreementStatus.ACTIVE, AgreementStatus.TERMINATED}),
+    AgreementStatus.ACTIVE: frozenset(
+        {AgreementStatus.SUSPENDED, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED}
+    ),
+    AgreementStatus.SUSPENDED: frozenset(
+        {AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED}
+    ),
+    AgreementStatus.EXPIRED: frozenset(),
+    AgreementStatus.TERMINATED: frozenset(),
+}
+
+# Fields that define the contract as signed: they change only while it is a draft.
+DRAFT_ONLY_FIELDS = ("customer", "provider", "start_date", "end_date", "currency", "value", "scope")
+EDITABLE_FIELDS = (*DRAFT_ONLY_FIELDS, "title", "sla_notes", "approval_sides", "status")
+
+
+@dataclasses.dataclass
+class AgreementInput:
+    """Agreement fields as given by a form or the API (already of the right types)."""
+
+    code: str
+    title: str
+    customer: str
+    provider: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+    currency: str = "EUR"
+    value: Decimal = Decimal("0")
+    sla_notes: str = ""
+    approval_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
+    scope: Sequence[Any] = ()
+
+
+def _party(name: str) -> Party:
+    """The party with this name, created when new."""
+    name = " ".join(name.split())
+    party = db.session.scalar(sa.select(Party).where(Party.name == name))
+    if party is None:
+        party = Party(name=name)
+        db.session.add(party)
+        db.session.flush()
+    return party
+
+
+def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
+    if "code" in values and not CODE_PATTERN.match(values["code"] or ""):
+        errors["code"] = ["Use 2 to 40 capital letters, digits, dots, dashes or underscores."]
+    for name in ("title", "customer", "provider"):
+        if name in values and not (values[name] or "").strip():
+            errors[name] = ["This field is required."]
+    if (
+        values.get("customer")
+        and values.get("provider")
+        and " ".join(values["customer"].split()).lower()
+        == " ".join(values["provider"].split()).lower()
+    ):
+        errors["provider"] = ["The provider must differ from the customer."]
+    if "currency" in values and not CURRENCY_PATTERN.match(values["currency"] or ""):
+        errors["currency"] = ["Use a three-letter ISO 4217 code such as EUR."]
+    if "value" in values:
+        try:
+            value = Decimal(values["value"])
+            if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+                errors["value"] = ["Must be zero or more."]
+        except (InvalidOperation, TypeError):
+            errors["value"] = ["Must be a number."]
+    start, end = values.get("start_date"), values.get("end_date")
+    if start and end and end < start:
+        errors["end_date"] = ["The end date must not be before the start date."]
+    if "approval_sides" in values:
+        sides = list(values["approval_sides"] or [])
+        if not sides or any(side not in {s.value for s in Side} for side in sides):
+            errors["approval_sides"] = ["Give one or both of: customer, provider."]
+
+
+def create_agreement(data: AgreementInput, actor: User) -> Agreement:
+    """Create a draft agreement with its base scope; any user may, and becomes its manager.
+
+    Refuses a duplicate code, an end before the start, bad money or currency, and
+    invalid or duplicate clauses, naming each field; nothing is stored then.
+    """
+    values = dataclasses.asdict(data)
+    errors: dict[str, list[str]] = {}
+    _validate_fields(values, errors)
+    clauses: list[ClauseSpec] = []
+    try:
+        clauses = parse_scope(list(data.scope))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work():
+        if db.session.scalar(sa.select(Agreement.id).where(Agreement.code == data.code)):
+            raise ValidationFailed({"code": [f"An agreement {data.code} already exists."]})
+        agreement = Agreement(
+            code=data.code,
+            title=data.title.strip(),
+            customer=_party(data.customer),
+            provider=_party(data.provider),
+            start_date=data.start_date,
+            end_date=data.end_date,
+            currency=data.currency,
+            value=Decimal(data.value).quantize(Decimal("0.01")),
+            sla_notes=data.sla_notes,
+            approval_sides=list(dict.fromkeys(data.approval_sides)),
+            status=AgreementStatus.DRAFT,
+        )
+        db.session.add(agreement)
+        db.session.flush()
+        set_base_scope(agreement, clauses)
+        if not actor.is_admin:
+            db.session.add(
+                Membership(
+                    agreement_id=agreement.id,
+                    user_id=actor.id,
+                    side=Side.PROVIDER,
+                    role=Role.MANAGER,
+                )
+            )
+        record(
+            "agreement.created",
+            agreement,
+            actor,
+            agreement_id=agreement.id,
+            changes=field_changes({}, _snapshot(agreement) | {"clauses": len(clauses)}),
+        )
+    return agreement
+
+
+def _snapshot(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "code": agreement.code,
+        "title": agreement.title,
+        "customer": agreement.customer.name,
+        "provider": agreement.provider.name,
+        "start_date": agreement.start_date,
+        "end_date": agreement.end_date,
+        "currency": agreement.currency,
+        "value": agreement.value,
+        "status": agreement.status.value,
+        "sla_notes": agreement.sla_notes,
+        "approval_sides": list(agreement.approval_sides),
+    }
+
+
+def update_agreement(
+    agreement: Agreement, membership: Membership | None, changes: Mapping[str, Any], actor: User
+) -> Agreement:
+    """Change an agreement's fields (a manager or admin).
+
+    The contract as signed (parties, term, money, base scope) changes only while it
+    is a draft; later, scope changes go through annexes. ``status`` moves only
+    along ``STATUS_MOVES``; anything else is a 409 naming the allowed statuses.
+    """
+    require_role(actor, agreement, membership, MANAGERS)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
+    if agreement.status != AgreementStatus.DRAFT:
+        locked = [name for name in DRAFT_ONLY_FIELDS if name in changes]
+        if locked:
+            raise ValidationFailed(
+                {
+                    name: ["Changes only while the agreement is a draft; draft an annex instead."]
+                    for name in locked
+                }
+            )
+    merged = {
+        "start_date": agreement.start_date,
+        "end_date": agreement.end_date,
+        "customer": agreement.customer.name,
+        "provider": agreement.provider.name,
+        **changes,
+    }
+    errors: dict[str, list[str]] = {}
+    _validate_fields({**merged, **changes}, errors)
+    clauses: list[ClauseSpec] | None = None
+    if "scope" in changes:
+        try:
+            clauses = parse_scope(list(changes["scope"]))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    new_status = None
+    if "status" in changes:
+        try:
+            new_status = AgreementStatus(changes["status"])
+        except ValueError:
+            errors["status"] = [f"Must be one of: {', '.join(s.value for s in AgreementStatus)}."]
+    if errors:
+        raise ValidationFailed(errors)
+
+    with unit_of_work():
+        before = _snapshot(agreement)
+        for name in ("title", "sla_notes", "start_date", "end_date", "currency"):
+            if name in changes:
+                setattr(
+                    agreement, name, changes[name].strip() if name == "title" else changes[name]
+                )
+        if "value" in changes:
+            agreement.value = Decimal(changes["value"]).quantize(Decimal("0.01"))
+        if "approval_sides" in changes:
+            agreement.approval_sides = list(dict.fromkeys(changes["approval_sides"]))
+        if "customer" in changes:
+            agreement.customer = _party(changes["customer"])
+        if "provider" in changes:
+            agreement.provider = _party(changes["provider"])
+        if new_status is not None and new_status != agreement.status:
+            allowed = STATUS_MOVES[agreement.status]
+            if new_status not in allowed:
+                raise Conflict(
+                    f"An agreement in status {agreement.status.value} cannot become "
+                    f"{new_status.value}.",
+                    allowed=sorted(status.value for status in allowed),
+                )
+            agreement.status = new_status
+        if clauses is not None or "start_date" in changes:
+            specs = clauses if clauses is not None else list(base_scope(agreement.id).values())
+            set_base_scope(agreement, specs)
+        db.session.flush()
+        diff = field_changes(before, _snapshot(agreement))
+        if clauses is not None:
+            diff["scope"] = {"before": None, "after": f"{len(clauses)} clauses"}
+        record("agreement.updated", agreement, actor, agreement_id=agreement.id, changes=diff)
+    return agreement
+
+
+def search_agreements(
+    user: User,
+    *,
+    text: str = "",
+    status: str | None = None,
+    party: str = "",
+    page: int = 1,
+    per_page: int = 25,
+) -> tuple[list[Agreement], int]:
+    """Agreements the user may see, filtered, newest start first, one page at a time."""
+    query = visible_agreements(user)
+    if text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Agreement.code).like(pattern),
+                sa.func.lower(Agreement.title).like(pattern),
+            )
+        )
+    if status:
+        try:
+            query = query.where(Agreement.status == AgreementStatus(status))
+        except ValueError:
+            raise ValidationFailed(
+                {"status": [f"Must be one of: {', '.join(s.value for s in AgreementStatus)}."]}
+            ) from None
+    if party.strip():
+        pattern = f"%{party.strip().lower()}%"
+        matching = sa.select(Party.id).where(sa.func.lower(Party.name).like(pattern))
+        query = query.where(
+            sa.or_(Agreement.customer_id.in_(matching), Agreement.provider_id.in_(matching))
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Agreement.start_date.desc(), Agreement.code)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def list_parties() -> list[Party]:
+    return list(db.session.scalars(sa.select(Party).order_by(Party.name)).all())
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+def list_members(agreement: Agreement) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.agreement_id == agreement.id)
+            .join(User)
+            .order_by(Membership.side, Membership.role, User.name)
+        ).all()
+    )
+
+
+def _side_and_role(side: str, role: str) -> tuple[Side, Role]:
+    errors: dict[str, list[str]] = {}
+    try:
+        side_value = Side(side)
+    except ValueError:
+        errors["side"] = ["Must be customer or provider."]
+    try:
+        role_value = Role(role)
+    except ValueError:
+        errors["role"] = [f"Must be one of: {', '.join(r.value for r in Role)}."]
+    if errors:
+        raise ValidationFailed(errors)
+    return side_value, role_value
+
+
+def add_member(
+    agreement: Agreement,
+    membership: Membership | None,
+    email: str,
+    side: str,
+    role: str,
+    actor: User,
+) -> Membership:
+    """Give a user a side and a role on the agreement (a manager or admin)."""
+    require_role(actor, agreement, membership, MANAGERS)
+    side_value, role_value = _side_and_role(side, role)
+    with unit_of_work():
+        user = user_by_email(email)
+        if user is None:
+            raise ValidationFailed({"email": ["No account has this email; an admin creates it."]})
+        exists = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.agreement_id == agreement.id, Membership.user_id == user.id
+            )
+        )
+        if exists is not None:
+            raise Conflict(f"{user.email} is already a member ({exists.side} {exists.role}).")
+        member = Membership(
+            agreement_id=agreement.id, user_id=user.id, side=side_value, role=role_value
+        )
+        db.session.add(member)
+        db.session.flush()
+        record(
+            "membership.added",
+            member,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                "user": {"before": None, "after": user.email},
+                "side": {"before": None, "after": side_value.value},
+                "role": {"before": None, "after": role_value.value},
+            },
+        )
+    return member
+
+
+def remove_member(
+    agreement: Agreement, membership: Membership | None, member_id: int, actor: User
+) -> None:
+    """Remove a membership; the last manager of an agreement cannot be removed."""
+    require_role(actor, agreement, membership, MANAGERS)
+    with unit_of_work():
+        member = db.session.get(Membership, member_id)
+        if member is None or member.agreement_id != agreement.id:
+            raise NotFound("No such member.")
+        if member.role == Role.MANAGER:
+            managers = db.session.scalar(
+                sa.select(sa.func.count(Membership.id)).where(
+                    Membership.agreement_id == agreement.id, Membership.role == Role.MANAGER
+                )
+            )
+            if managers == 1 and not actor.is_admin:
+                raise Conflict("An agreement keeps at least one manager.")
+        record(
+            "membership.removed",
+            member,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                "user": {"before": member.user.email, "after": None},
+                "side": {"before": member.side.value, "after": None},
+                "role": {"before": member.role.value, "after": None},
+            },
+        )
+        db.session.delete(member)
+
+
+# --- base scope, one clause at a time (the page editor) ------------------------------
+
+
+def save_base_clause(
+    agreement: Agreement,
+    membership: Membership | None,
+    raw_clause: Mapping[str, Any],
+    actor: User,
+    replacing_ref: str | None = None,
+) -> ClauseSpec:
+    """Add a clause to a draft's base scope, or replace the one with ``replacing_ref``.
+
+    Errors name the clause's own fields (``ref``, ``cap.limit``), for the form.
+    """
+    require_role(actor, agreement, membership, MANAGERS)
+    clause = parse_clause(raw_clause)
+    current = base_scope(agreement.id)
+    if replacing_ref is not None and replacing_ref not in current:
+        raise NotFound(f"No clause {replacing_ref} in the base scope.")
+    if clause.ref in current and clause.ref != replacing_ref:
+        raise ValidationFailed({"ref": [f"Clause {clause.ref} already exists."]})
+    items = [spec.to_json() for ref, spec in current.items() if ref != replacing_ref]
+    items.append(clause.to_json())
+    update_agreement(agreement, membership, {"scope": items}, actor)
+    return clause
+
+
+def remove_base_clause(
+    agreement: Agreement, membership: Membership | None, ref: str, actor: User
+) -> None:
+    require_role(actor, agreement, membership, MANAGERS)
+    current = base_scope(agreement.id)
+    if ref not in current:
+        raise NotFound(f"No clause {ref} in the base scope.")
+    items = [spec.to_json() for other, spec in current.items() if other != ref]
+    update_agreement(agreement, membership, {"scope": items}, actor)

@@ -1,0 +1,255 @@
+"""Pages: the agreements list, an agreement with its scope, editing, members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from contracts_app.agreements import services
+from contracts_app.agreements.access import MANAGERS, agreement_for, can
+from contracts_app.agreements.forms import AgreementForm, ClauseForm, MemberForm, StatusForm
+from contracts_app.enums import AgreementStatus
+from contracts_app.errors import ValidationFailed
+from contracts_app.forms_common import ConfirmForm, show_errors
+from contracts_app.pagination import Page, page_args
+from contracts_app.scope import services as scope_services
+
+pages = Blueprint("agreements", __name__)
+
+
+@pages.get("/")
+def home() -> Any:
+    return redirect(url_for("agreements.index"))
+
+
+@pages.get("/agreements")
+@login_required
+def index() -> Any:
+    number, per_page = page_args()
+    status = request.args.get("status") or None
+    if status not in {s.value for s in AgreementStatus}:
+        status = None
+    filters = {
+        "q": request.args.get("q", "")[:200],
+        "status": status or "",
+        "party": request.args.get("party", "")[:200],
+    }
+    rows, total = services.search_agreements(
+        current_user,
+        text=filters["q"],
+        status=status,
+        party=filters["party"],
+        page=number,
+        per_page=per_page,
+    )
+    return render_template(
+        "agreements/index.html",
+        page=Page(rows, number, per_page, total),
+        filters=filters,
+        statuses=[s.value for s in AgreementStatus],
+    )
+
+
+@pages.route("/agreements/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    form = AgreementForm()
+    if form.validate_on_submit():
+        try:
+            agreement = services.create_agreement(
+                services.AgreementInput(code=form.code.data or "", **form.values()), current_user
+            )
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            flash(f"Agreement {agreement.code} created as a draft. Add its clauses.", "info")
+            return redirect(url_for("agreements.show", code=agreement.code))
+    return render_template("agreements/form.html", form=form, agreement=None)
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@pages.get("/agreements/<code>")
+@login_required
+def show(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    today = dt.date.today()
+    as_of = _parse_day(request.args.get("as_of"))
+    if as_of is None:
+        as_of = min(max(today, agreement.start_date), agreement.end_date or today)
+        if as_of < agreement.start_date:
+            as_of = agreement.start_date
+    show_superseded = request.args.get("superseded") == "1"
+    version = scope_services.version_on(agreement, as_of) if agreement.covers(as_of) else None
+    versions = scope_services.list_versions(agreement, include_superseded=show_superseded)
+    diff = None
+    diff_from = request.args.get("from", type=int)
+    diff_to = request.args.get("to", type=int)
+    if diff_from and diff_to:
+        try:
+            diff = scope_services.diff_versions(agreement, diff_from, diff_to)
+        except ValidationFailed as exc:
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "error")
+    return render_template(
+        "agreements/show.html",
+        agreement=agreement,
+        membership=membership,
+        can_manage=can(current_user, membership, MANAGERS),
+        as_of=as_of,
+        version=version,
+        clauses=scope_services.clause_map(version).values() if version else [],
+        versions=versions,
+        show_superseded=show_superseded,
+        diff=diff,
+        diff_from=diff_from,
+        diff_to=diff_to,
+        status_form=StatusForm(),
+        status_moves=sorted(s.value for s in services.STATUS_MOVES[agreement.status]),
+        term_text=scope_services.term_text(agreement),
+    )
+
+
+@pages.route("/agreements/<code>/edit", methods=["GET", "POST"])
+@login_required
+def edit(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code, MANAGERS)
+    form = AgreementForm(obj=None if request.method == "POST" else agreement)
+    form.code.data = agreement.code
+    if request.method == "GET":
+        form.customer.data = agreement.customer.name
+        form.provider.data = agreement.provider.name
+        form.customer_approves.data = "customer" in agreement.approval_sides
+        form.provider_approves.data = "provider" in agreement.approval_sides
+    if form.validate_on_submit():
+        values = form.values()
+        if agreement.status != AgreementStatus.DRAFT:
+            values = {k: values[k] for k in ("title", "sla_notes", "approval_sides")}
+        try:
+            services.update_agreement(agreement, membership, values, current_user)
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            flash("Agreement saved.", "info")
+            return redirect(url_for("agreements.show", code=agreement.code))
+    return render_template("agreements/form.html", form=form, agreement=agreement)
+
+
+@pages.post("/agreements/<code>/status")
+@login_required
+def change_status(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code, MANAGERS)
+    form = StatusForm()
+    if form.validate_on_submit():
+        services.update_agreement(agreement, membership, {"status": form.status.data}, current_user)
+        flash(f"{agreement.code} is now {agreement.status.value}.", "info")
+    return redirect(url_for("agreements.show", code=agreement.code))
+
+
+@pages.route("/agreements/<code>/clauses/new", methods=["GET", "POST"])
+@pages.route("/agreements/<code>/clauses/<ref>/edit", methods=["GET", "POST"])
+@login_required
+def edit_clause(code: str, ref: str | None = None) -> Any:
+    agreement, membership = agreement_for(current_user, code, MANAGERS)
+    form = ClauseForm()
+    if request.method == "GET" and ref is not None:
+        current = scope_services.base_scope(agreement.id)
+        if ref not in current:
+            flash(f"No clause {ref} in the base scope.", "error")
+            return redirect(url_for("agreements.show", code=code))
+        form.fill_from(current[ref].to_json())
+    if form.validate_on_submit():
+        try:
+            clause = services.save_base_clause(
+                agreement, membership, form.clause_json(), current_user, replacing_ref=ref
+            )
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            flash(f"Clause {clause.ref} saved.", "info")
+            return redirect(url_for("agreements.show", code=code))
+    return render_template("agreements/clause_form.html", form=form, agreement=agreement, ref=ref)
+
+
+@pages.route("/agreements/<code>/clauses/<ref>/remove", methods=["GET", "POST"])
+@login_required
+def remove_clause(code: str, ref: str) -> Any:
+    agreement, membership = agreement_for(current_user, code, MANAGERS)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.remove_base_clause(agreement, membership, ref, current_user)
+        flash(f"Clause {ref} removed.", "info")
+        return redirect(url_for("agreements.show", code=code))
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Remove clause {ref}?",
+        message=f"Clause {ref} will be removed from the base scope of {agreement.code}.",
+        action="Remove clause",
+        cancel=url_for("agreements.show", code=code),
+    )
+
+
+@pages.route("/agreements/<code>/members", methods=["GET", "POST"])
+@login_required
+def members(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    can_manage = can(current_user, membership, MANAGERS)
+    form = MemberForm()
+    if can_manage and form.validate_on_submit():
+        try:
+            member = services.add_member(
+                agreement,
+                membership,
+                form.email.data or "",
+                form.side.data or "",
+                form.role.data or "",
+                current_user,
+            )
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            flash(f"{member.user.name} is now {member.side.value} {member.role.value}.", "info")
+            return redirect(url_for("agreements.members", code=code))
+    return render_template(
+        "agreements/members.html",
+        agreement=agreement,
+        members=services.list_members(agreement),
+        form=form,
+        can_manage=can_manage,
+    )
+
+
+@pages.route("/agreements/<code>/members/<int:member_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_member(code: str, member_id: int) -> Any:
+    agreement, membership = agreement_for(current_user, code, MANAGERS)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.remove_member(agreement, membership, member_id, current_user)
+        flash("Member removed.", "info")
+        return redirect(url_for("agreements.members", code=code))
+    member = next((m for m in services.list_members(agreement) if m.id == member_id), None)
+    if member is None:
+        flash("No such member.", "error")
+        return redirect(url_for("agreements.members", code=code))
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=f"Remove {member.user.name}?",
+        message=(
+            f"{member.user.name} ({member.side.value} {member.role.value}) "
+            f"loses access to {agreement.code}."
+        ),
+        action="Remove member",
+        cancel=url_for("agreements.members", code=code),
+    )

@@ -1,0 +1,1 @@
+"""Annexes: dated changes to an agreement's scope, and their approval."""

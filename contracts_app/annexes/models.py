@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contracts_app.accounts.models import User
+from contracts_app.agreements.models import Agreement
+from contracts_app.db import Base, utcnow
+from contracts_app.enums import str_enum
+from workflows.annex_states import AnnexState
+
+
+class Annex(Base):
+    """A numbered change to an agreement's scope from ``effective_date`` on.
+
+    ``changes`` is the list of ``add``/``modify``/``remove`` operations.
+    ``activation_seq`` orders annexes that became effective on the same agreement;
+    ``lock_version`` is the optimistic lock that refuses edits from stale forms.
+    """
+
+    __tablename__ = "annexes"
+    __table_args__ = (
+        sa.UniqueConstraint("agreement_id", "number"),
+        sa.UniqueConstraint("agreement_id", "activation_seq"),
+        sa.CheckConstraint("number > 0", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    rationale: Mapped[str] = mapped_column(sa.Text, default="")
+    effective_date: Mapped[dt.date]
+    changes: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[AnnexState] = mapped_column(
+        str_enum(AnnexState, "annex_state"), default=AnnexState.DRAFT, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    effective_at: Mapped[dt.datetime | None]
+    activation_seq: Mapped[int | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    agreement: Mapped[Agreement] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def label(self) -> str:
+        return f"Annex {self.number}"
+
+    def __repr__(self) -> str:
+        return f"<Annex {self.agreement_id}/{self.number} {self.state}>"

@@ -1,0 +1,39 @@
+"""Configuration read from the environment, with defaults that suit development."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """A development SECRET_KEY generated once under instance/ and kept there (never committed)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    default_db = f"sqlite:///{instance_path / 'contracts.db'}"
+    return {
+        "ENV_NAME": env.get("CONTRACTS_ENV", "development"),
+        "DATABASE_URL": env.get("DATABASE_URL", default_db),
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024))),
+        "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "90")),
+        "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

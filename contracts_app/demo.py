@@ -1,0 +1,504 @@
+"""A realistic demo: two IT service agreements with annexes, and users of every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from contracts_app.accounts.models import User
+from contracts_app.accounts.services import create_user, user_by_email
+from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.models import Agreement
+from contracts_app.agreements.services import (
+    AgreementInput,
+    add_member,
+    create_agreement,
+    update_agreement,
+)
+from contracts_app.annexes.services import AnnexInput, create_annex, make_effective
+from contracts_app.db import db
+
+DEMO_PASSWORD = "demo-password"  # demo accounts only; `flask demo` refuses production
+
+
+def _clause(
+    ref: str,
+    title: str,
+    categories: list[str],
+    *,
+    kind: str = "included",
+    description: str = "",
+    systems: list[str] | None = None,
+    keywords: list[str] | None = None,
+    cap: tuple[str, str, str] | None = None,
+    per_task: str | None = None,
+    rate: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "title": title,
+        "description": description,
+        "kind": kind,
+        "categories": categories,
+        "systems": systems or [],
+        "keywords": keywords or [],
+        "cap": {"unit": cap[0], "limit": cap[1], "period": cap[2]} if cap else None,
+        "per_task_limit": per_task,
+        "rate": rate,
+    }
+
+
+SHOP_SCOPE = [
+    _clause(
+        "1.1",
+        "Incident resolution, priority 1 and 2",
+        ["support.incident"],
+        systems=["shop-web", "shop-api"],
+        description="Restore service for outages and severe degradations, 24x7.",
+        keywords=["outage", "down", "error 500", "checkout broken"],
+        cap=("hours", "120", "month"),
+        per_task="16",
+        rate="95.00",
+    ),
+    _clause(
+        "1.2",
+        "Incident resolution, priority 3 and 4",
+        ["support.incident.minor"],
+        systems=["shop-web", "shop-api"],
+        keywords=["bug", "glitch", "layout"],
+        cap=("hours", "80", "month"),
+        per_task="8",
+        rate="85.00",
+    ),
+    _clause(
+        "1.3",
+        "Service requests",
+        ["support.request"],
+        keywords=["access", "account", "password reset"],
+        cap=("count", "200", "month"),
+        rate="60.00",
+    ),
+    _clause(
+        "1.4",
+        "Problem management and root-cause analysis",
+        ["support.problem"],
+        keywords=["recurring", "root cause"],
+        cap=("hours", "40", "quarter"),
+        rate="95.00",
+    ),
+    _clause(
+        "2.1",
+        "Corrective maintenance",
+        ["maintenance.corrective"],
+        systems=["shop-web", "shop-api", "shop-admin"],
+        keywords=["fix", "defect"],
+        cap=("hours", "300", "quarter"),
+        per_task="24",
+        rate="85.00",
+    ),
+    _clause(
+        "2.2",
+        "Security patches of frameworks and libraries",
+        ["maintenance.security"],
+        keywords=["cve", "patch", "vulnerability"],
+        cap=("hours", "60", "quarter"),
+        rate="95.00",
+    ),
+    _clause(
+        "2.3",
+        "Minor adaptive changes",
+        ["maintenance.adaptive"],
+        keywords=["small change", "text change"],
+        cap=("amount", "15000.00", "quarter"),
+        per_task="2500.00",
+    ),
+    _clause(
+        "2.4",
+        "Dependency and runtime upgrades",
+        ["maintenance.upgrade"],
+        keywords=["upgrade", "php", "node"],
+        cap=("hours", "120", "year"),
+        rate="85.00",
+    ),
+    _clause(
+        "3.1",
+        "Monitoring of availability and performance",
+        ["operations.monitoring"],
+        keywords=["monitoring", "alert", "latency"],
+        rate="70.00",
+    ),
+    _clause(
+        "3.2",
+        "Backups and restore tests",
+        ["operations.backup"],
+        keywords=["backup", "restore"],
+        cap=("count", "4", "year"),
+    ),
+    _clause(
+        "3.3",
+        "Release deployment to production",
+        ["operations.release"],
+        systems=["shop-web", "shop-api"],
+        keywords=["deploy", "release"],
+        cap=("count", "8", "month"),
+    ),
+    _clause(
+        "3.4",
+        "Performance tuning of the catalogue search",
+        ["operations.performance"],
+        systems=["shop-search"],
+        keywords=["slow search", "solr"],
+        cap=("hours", "20", "month"),
+        rate="95.00",
+    ),
+    _clause(
+        "4.1",
+        "Monthly service report and review meeting",
+        ["governance.reporting"],
+        keywords=["report", "kpi"],
+    ),
+    _clause(
+        "4.2",
+        "Emergency change advisory board",
+        ["governance.change"],
+        keywords=["cab", "emergency change"],
+        cap=("count", "6", "quarter"),
+    ),
+    _clause(
+        "9.1",
+        "New features and functional evolutions",
+        ["development"],
+        kind="excluded",
+        description="Evolutions are quoted and ordered separately.",
+        keywords=["new feature", "redesign", "campaign"],
+    ),
+    _clause(
+        "9.2",
+        "Third-party payment provider outages",
+        ["support.incident.thirdparty"],
+        kind="excluded",
+        keywords=["psp", "payment provider"],
+    ),
+    _clause(
+        "9.3",
+        "Hardware and hosting",
+        ["infrastructure"],
+        kind="excluded",
+        keywords=["server", "hosting", "network"],
+    ),
+    _clause(
+        "9.4",
+        "Content entry and merchandising",
+        ["business.content"],
+        kind="excluded",
+        keywords=["product data", "banner", "price update"],
+    ),
+]
+
+DBA_SCOPE = [
+    _clause(
+        "1.1",
+        "Database incident response",
+        ["dba.incident"],
+        systems=["pg-erp", "pg-wms"],
+        keywords=["database down", "replication lag", "deadlock"],
+        cap=("hours", "60", "month"),
+        per_task="12",
+        rate="110.00",
+    ),
+    _clause(
+        "1.2",
+        "Backup supervision and restore drills",
+        ["dba.backup"],
+        keywords=["backup", "pitr", "restore"],
+        cap=("count", "12", "year"),
+        rate="110.00",
+    ),
+    _clause(
+        "1.3",
+        "Minor version upgrades",
+        ["dba.upgrade.minor"],
+        keywords=["minor upgrade", "patch release"],
+        cap=("count", "4", "year"),
+    ),
+    _clause(
+        "1.4",
+        "Query tuning",
+        ["dba.performance"],
+        keywords=["slow query", "index", "explain"],
+        cap=("hours", "30", "month"),
+        per_task="6",
+        rate="110.00",
+    ),
+    _clause(
+        "1.5",
+        "User and role administration",
+        ["dba.access"],
+        keywords=["grant", "role", "user"],
+        cap=("count", "50", "month"),
+    ),
+    _clause(
+        "1.6",
+        "Capacity monitoring and forecasts",
+        ["dba.capacity"],
+        keywords=["disk", "growth", "capacity"],
+    ),
+    _clause(
+        "2.1",
+        "Replication and failover management",
+        ["dba.ha"],
+        systems=["pg-erp"],
+        keywords=["failover", "standby", "patroni"],
+        cap=("hours", "20", "quarter"),
+        rate="120.00",
+    ),
+    _clause(
+        "2.2",
+        "Scheduled maintenance (vacuum, reindex)",
+        ["dba.maintenance"],
+        keywords=["vacuum", "reindex", "bloat"],
+        cap=("hours", "16", "month"),
+    ),
+    _clause(
+        "2.3",
+        "Security hardening and audit findings",
+        ["dba.security"],
+        keywords=["audit", "ssl", "pg_hba"],
+        cap=("hours", "40", "year"),
+        rate="120.00",
+    ),
+    _clause(
+        "2.4",
+        "Schema change reviews",
+        ["dba.change"],
+        keywords=["migration review", "ddl"],
+        cap=("count", "20", "month"),
+        per_task="4",
+    ),
+    _clause(
+        "3.1",
+        "Quarterly health check report",
+        ["governance.reporting"],
+        keywords=["health check", "report"],
+        cap=("count", "1", "quarter"),
+    ),
+    _clause(
+        "3.2",
+        "On-call outside business hours",
+        ["dba.oncall"],
+        keywords=["night", "weekend", "on-call"],
+        cap=("hours", "24", "month"),
+        rate="150.00",
+    ),
+    _clause(
+        "9.1",
+        "Major version upgrades",
+        ["dba.upgrade.major"],
+        kind="excluded",
+        keywords=["major upgrade", "pg 18"],
+        description="Quoted as a project.",
+    ),
+    _clause(
+        "9.2",
+        "Application SQL development",
+        ["development"],
+        kind="excluded",
+        keywords=["stored procedure", "report query"],
+    ),
+    _clause(
+        "9.3",
+        "Operating system administration",
+        ["infrastructure.os"],
+        kind="excluded",
+        keywords=["kernel", "os patch"],
+    ),
+    _clause(
+        "9.4",
+        "Data migrations from legacy systems",
+        ["dba.migration"],
+        kind="excluded",
+        keywords=["legacy", "etl"],
+    ),
+]
+
+DEMO_PEOPLE = [
+    # (email, name, side, role)
+    ("clara.customer-manager@example.com", "Clara Brandt", "customer", "manager"),
+    ("carl.customer-approver@example.com", "Carl Jensen", "customer", "approver"),
+    ("cora.customer-contributor@example.com", "Cora Lind", "customer", "contributor"),
+    ("cyril.customer-viewer@example.com", "Cyril Holm", "customer", "viewer"),
+    ("paula.provider-manager@example.com", "Paula Reyes", "provider", "manager"),
+    ("peter.provider-approver@example.com", "Peter Okafor", "provider", "approver"),
+    ("pia.provider-contributor@example.com", "Pia Novak", "provider", "contributor"),
+    ("piet.provider-viewer@example.com", "Piet de Vries", "provider", "viewer"),
+]
+ADMIN = ("admin@example.com", "Ada Admin")
+
+
+def load_demo() -> str:
+    """Create the demo data unless it is there; returns the text to print."""
+    if db.session.scalar(sa.select(Agreement.id).where(Agreement.code == "AMS-2026-01")):
+        return "The demo is already loaded.\n" + _accounts_text()
+    admin = user_by_email(ADMIN[0]) or create_user(ADMIN[0], ADMIN[1], DEMO_PASSWORD, admin=True)
+    people: dict[str, User] = {}
+    for email, name, _side, _role in DEMO_PEOPLE:
+        people[email] = user_by_email(email) or create_user(email, name, DEMO_PASSWORD)
+
+    shop = create_agreement(
+        AgreementInput(
+            code="AMS-2026-01",
+            title="Application maintenance and support of the Nordlicht online shop",
+            customer="Nordlicht Retail GmbH",
+            provider="Kestrel IT Services",
+            start_date=dt.date(2026, 1, 1),
+            end_date=dt.date(2027, 12, 31),
+            currency="EUR",
+            value=Decimal("480000.00"),
+            sla_notes="P1: response 30 min, restore 4 h, 24x7.\nP2: response 2 h, restore 1 business day.\n"
+            "Availability of shop-web 99.8 % per month. Monthly KPI report by the 5th working day.",
+            scope=SHOP_SCOPE,
+        ),
+        admin,
+    )
+    dba = create_agreement(
+        AgreementInput(
+            code="DBA-2026-02",
+            title="PostgreSQL database administration for ERP and warehouse systems",
+            customer="Harbour Logistics AG",
+            provider="Kestrel IT Services",
+            start_date=dt.date(2026, 3, 1),
+            end_date=None,
+            currency="EUR",
+            value=Decimal("96000.00"),
+            sla_notes="Business hours 08:00-18:00 CET; on-call by clause 3.2. Restore point objective 15 min.",
+            scope=DBA_SCOPE,
+        ),
+        admin,
+    )
+    for agreement in (shop, dba):
+        for email, _name, side, role in DEMO_PEOPLE:
+            add_member(agreement, None, email, side, role, admin)
+        update_agreement(agreement, None, {"status": "active"}, admin)
+
+    manager = people["paula.provider-manager@example.com"]
+    shop_annexes = [
+        AnnexInput(
+            title="Payment service provider switch",
+            effective_date=dt.date(2026, 4, 1),
+            rationale="The shop moves to a new payment provider; its integration is maintained from April.",
+            changes=[
+                {
+                    "op": "add",
+                    "item": _clause(
+                        "2.5",
+                        "Maintenance of the payment integration",
+                        ["maintenance.payment"],
+                        systems=["shop-api"],
+                        keywords=["payment", "checkout", "psp"],
+                        cap=("hours", "30", "month"),
+                        rate="95.00",
+                    ),
+                }
+            ],
+        ),
+        AnnexInput(
+            title="Peak season support",
+            effective_date=dt.date(2026, 10, 1),
+            rationale="More incidents expected from October; search tuning moves to the new search clause.",
+            changes=[
+                {
+                    "op": "modify",
+                    "ref": "1.2",
+                    "fields": {"cap": {"unit": "hours", "limit": "160", "period": "month"}},
+                },
+                {"op": "remove", "ref": "3.4"},
+            ],
+        ),
+        AnnexInput(
+            title="Rate indexation, retroactive to March",
+            effective_date=dt.date(2026, 3, 1),
+            rationale="Indexation agreed in the steering committee of June, applying from 1 March.",
+            changes=[
+                {"op": "modify", "ref": "1.1", "fields": {"rate": "98.00"}},
+                {"op": "modify", "ref": "2.1", "fields": {"rate": "88.00"}},
+            ],
+        ),
+    ]
+    for data in shop_annexes:
+        make_effective(create_annex(shop, membership_of(manager, shop.id), data, manager), manager)
+    create_annex(
+        shop,
+        membership_of(manager, shop.id),
+        AnnexInput(
+            title="Accessibility fixes (draft)",
+            effective_date=dt.date(2027, 1, 1),
+            rationale="Ongoing corrections to meet the accessibility act.",
+            changes=[
+                {
+                    "op": "add",
+                    "item": _clause(
+                        "2.6",
+                        "Accessibility corrections",
+                        ["maintenance.accessibility"],
+                        keywords=["wcag", "a11y"],
+                        cap=("hours", "40", "quarter"),
+                    ),
+                }
+            ],
+        ),
+        manager,
+    )
+
+    dba_annexes = [
+        AnnexInput(
+            title="Warehouse replica added to high availability",
+            effective_date=dt.date(2026, 6, 1),
+            rationale="The WMS database gets a standby.",
+            changes=[{"op": "modify", "ref": "2.1", "fields": {"systems": ["pg-erp", "pg-wms"]}}],
+        ),
+        AnnexInput(
+            title="On-call hours increased",
+            effective_date=dt.date(2026, 9, 1),
+            rationale="Night batch windows extended.",
+            changes=[
+                {
+                    "op": "modify",
+                    "ref": "3.2",
+                    "fields": {"cap": {"unit": "hours", "limit": "40", "period": "month"}},
+                }
+            ],
+        ),
+        AnnexInput(
+            title="Logical replication setup, retroactive",
+            effective_date=dt.date(2026, 5, 1),
+            rationale="Work started in May before the annex was signed.",
+            changes=[
+                {
+                    "op": "add",
+                    "item": _clause(
+                        "2.5",
+                        "Logical replication to the reporting database",
+                        ["dba.replication"],
+                        keywords=["logical replication", "publication"],
+                        cap=("hours", "24", "quarter"),
+                        rate="120.00",
+                    ),
+                }
+            ],
+        ),
+    ]
+    for data in dba_annexes:
+        make_effective(create_annex(dba, membership_of(manager, dba.id), data, manager), manager)
+    return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
+
+
+def _accounts_text() -> str:
+    lines = [
+        "Demo accounts (password for all: " + DEMO_PASSWORD + "):",
+        f"  {ADMIN[0]:<42} administrator",
+    ]
+    lines += [f"  {email:<42} {side} {role}" for email, _name, side, role in DEMO_PEOPLE]
+    return "\n".join(lines)

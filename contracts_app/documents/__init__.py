@@ -1,0 +1,1 @@
+"""Agreement summaries as PDF documents, their sign-off and verification."""

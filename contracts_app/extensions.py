@@ -1,0 +1,38 @@
+"""Flask extensions, created here and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from apiflask import HTTPTokenAuth
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from contracts_app.accounts.models import User
+from contracts_app.accounts.services import user_for_token
+from contracts_app.db import db
+from contracts_app.problems import problem_from_http_error
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+csrf = CSRFProtect()
+
+token_auth = HTTPTokenAuth(
+    scheme="Bearer", description="A personal API token (`flask users token`)."
+)
+token_auth.error_processor(problem_from_http_error)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+@token_auth.verify_token
+def _verify_token(token: str) -> User | None:
+    return user_for_token(token) if token else None

@@ -1,0 +1,41 @@
+"""Shared form helpers: service errors shown next to the right fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import Field
+
+from contracts_app.errors import ValidationFailed
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: the CSRF token of a confirmed destructive action."""
+
+
+def show_errors(
+    form: FlaskForm, error: ValidationFailed, aliases: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's per-field messages on the form's fields, the rest in a flash.
+
+    Paths such as ``cap.limit`` map to ``cap_limit``; ``aliases`` maps others.
+    """
+    aliases = aliases or {}
+    for path, messages in error.errors.items():
+        name = aliases.get(path, path.replace(".", "_"))
+        field: Field | None = getattr(form, name, None)
+        if isinstance(field, Field):
+            field.errors = [*list(field.errors or []), *messages]
+        else:
+            for message in messages:
+                flash(f"{path}: {message}", "error")
+
+
+def split_list(text: str | None) -> list[str]:
+    """A comma- or newline-separated list typed in a form, without blanks."""
+    if not text:
+        return []
+    parts = text.replace("\n", ",").split(",")
+    return [part.strip() for part in parts if part.strip()]

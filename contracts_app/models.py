@@ -1,0 +1,19 @@
+"""Imports every model so that the metadata knows every table (Alembic, tests)."""
+
+from contracts_app.accounts.models import ApiToken, User
+from contracts_app.agreements.models import Agreement, Membership, Party
+from contracts_app.annexes.models import Annex
+from contracts_app.audit.models import AuditEvent
+from contracts_app.scope.models import Clause, ScopeVersion
+
+__all__ = [
+    "Agreement",
+    "Annex",
+    "ApiToken",
+    "AuditEvent",
+    "Clause",
+    "Membership",
+    "Party",
+    "ScopeVersion",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Versioned scope: clauses, scope versions with validity, and how annexes change them."""

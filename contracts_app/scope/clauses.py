@@ -1,0 +1,340 @@
+"""Clauses as values, and the pure rules of scope changes: apply, diff, categories.
+
+Nothing here touches the database, so the rules can be tested and benchmarked alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
+from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
+
+CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MAX_AMOUNT = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+
+CLAUSE_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "categories",
+    "systems",
+    "keywords",
+    "cap",
+    "per_task_limit",
+    "rate",
+)
+
+
+def _positive_amount(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=0, max=MAX_AMOUNT, min_inclusive=False),
+        **kwargs,
+    )
+
+
+class CapSchema(Schema):
+    unit = fields.String(required=True, validate=validate.OneOf([u.value for u in CapUnit]))
+    limit = _positive_amount(required=True)
+    period = fields.String(required=True, validate=validate.OneOf([p.value for p in CapPeriod]))
+
+
+class ClauseSchema(Schema):
+    """A scope item as the API and the services take and give it."""
+
+    ref = fields.String(
+        required=True, validate=[validate.Length(1, 40), validate.Regexp(REF_PATTERN)]
+    )
+    title = fields.String(required=True, validate=validate.Length(1, 300))
+    description = fields.String(load_default="", validate=validate.Length(max=10_000))
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ClauseKind]))
+    categories = fields.List(
+        fields.String(validate=[validate.Length(1, 100), validate.Regexp(CATEGORY_PATTERN)]),
+        load_default=list,
+    )
+    systems = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+    keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+    cap = fields.Nested(CapSchema, allow_none=True, load_default=None)
+    per_task_limit = _positive_amount(allow_none=True, load_default=None)
+    rate = fields.Decimal(
+        as_string=True,
+        places=2,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=MAX_AMOUNT),
+    )
+
+    @validates_schema
+    def _exclusions_have_no_cap(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("kind") == ClauseKind.EXCLUDED and data.get("cap"):
+            raise ValidationError("An excluded clause cannot have a cap.", "cap")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cap:
+    unit: CapUnit
+    limit: Decimal
+    period: CapPeriod
+
+    def to_json(self) -> dict[str, str]:
+        return {"unit": self.unit.value, "limit": f"{self.limit:.2f}", "period": self.period.value}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClauseSpec:
+    """One clause's content, independent of where it is stored."""
+
+    ref: str
+    title: str
+    kind: ClauseKind
+    description: str = ""
+    categories: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    cap: Cap | None = None
+    per_task_limit: Decimal | None = None
+    rate: Decimal | None = None
+
+    @classmethod
+    def from_loaded(cls, data: Mapping[str, Any]) -> ClauseSpec:
+        """Build from data already validated by ``ClauseSchema``."""
+        cap = data.get("cap")
+        return cls(
+            ref=data["ref"],
+            title=data["title"],
+            kind=ClauseKind(data["kind"]),
+            description=data.get("description") or "",
+            categories=tuple(dict.fromkeys(c.lower() for c in data.get("categories") or ())),
+            systems=tuple(dict.fromkeys(data.get("systems") or ())),
+            keywords=tuple(dict.fromkeys(data.get("keywords") or ())),
+            cap=Cap(CapUnit(cap["unit"]), _money(cap["limit"]), CapPeriod(cap["period"]))
+            if cap
+            else None,
+            per_task_limit=_money(data.get("per_task_limit")),
+            rate=_money(data.get("rate")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "title": self.title,
+            "description": self.description,
+            "kind": self.kind.value,
+            "categories": list(self.categories),
+            "systems": list(self.systems),
+            "keywords": list(self.keywords),
+            "cap": self.cap.to_json() if self.cap else None,
+            "per_task_limit": _money_text(self.per_task_limit),
+            "rate": _money_text(self.rate),
+        }
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _money_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def parse_clause(raw: Any, field: str = "") -> ClauseSpec:
+    """Validate one clause given as JSON; errors name the field path under ``field``."""
+    try:
+        return ClauseSpec.from_loaded(ClauseSchema().load(raw))
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_messages(exc.messages, field)) from None
+
+
+def parse_scope(raw_items: Any, field: str = "scope") -> list[ClauseSpec]:
+    """Validate a list of clauses: each one well formed, and no ref twice."""
+    if not isinstance(raw_items, list):
+        raise ValidationFailed({field: ["Must be a list of clauses."]})
+    errors: dict[str, list[str]] = {}
+    clauses: list[ClauseSpec] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_items):
+        try:
+            clause = parse_clause(raw, f"{field}.{index}")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        if clause.ref in seen:
+            errors[f"{field}.{index}.ref"] = [f"Clause ref {clause.ref} appears twice."]
+        seen.add(clause.ref)
+        clauses.append(clause)
+    if errors:
+        raise ValidationFailed(errors)
+    return clauses
+
+
+# --- changes ---------------------------------------------------------------------------
+
+CHANGE_OPS = ("add", "modify", "remove")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    op: str
+    ref: str
+    item: ClauseSpec | None = None  # for add
+    fields: Mapping[str, Any] | None = None  # for modify: validated values, only those changing
+
+    def to_json(self) -> dict[str, Any]:
+        if self.op == "add":
+            assert self.item is not None
+            return {"op": "add", "item": self.item.to_json()}
+        if self.op == "modify":
+            assert self.fields is not None
+            return {"op": "modify", "ref": self.ref, "fields": _fields_json(self.fields)}
+        return {"op": "remove", "ref": self.ref}
+
+
+def _fields_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    return ClauseSchema(only=tuple(values)).dump(values)
+
+
+def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
+    """Validate a list of annex changes (``add``, ``modify``, ``remove``)."""
+    if not isinstance(raw_changes, list):
+        raise ValidationFailed({field: ["Must be a list of changes."]})
+    errors: dict[str, list[str]] = {}
+    changes: list[Change] = []
+    for index, raw in enumerate(raw_changes):
+        path = f"{field}.{index}"
+        try:
+            changes.append(_parse_change(raw, path))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    touched: dict[str, int] = {}
+    for index, change in enumerate(changes):
+        if change.ref in touched:
+            errors.setdefault(f"{field}.{index}", []).append(
+                f"Clause {change.ref} is changed twice in one annex."
+            )
+        touched[change.ref] = index
+    if errors:
+        raise ValidationFailed(errors)
+    return changes
+
+
+def _parse_change(raw: Any, path: str) -> Change:
+    if not isinstance(raw, dict):
+        raise ValidationFailed({path: ["Must be an object."]})
+    op = raw.get("op")
+    allowed_keys = {
+        "add": {"op", "item"},
+        "modify": {"op", "ref", "fields"},
+        "remove": {"op", "ref"},
+    }
+    if op not in allowed_keys:
+        raise ValidationFailed({f"{path}.op": [f"Must be one of: {', '.join(CHANGE_OPS)}."]})
+    unknown = set(raw) - allowed_keys[op]
+    if unknown:
+        raise ValidationFailed({f"{path}.{key}": ["Unknown field."] for key in sorted(unknown)})
+    if op == "add":
+        item = parse_clause(raw.get("item"), f"{path}.item")
+        return Change("add", item.ref, item=item)
+    ref = raw.get("ref")
+    if not isinstance(ref, str) or not re.match(REF_PATTERN, ref):
+        raise ValidationFailed({f"{path}.ref": ["A clause ref is required."]})
+    if op == "remove":
+        return Change("remove", ref)
+    raw_fields = raw.get("fields")
+    if not isinstance(raw_fields, dict) or not raw_fields:
+        raise ValidationFailed({f"{path}.fields": ["Give the fields that change."]})
+    if "ref" in raw_fields:
+        raise ValidationFailed({f"{path}.fields.ref": ["A clause's ref cannot change."]})
+    try:
+        loaded = ClauseSchema(partial=True).load({"ref": ref, **raw_fields})
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_messages(exc.messages, f"{path}.fields")) from None
+    loaded.pop("ref")
+    return Change("modify", ref, fields=loaded)
+
+
+def changes_from_json(raw_changes: Sequence[Mapping[str, Any]]) -> list[Change]:
+    """Rebuild changes stored as JSON (already validated when stored)."""
+    return parse_changes(list(raw_changes))
+
+
+def _replace_fields(clause: ClauseSpec, values: Mapping[str, Any]) -> ClauseSpec:
+    new = ClauseSpec.from_loaded({**clause.to_json(), **values})
+    if new.kind == ClauseKind.EXCLUDED and new.cap is not None:
+        raise ValueError("an excluded clause cannot have a cap")
+    return new
+
+
+def apply_changes(
+    clauses: Mapping[str, ClauseSpec], changes: Iterable[Change], annex_label: str, on: str
+) -> dict[str, ClauseSpec]:
+    """The scope after ``changes``; refuses, naming the ref and the annex, what cannot apply.
+
+    ``on`` describes the date the changes apply at, for the message.
+    """
+    result = dict(clauses)
+    for change in changes:
+        exists = change.ref in result
+        if change.op == "add":
+            if exists:
+                raise ScopeConflict(change.ref, annex_label, f"already exists on {on}")
+            assert change.item is not None
+            result[change.ref] = change.item
+        elif not exists:
+            raise ScopeConflict(change.ref, annex_label, f"does not exist on {on}")
+        elif change.op == "remove":
+            del result[change.ref]
+        else:
+            assert change.fields is not None
+            try:
+                result[change.ref] = _replace_fields(result[change.ref], change.fields)
+            except ValueError as exc:
+                raise ScopeConflict(change.ref, annex_label, f"cannot change: {exc}") from None
+    return dict(sorted(result.items(), key=lambda pair: ref_sort_key(pair[0])))
+
+
+def ref_sort_key(ref: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of clause refs: 1.2 before 1.10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in ref.split("."))
+
+
+# --- diff --------------------------------------------------------------------------------
+
+
+def diff_scopes(
+    before: Mapping[str, ClauseSpec], after: Mapping[str, ClauseSpec]
+) -> dict[str, list[dict[str, Any]]]:
+    """Added, removed and modified clauses, with field-level before and after."""
+    added = [after[ref].to_json() for ref in after if ref not in before]
+    removed = [before[ref].to_json() for ref in before if ref not in after]
+    modified = []
+    for ref in after:
+        if ref in before and before[ref] != after[ref]:
+            old, new = before[ref].to_json(), after[ref].to_json()
+            field_changes = {
+                name: {"before": old[name], "after": new[name]}
+                for name in CLAUSE_FIELDS
+                if old[name] != new[name]
+            }
+            modified.append({"ref": ref, "changes": field_changes})
+    return {"added": added, "removed": removed, "modified": modified}
+
+
+# --- categories --------------------------------------------------------------------------
+
+
+def category_covers(code: str, category: str) -> bool:
+    """A code covers itself and its descendants on dot boundaries, case-insensitively.
+
+    ``support`` covers ``support.incident`` but not ``supportive``.
+    """
+    code, category = code.lower(), category.lower()
+    return category == code or category.startswith(code + ".")

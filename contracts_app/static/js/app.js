@@ -1,0 +1,7 @@
+// Asks before a destructive inline action (forms marked .confirm-submit with data-confirm).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.matches(".confirm-submit") && !window.confirm(form.dataset.confirm || "Are you sure?")) {
+    event.preventDefault();
+  }
+});

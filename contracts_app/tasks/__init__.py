@@ -1,0 +1,1 @@
+"""Tasks the provider is asked to do, and whether the scope covers them."""

@@ -1,0 +1,1 @@
+"""State machines of the product, built with ``transitions`` and free of Flask."""
