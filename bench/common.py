@@ -1,0 +1,60 @@
+"""Shared set-up for benchmarks: a migrated scratch database and an app context."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+from contracts_app import create_app
+from contracts_app.db import make_engine, normalise_database_url
+from contracts_app.schema_migrations import upgrade
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="a PostgreSQL URL whose public schema may be wiped (default: a scratch SQLite file)",
+    )
+    parser.add_argument("--repeat", type=int, default=2000)
+    return parser.parse_args()
+
+
+def scratch_app(database_url: str | None):  # noqa: ANN201
+    if database_url:
+        url = normalise_database_url(database_url)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
+    upgrade(url)
+    os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+
+
+def timings(fn: Callable[[], object], repeat: int, warmup: int = 50) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "mean_ms": statistics.fmean(ordered) * 1000,
+    }

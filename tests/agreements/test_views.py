@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.db import db
+from contracts_app.scope.services import base_scope
+from tests.factories import clause, make_agreement, make_annex, make_user, manager_of, member_user, signed_in
+
+D = dt.date
+
+
+def test_list_page_filters_and_says_when_nothing_matches(client):
+    admin = make_user(admin=True)
+    make_agreement(code="AMS-1", customer="Acme Retail")
+    make_agreement(code="DBA-1", customer="Harbour AG", status="draft")
+    signed_in(client, admin)
+    page = client.get("/agreements?status=draft").get_data(as_text=True)
+    assert "DBA-1" in page and "AMS-1" not in page
+    page = client.get("/agreements?party=acme").get_data(as_text=True)
+    assert "AMS-1" in page and "DBA-1" not in page
+    assert "No agreement matches these filters." in client.get("/agreements?q=zzz").get_data(as_text=True)
+
+
+def test_list_page_paginates(client, app):
+    admin = make_user(admin=True)
+    for n in range(app.config["PAGE_SIZE"] + 2):
+        make_agreement(code=f"P-{n:03d}", manager=admin)
+    signed_in(client, admin)
+    first = client.get("/agreements").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Next" in first
+    second = client.get("/agreements?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
+
+
+def test_agreement_page_shows_scope_timeline_as_of_and_diff(client):
+    agreement = make_agreement()
+    make_annex(agreement, D(2026, 4, 1), [{"op": "add", "item": clause("3.1", title="Added by annex")}], title="Adds 3.1")
+    viewer = member_user(agreement, "customer", "viewer")
+    signed_in(client, viewer)
+    march = client.get(f"/agreements/{agreement.code}?as_of=2026-03-15").get_data(as_text=True)
+    assert "Added by annex" not in march and "Clause 1.1" in march
+    assert "Annex 1: Adds 3.1" in march, "the timeline names the annex that made a version"
+    april = client.get(f"/agreements/{agreement.code}?as_of=2026-04-15").get_data(as_text=True)
+    assert "Added by annex" in april
+    diff = client.get(f"/agreements/{agreement.code}?from=1&to=3").get_data(as_text=True)
+    assert "+ 3.1" in diff
+    outside = client.get(f"/agreements/{agreement.code}?as_of=2030-01-01").get_data(as_text=True)
+    assert "outside the term" in outside
+
+
+def test_superseded_versions_are_shown_on_request(client):
+    agreement = make_agreement()
+    make_annex(agreement, D(2026, 6, 1), [{"op": "remove", "ref": "1.2"}])
+    make_annex(agreement, D(2026, 2, 1), [{"op": "add", "item": clause("3.1")}])
+    signed_in(client, manager_of(agreement))
+    normal = client.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    full = client.get(f"/agreements/{agreement.code}?superseded=1").get_data(as_text=True)
+    assert normal.count('class="superseded"') == 0
+    assert full.count('class="superseded"') >= 2
+
+
+def test_create_form_shows_errors_next_to_fields_and_keeps_what_was_typed(client):
+    signed_in(client, make_user())
+    response = client.post(
+        "/agreements/new",
+        data={
+            "code": "AMS-9",
+            "title": "Typed title",
+            "customer": "Same Co",
+            "provider": "Same Co",
+            "start_date": "2026-05-01",
+            "end_date": "2026-04-01",
+            "currency": "EUR",
+            "value": "10",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The end date must not be before the start date." in page
+    assert "The provider must differ from the customer." in page
+    assert 'value="Typed title"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Agreement.id))) == 0
+
+
+def test_create_form_makes_a_draft_and_its_creator_the_manager(client):
+    user = make_user()
+    signed_in(client, user)
+    response = client.post(
+        "/agreements/new",
+        data={"code": "AMS-10", "title": "Shop", "customer": "A", "provider": "B",
+              "start_date": "2026-01-01", "currency": "EUR", "value": "0", "customer_approves": "y"},
+    )
+    assert response.status_code == 302
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "AMS-10"))
+    assert agreement.status.value == "draft"
+    assert agreement.approval_sides == ["customer"]
+    member = db.session.scalar(sa.select(Membership).where(Membership.agreement_id == agreement.id))
+    assert member.user_id == user.id and member.role.value == "manager"
+
+
+def test_clause_form_adds_edits_and_removes_clauses_of_a_draft(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    bad = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={"ref": "1.1", "title": "Incidents", "kind": "included", "cap_unit": "hours", "cap_limit": "-4", "cap_period": "month"},
+    )
+    assert bad.status_code == 200
+    assert "cap_limit" in bad.get_data(as_text=True) or "greater than" in bad.get_data(as_text=True)
+    assert base_scope(agreement.id) == {}
+
+    ok = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={"ref": "1.1", "title": "Incidents", "kind": "included", "categories": "support.incident, support.problem",
+              "cap_unit": "hours", "cap_limit": "40", "cap_period": "month"},
+    )
+    assert ok.status_code == 302
+    assert base_scope(agreement.id)["1.1"].categories == ("support.incident", "support.problem")
+
+    client.post(f"/agreements/{agreement.code}/clauses/1.1/edit", data={"ref": "1.1", "title": "Renamed", "kind": "included", "cap_unit": "", "cap_period": ""})
+    assert base_scope(agreement.id)["1.1"].title == "Renamed"
+
+    confirm = client.get(f"/agreements/{agreement.code}/clauses/1.1/remove")
+    assert "Remove clause 1.1?" in confirm.get_data(as_text=True)
+    assert "1.1" in base_scope(agreement.id), "asking is not removing"
+    client.post(f"/agreements/{agreement.code}/clauses/1.1/remove")
+    assert base_scope(agreement.id) == {}
+
+
+def test_members_page_adds_and_removes_after_confirmation(client):
+    agreement = make_agreement()
+    newcomer = make_user(email="newcomer@example.com")
+    signed_in(client, manager_of(agreement))
+    client.post(f"/agreements/{agreement.code}/members", data={"email": newcomer.email, "side": "customer", "role": "approver"})
+    member = db.session.scalar(sa.select(Membership).where(Membership.user_id == newcomer.id))
+    assert member.role.value == "approver"
+    page = client.get(f"/agreements/{agreement.code}/members/{member.id}/remove").get_data(as_text=True)
+    assert "loses access" in page
+    client.post(f"/agreements/{agreement.code}/members/{member.id}/remove")
+    assert db.session.get(Membership, member.id) is None
+
+
+def test_status_can_be_changed_from_the_page(client):
+    agreement = make_agreement(status="draft")
+    signed_in(client, manager_of(agreement))
+    client.post(f"/agreements/{agreement.code}/status", data={"status": "active"})
+    assert db.session.get(Agreement, agreement.id).status.value == "active"

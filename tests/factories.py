@@ -1,0 +1,136 @@
+"""Test data built through the services, with cheap defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from contracts_app.accounts.models import User
+from contracts_app.accounts.passwords import hash_password
+from contracts_app.accounts.services import issue_token
+from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.agreements.services import AgreementInput, create_agreement, update_agreement
+from contracts_app.annexes.models import Annex
+from contracts_app.annexes.services import AnnexInput, create_annex, make_effective
+from contracts_app.db import db
+from contracts_app.enums import Role, Side
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2id is slow on purpose
+_sequence = itertools.count(1)
+
+
+def make_user(email: str | None = None, name: str = "Test User", admin: bool = False) -> User:
+    n = next(_sequence)
+    user = User(
+        email=email or f"user{n}@example.com",
+        name=name if name != "Test User" else f"Test User {n}",
+        password_hash=_PASSWORD_HASH,
+        is_admin=admin,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def clause(ref: str, categories: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "title": fields.pop("title", f"Clause {ref}"),
+        "kind": fields.pop("kind", "included"),
+        "categories": categories if categories is not None else [f"cat{ref.replace('.', '')}"],
+        **fields,
+    }
+
+
+def default_scope() -> list[dict[str, Any]]:
+    return [
+        clause("1.1", ["support.incident"], cap={"unit": "hours", "limit": "120", "period": "month"}),
+        clause("1.2", ["support.request"], rate="60.00"),
+        clause("2.1", ["maintenance"], systems=["shop-web"]),
+        clause("9.1", ["development"], kind="excluded"),
+    ]
+
+
+def make_agreement(
+    *,
+    code: str | None = None,
+    start: dt.date = dt.date(2026, 1, 1),
+    end: dt.date | None = dt.date(2026, 12, 31),
+    scope: list[dict[str, Any]] | None = None,
+    status: str = "active",
+    manager: User | None = None,
+    customer: str = "Customer Ltd",
+    provider: str = "Provider plc",
+) -> Agreement:
+    manager = manager or make_user(name="Manager")
+    agreement = create_agreement(
+        AgreementInput(
+            code=code or f"AG-{next(_sequence):04d}",
+            title="Application support",
+            customer=customer,
+            provider=provider,
+            start_date=start,
+            end_date=end,
+            currency="EUR",
+            value=Decimal("1000.00"),
+            scope=default_scope() if scope is None else scope,
+        ),
+        manager,
+    )
+    if status != "draft":
+        update_agreement(agreement, membership_of(manager, agreement.id), {"status": status}, manager)
+    return agreement
+
+
+def add_member(agreement: Agreement, user: User, side: str = "customer", role: str = "viewer") -> Membership:
+    member = Membership(agreement_id=agreement.id, user_id=user.id, side=Side(side), role=Role(role))
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def member_user(agreement: Agreement, side: str = "customer", role: str = "viewer") -> User:
+    user = make_user(name=f"{side} {role}")
+    add_member(agreement, user, side, role)
+    return user
+
+
+def manager_of(agreement: Agreement) -> User:
+    member = next(m for m in agreement.memberships if m.role == Role.MANAGER)
+    return member.user
+
+
+def make_annex(
+    agreement: Agreement,
+    effective_date: dt.date,
+    changes: list[dict[str, Any]],
+    *,
+    effective: bool = True,
+    title: str = "Change",
+) -> Annex:
+    manager = manager_of(agreement)
+    annex = create_annex(
+        agreement,
+        membership_of(manager, agreement.id),
+        AnnexInput(title=title, effective_date=effective_date, changes=changes),
+        manager,
+    )
+    if effective:
+        make_effective(annex, manager)
+    return annex
+
+
+def token_for(user: User) -> dict[str, str]:
+    _token, plain = issue_token(user, "test")
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def signed_in(client: Any, user: User) -> Any:
+    """Sign ``user`` in through the login form, as a browser would."""
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client

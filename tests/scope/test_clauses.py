@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import pytest
+
+from contracts_app.errors import ScopeConflict, ValidationFailed
+from contracts_app.scope.clauses import (
+    apply_changes,
+    category_covers,
+    diff_scopes,
+    parse_changes,
+    parse_clause,
+    parse_scope,
+)
+from tests.factories import clause
+
+
+def _scope(*items):
+    return {spec.ref: spec for spec in parse_scope(list(items))}
+
+
+@pytest.mark.parametrize(
+    ("code", "category", "covered"),
+    [
+        ("support", "support", True),
+        ("support", "support.incident", True),
+        ("support", "support.incident.p1", True),
+        ("Support", "SUPPORT.Incident", True),
+        ("support", "supportive", False),
+        ("support.incident", "support", False),
+        ("support.incident", "support.incidents", False),
+    ],
+)
+def test_category_covers_itself_and_descendants_on_dot_boundaries(code, category, covered):
+    assert category_covers(code, category) is covered
+
+
+def test_parse_clause_normalises_money_and_lowercases_categories():
+    spec = parse_clause(clause("1.1", ["Support.Incident"], cap={"unit": "hours", "limit": "120", "period": "month"}))
+    assert spec.categories == ("support.incident",)
+    assert spec.to_json()["cap"] == {"unit": "hours", "limit": "120.00", "period": "month"}
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        (clause("1.1", cap={"unit": "hours", "limit": "-5", "period": "month"}), "cap.limit"),
+        (clause("1.1", cap={"unit": "days", "limit": "5", "period": "month"}), "cap.unit"),
+        (clause("1.1", per_task_limit="0"), "per_task_limit"),
+        (clause("1.1", rate="-1"), "rate"),
+        (clause("1.1", kind="maybe"), "kind"),
+        (clause("1.1", ["not a code"]), "categories.0"),
+        (clause("", []), "ref"),
+        ({**clause("1.1"), "colour": "red"}, "colour"),
+        (clause("9.9", kind="excluded", cap={"unit": "hours", "limit": "5", "period": "month"}), "cap"),
+    ],
+)
+def test_parse_clause_names_the_bad_field(item, field):
+    with pytest.raises(ValidationFailed) as caught:
+        parse_clause(item)
+    assert field in caught.value.errors
+
+
+def test_parse_scope_refuses_a_ref_twice():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_scope([clause("1.1"), clause("1.1")])
+    assert "scope.1.ref" in caught.value.errors
+
+
+def test_apply_changes_adds_modifies_and_removes():
+    base = _scope(clause("1.1"), clause("1.2"), clause("2.1"))
+    changes = parse_changes(
+        [
+            {"op": "add", "item": clause("3.1")},
+            {"op": "modify", "ref": "1.2", "fields": {"title": "Renamed", "rate": "70"}},
+            {"op": "remove", "ref": "2.1"},
+        ]
+    )
+    after = apply_changes(base, changes, "Annex 1", on="2026-03-01")
+    assert list(after) == ["1.1", "1.2", "3.1"]
+    assert after["1.2"].title == "Renamed"
+    assert str(after["1.2"].rate) == "70.00"
+    assert after["1.1"] == base["1.1"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"op": "add", "item": clause("1.1")}, "already exists"),
+        ({"op": "modify", "ref": "7.7", "fields": {"title": "x"}}, "does not exist"),
+        ({"op": "remove", "ref": "7.7"}, "does not exist"),
+    ],
+)
+def test_a_change_that_cannot_apply_names_the_ref_and_the_annex(change, reason):
+    base = _scope(clause("1.1"))
+    with pytest.raises(ScopeConflict) as caught:
+        apply_changes(base, parse_changes([change]), "Annex 4", on="2026-05-01")
+    assert caught.value.annex_label == "Annex 4"
+    assert reason in caught.value.message
+    assert caught.value.ref in caught.value.message
+
+
+def test_modify_cannot_give_an_exclusion_a_cap():
+    base = _scope(clause("9.1", kind="excluded"))
+    change = parse_changes(
+        [{"op": "modify", "ref": "9.1", "fields": {"cap": {"unit": "hours", "limit": "5", "period": "year"}}}]
+    )
+    with pytest.raises(ScopeConflict):
+        apply_changes(base, change, "Annex 1", on="2026-01-01")
+
+
+def test_parse_changes_refuses_unknown_ops_keys_and_ref_changes():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_changes(
+            [
+                {"op": "rename", "ref": "1.1"},
+                {"op": "remove", "ref": "1.1", "extra": 1},
+                {"op": "modify", "ref": "1.2", "fields": {"ref": "1.3"}},
+                {"op": "modify", "ref": "1.4", "fields": {}},
+            ]
+        )
+    errors = caught.value.errors
+    assert {"changes.0.op", "changes.1.extra", "changes.2.fields.ref", "changes.3.fields"} <= set(errors)
+
+
+def test_diff_lists_added_removed_and_field_level_modifications():
+    before = _scope(clause("1.1", rate="60"), clause("1.2"))
+    after = _scope(clause("1.1", rate="65", systems=["crm"]), clause("2.1"))
+    diff = diff_scopes(before, after)
+    assert [c["ref"] for c in diff["added"]] == ["2.1"]
+    assert [c["ref"] for c in diff["removed"]] == ["1.2"]
+    assert diff["modified"] == [
+        {
+            "ref": "1.1",
+            "changes": {
+                "systems": {"before": [], "after": ["crm"]},
+                "rate": {"before": "60.00", "after": "65.00"},
+            },
+        }
+    ]
