@@ -25,7 +25,7 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def scratch_app(database_url: str | None):  # noqa: ANN201
+def scratch_app(database_url: str | None):
     if database_url:
         url = normalise_database_url(database_url)
         engine = make_engine(url)

@@ -48,7 +48,9 @@ def clause(ref: str, categories: list[str] | None = None, **fields: Any) -> dict
 
 def default_scope() -> list[dict[str, Any]]:
     return [
-        clause("1.1", ["support.incident"], cap={"unit": "hours", "limit": "120", "period": "month"}),
+        clause(
+            "1.1", ["support.incident"], cap={"unit": "hours", "limit": "120", "period": "month"}
+        ),
         clause("1.2", ["support.request"], rate="60.00"),
         clause("2.1", ["maintenance"], systems=["shop-web"]),
         clause("9.1", ["development"], kind="excluded"),
@@ -82,12 +84,18 @@ def make_agreement(
         manager,
     )
     if status != "draft":
-        update_agreement(agreement, membership_of(manager, agreement.id), {"status": status}, manager)
+        update_agreement(
+            agreement, membership_of(manager, agreement.id), {"status": status}, manager
+        )
     return agreement
 
 
-def add_member(agreement: Agreement, user: User, side: str = "customer", role: str = "viewer") -> Membership:
-    member = Membership(agreement_id=agreement.id, user_id=user.id, side=Side(side), role=Role(role))
+def add_member(
+    agreement: Agreement, user: User, side: str = "customer", role: str = "viewer"
+) -> Membership:
+    member = Membership(
+        agreement_id=agreement.id, user_id=user.id, side=Side(side), role=Role(role)
+    )
     db.session.add(member)
     db.session.commit()
     return member

@@ -12,7 +12,9 @@ from workflows.annex_states import AnnexState
 
 def test_users_create_and_token_prints_only_the_token(app):
     runner = app.test_cli_runner(mix_stderr=False) if _has_mix_stderr() else app.test_cli_runner()
-    created = runner.invoke(args=["users", "create", "cli@example.com", "--name", "Cli", "--password", "long enough pw"])
+    created = runner.invoke(
+        args=["users", "create", "cli@example.com", "--name", "Cli", "--password", "long enough pw"]
+    )
     assert created.exit_code == 0, created.output
     result = runner.invoke(args=["users", "token", "cli@example.com"])
     assert result.exit_code == 0
@@ -36,18 +38,27 @@ def test_demo_loads_two_agreements_with_annexes_once(app):
     assert [a.code for a in agreements] == ["AMS-2026-01", "DBA-2026-02"]
     for agreement in agreements:
         base = db.session.scalar(
-            sa.select(ScopeVersion).where(ScopeVersion.agreement_id == agreement.id, ScopeVersion.number == 1)
+            sa.select(ScopeVersion).where(
+                ScopeVersion.agreement_id == agreement.id, ScopeVersion.number == 1
+            )
         )
         assert len(base.clauses) >= 15
         assert any(c.kind.value == "excluded" for c in base.clauses)
         assert any(c.cap_unit is not None for c in base.clauses)
         effective = db.session.scalars(
-            sa.select(Annex).where(Annex.agreement_id == agreement.id, Annex.state == AnnexState.EFFECTIVE)
+            sa.select(Annex).where(
+                Annex.agreement_id == agreement.id, Annex.state == AnnexState.EFFECTIVE
+            )
         ).all()
         assert len(effective) >= 3
-        retroactive = [a for a in effective if any(
-            b.activation_seq < a.activation_seq and b.effective_date > a.effective_date for b in effective
-        )]
+        retroactive = [
+            a
+            for a in effective
+            if any(
+                b.activation_seq < a.activation_seq and b.effective_date > a.effective_date
+                for b in effective
+            )
+        ]
         assert retroactive, "one annex is retroactive"
         superseded = db.session.scalar(
             sa.select(sa.func.count(ScopeVersion.id)).where(

@@ -17,7 +17,10 @@ def test_openapi_document_is_generated_and_lists_the_api(client):
         "/api/v1/users",
     ):
         assert path in paths, path
-    assert "bearerAuth" in str(spec["components"]["securitySchemes"]) or spec["components"]["securitySchemes"]
+    assert (
+        "bearerAuth" in str(spec["components"]["securitySchemes"])
+        or spec["components"]["securitySchemes"]
+    )
     assert not any(p.startswith("/agreements") or p == "/login" for p in paths), "pages are not API"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.factories import make_agreement, make_user, member_user, signed_in, token_for
 
 
@@ -74,7 +75,9 @@ def test_every_member_reads_but_only_managers_edit(client, agreement, side, role
     user = member_user(agreement, side, role)
     headers = token_for(user)
     assert client.get(f"/api/v1/agreements/{agreement.code}", headers=headers).status_code == 200
-    response = client.patch(f"/api/v1/agreements/{agreement.code}", json={"title": "New"}, headers=headers)
+    response = client.patch(
+        f"/api/v1/agreements/{agreement.code}", json={"title": "New"}, headers=headers
+    )
     assert response.status_code == (200 if can_edit else 403)
 
 
@@ -88,13 +91,19 @@ def test_admin_sees_and_edits_any_agreement(client, agreement):
     admin = make_user(admin=True)
     headers = token_for(admin)
     assert client.get(f"/api/v1/agreements/{agreement.code}", headers=headers).status_code == 200
-    response = client.patch(f"/api/v1/agreements/{agreement.code}", json={"title": "By admin"}, headers=headers)
+    response = client.patch(
+        f"/api/v1/agreements/{agreement.code}", json={"title": "By admin"}, headers=headers
+    )
     assert response.status_code == 200
 
 
 def test_only_admins_create_users(client):
     user = make_user()
-    payload = {"email": "someone@example.com", "name": "Someone", "password": "long enough password"}
+    payload = {
+        "email": "someone@example.com",
+        "name": "Someone",
+        "password": "long enough password",
+    }
     assert client.post("/api/v1/users", json=payload, headers=token_for(user)).status_code == 403
     admin = make_user(admin=True)
     created = client.post("/api/v1/users", json=payload, headers=token_for(admin))

@@ -17,7 +17,9 @@ PAYLOAD = {
     "currency": "EUR",
     "value": "120000.50",
     "scope": [
-        clause("1.1", ["support.incident"], cap={"unit": "hours", "limit": "120", "period": "month"}),
+        clause(
+            "1.1", ["support.incident"], cap={"unit": "hours", "limit": "120", "period": "month"}
+        ),
         clause("9.1", ["development"], kind="excluded"),
     ],
 }
@@ -57,12 +59,17 @@ def test_create_agreement_stores_a_draft_with_its_base_scope_and_new_parties(cli
         ({"value": "-1"}, "value"),
         ({"title": 42}, "title"),
         ({"scope": [clause("1.1"), clause("1.1")]}, "scope.1.ref"),
-        ({"scope": [clause("1.1", cap={"unit": "hours", "limit": "-3", "period": "month"})]}, "scope.0.cap.limit"),
+        (
+            {"scope": [clause("1.1", cap={"unit": "hours", "limit": "-3", "period": "month"})]},
+            "scope.0.cap.limit",
+        ),
         ({"scope": [{**clause("1.1"), "unknown": 1}]}, "scope.0.unknown"),
         ({"approval_sides": ["legal"]}, "approval_sides.0"),
     ],
 )
-def test_bad_agreement_input_is_a_422_problem_naming_the_field_and_stores_nothing(client, change, field):
+def test_bad_agreement_input_is_a_422_problem_naming_the_field_and_stores_nothing(
+    client, change, field
+):
     user = make_user()
     response = post(client, user, {**PAYLOAD, **change})
     assert response.status_code == 422
@@ -90,7 +97,9 @@ def test_malformed_json_body_is_a_problem_not_a_500(client):
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer cat_wrong"}, {"Authorization": "Basic x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer cat_wrong"}, {"Authorization": "Basic x"}]
+)
 def test_missing_or_wrong_token_is_401(client, headers):
     response = client.get("/api/v1/agreements", headers=headers)
     assert response.status_code == 401
@@ -101,7 +110,9 @@ def test_patch_changes_fields_and_status(client):
     agreement = make_agreement(status="draft")
     manager = manager_of(agreement)
     url = f"/api/v1/agreements/{agreement.code}"
-    response = client.patch(url, json={"title": "Renamed", "status": "active"}, headers=token_for(manager))
+    response = client.patch(
+        url, json={"title": "Renamed", "status": "active"}, headers=token_for(manager)
+    )
     assert response.status_code == 200, response.json
     assert response.json["title"] == "Renamed"
     assert response.json["status"] == "active"
@@ -110,9 +121,15 @@ def test_patch_changes_fields_and_status(client):
 def test_status_move_that_is_not_allowed_is_409_with_the_allowed_ones(client):
     agreement = make_agreement(status="active")
     manager = manager_of(agreement)
-    client.patch(f"/api/v1/agreements/{agreement.code}", json={"status": "terminated"}, headers=token_for(manager))
+    client.patch(
+        f"/api/v1/agreements/{agreement.code}",
+        json={"status": "terminated"},
+        headers=token_for(manager),
+    )
     response = client.patch(
-        f"/api/v1/agreements/{agreement.code}", json={"status": "active"}, headers=token_for(manager)
+        f"/api/v1/agreements/{agreement.code}",
+        json={"status": "active"},
+        headers=token_for(manager),
     )
     assert response.status_code == 409
     assert response.json["allowed_events"] == []
@@ -136,7 +153,9 @@ def test_draft_scope_can_be_replaced_by_patch(client):
         f"/api/v1/agreements/{agreement.code}", json={"scope": [clause("7.1")]}, headers=token
     )
     assert response.status_code == 200
-    scope = client.get(f"/api/v1/agreements/{agreement.code}/scope?as_of=2026-03-01", headers=token).json
+    scope = client.get(
+        f"/api/v1/agreements/{agreement.code}/scope?as_of=2026-03-01", headers=token
+    ).json
     assert [item["ref"] for item in scope["items"]] == ["7.1"]
 
 
@@ -164,7 +183,10 @@ def test_members_are_added_by_managers_with_side_and_role(client):
     )
     assert response.status_code == 201, response.json
     assert response.json["role"] == "approver"
-    assert client.get(f"/api/v1/agreements/{agreement.code}", headers=token_for(newcomer)).status_code == 200
+    assert (
+        client.get(f"/api/v1/agreements/{agreement.code}", headers=token_for(newcomer)).status_code
+        == 200
+    )
     again = client.post(
         f"/api/v1/agreements/{agreement.code}/members",
         json={"email": "new@example.com", "side": "customer", "role": "viewer"},
@@ -177,8 +199,22 @@ def test_member_with_unknown_email_or_bad_role_is_422(client):
     agreement = make_agreement()
     headers = token_for(manager_of(agreement))
     url = f"/api/v1/agreements/{agreement.code}/members"
-    assert "email" in client.post(url, json={"email": "nobody@example.com", "side": "customer", "role": "viewer"}, headers=headers).json["errors"]
-    assert "role" in client.post(url, json={"email": "x@example.com", "side": "customer", "role": "boss"}, headers=headers).json["errors"]
+    assert (
+        "email"
+        in client.post(
+            url,
+            json={"email": "nobody@example.com", "side": "customer", "role": "viewer"},
+            headers=headers,
+        ).json["errors"]
+    )
+    assert (
+        "role"
+        in client.post(
+            url,
+            json={"email": "x@example.com", "side": "customer", "role": "boss"},
+            headers=headers,
+        ).json["errors"]
+    )
 
 
 def test_viewer_cannot_add_members(client):

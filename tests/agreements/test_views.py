@@ -7,7 +7,15 @@ import sqlalchemy as sa
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.db import db
 from contracts_app.scope.services import base_scope
-from tests.factories import clause, make_agreement, make_annex, make_user, manager_of, member_user, signed_in
+from tests.factories import (
+    clause,
+    make_agreement,
+    make_annex,
+    make_user,
+    manager_of,
+    member_user,
+    signed_in,
+)
 
 D = dt.date
 
@@ -21,7 +29,9 @@ def test_list_page_filters_and_says_when_nothing_matches(client):
     assert "DBA-1" in page and "AMS-1" not in page
     page = client.get("/agreements?party=acme").get_data(as_text=True)
     assert "AMS-1" in page and "DBA-1" not in page
-    assert "No agreement matches these filters." in client.get("/agreements?q=zzz").get_data(as_text=True)
+    assert "No agreement matches these filters." in client.get("/agreements?q=zzz").get_data(
+        as_text=True
+    )
 
 
 def test_list_page_paginates(client, app):
@@ -37,7 +47,12 @@ def test_list_page_paginates(client, app):
 
 def test_agreement_page_shows_scope_timeline_as_of_and_diff(client):
     agreement = make_agreement()
-    make_annex(agreement, D(2026, 4, 1), [{"op": "add", "item": clause("3.1", title="Added by annex")}], title="Adds 3.1")
+    make_annex(
+        agreement,
+        D(2026, 4, 1),
+        [{"op": "add", "item": clause("3.1", title="Added by annex")}],
+        title="Adds 3.1",
+    )
     viewer = member_user(agreement, "customer", "viewer")
     signed_in(client, viewer)
     march = client.get(f"/agreements/{agreement.code}?as_of=2026-03-15").get_data(as_text=True)
@@ -90,8 +105,16 @@ def test_create_form_makes_a_draft_and_its_creator_the_manager(client):
     signed_in(client, user)
     response = client.post(
         "/agreements/new",
-        data={"code": "AMS-10", "title": "Shop", "customer": "A", "provider": "B",
-              "start_date": "2026-01-01", "currency": "EUR", "value": "0", "customer_approves": "y"},
+        data={
+            "code": "AMS-10",
+            "title": "Shop",
+            "customer": "A",
+            "provider": "B",
+            "start_date": "2026-01-01",
+            "currency": "EUR",
+            "value": "0",
+            "customer_approves": "y",
+        },
     )
     assert response.status_code == 302
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "AMS-10"))
@@ -106,7 +129,14 @@ def test_clause_form_adds_edits_and_removes_clauses_of_a_draft(client):
     signed_in(client, manager_of(agreement))
     bad = client.post(
         f"/agreements/{agreement.code}/clauses/new",
-        data={"ref": "1.1", "title": "Incidents", "kind": "included", "cap_unit": "hours", "cap_limit": "-4", "cap_period": "month"},
+        data={
+            "ref": "1.1",
+            "title": "Incidents",
+            "kind": "included",
+            "cap_unit": "hours",
+            "cap_limit": "-4",
+            "cap_period": "month",
+        },
     )
     assert bad.status_code == 200
     assert "cap_limit" in bad.get_data(as_text=True) or "greater than" in bad.get_data(as_text=True)
@@ -114,13 +144,29 @@ def test_clause_form_adds_edits_and_removes_clauses_of_a_draft(client):
 
     ok = client.post(
         f"/agreements/{agreement.code}/clauses/new",
-        data={"ref": "1.1", "title": "Incidents", "kind": "included", "categories": "support.incident, support.problem",
-              "cap_unit": "hours", "cap_limit": "40", "cap_period": "month"},
+        data={
+            "ref": "1.1",
+            "title": "Incidents",
+            "kind": "included",
+            "categories": "support.incident, support.problem",
+            "cap_unit": "hours",
+            "cap_limit": "40",
+            "cap_period": "month",
+        },
     )
     assert ok.status_code == 302
     assert base_scope(agreement.id)["1.1"].categories == ("support.incident", "support.problem")
 
-    client.post(f"/agreements/{agreement.code}/clauses/1.1/edit", data={"ref": "1.1", "title": "Renamed", "kind": "included", "cap_unit": "", "cap_period": ""})
+    client.post(
+        f"/agreements/{agreement.code}/clauses/1.1/edit",
+        data={
+            "ref": "1.1",
+            "title": "Renamed",
+            "kind": "included",
+            "cap_unit": "",
+            "cap_period": "",
+        },
+    )
     assert base_scope(agreement.id)["1.1"].title == "Renamed"
 
     confirm = client.get(f"/agreements/{agreement.code}/clauses/1.1/remove")
@@ -134,10 +180,15 @@ def test_members_page_adds_and_removes_after_confirmation(client):
     agreement = make_agreement()
     newcomer = make_user(email="newcomer@example.com")
     signed_in(client, manager_of(agreement))
-    client.post(f"/agreements/{agreement.code}/members", data={"email": newcomer.email, "side": "customer", "role": "approver"})
+    client.post(
+        f"/agreements/{agreement.code}/members",
+        data={"email": newcomer.email, "side": "customer", "role": "approver"},
+    )
     member = db.session.scalar(sa.select(Membership).where(Membership.user_id == newcomer.id))
     assert member.role.value == "approver"
-    page = client.get(f"/agreements/{agreement.code}/members/{member.id}/remove").get_data(as_text=True)
+    page = client.get(f"/agreements/{agreement.code}/members/{member.id}/remove").get_data(
+        as_text=True
+    )
     assert "loses access" in page
     client.post(f"/agreements/{agreement.code}/members/{member.id}/remove")
     assert db.session.get(Membership, member.id) is None

@@ -35,7 +35,11 @@ def test_category_covers_itself_and_descendants_on_dot_boundaries(code, category
 
 
 def test_parse_clause_normalises_money_and_lowercases_categories():
-    spec = parse_clause(clause("1.1", ["Support.Incident"], cap={"unit": "hours", "limit": "120", "period": "month"}))
+    spec = parse_clause(
+        clause(
+            "1.1", ["Support.Incident"], cap={"unit": "hours", "limit": "120", "period": "month"}
+        )
+    )
     assert spec.categories == ("support.incident",)
     assert spec.to_json()["cap"] == {"unit": "hours", "limit": "120.00", "period": "month"}
 
@@ -51,7 +55,10 @@ def test_parse_clause_normalises_money_and_lowercases_categories():
         (clause("1.1", ["not a code"]), "categories.0"),
         (clause("", []), "ref"),
         ({**clause("1.1"), "colour": "red"}, "colour"),
-        (clause("9.9", kind="excluded", cap={"unit": "hours", "limit": "5", "period": "month"}), "cap"),
+        (
+            clause("9.9", kind="excluded", cap={"unit": "hours", "limit": "5", "period": "month"}),
+            "cap",
+        ),
     ],
 )
 def test_parse_clause_names_the_bad_field(item, field):
@@ -102,7 +109,13 @@ def test_a_change_that_cannot_apply_names_the_ref_and_the_annex(change, reason):
 def test_modify_cannot_give_an_exclusion_a_cap():
     base = _scope(clause("9.1", kind="excluded"))
     change = parse_changes(
-        [{"op": "modify", "ref": "9.1", "fields": {"cap": {"unit": "hours", "limit": "5", "period": "year"}}}]
+        [
+            {
+                "op": "modify",
+                "ref": "9.1",
+                "fields": {"cap": {"unit": "hours", "limit": "5", "period": "year"}},
+            }
+        ]
     )
     with pytest.raises(ScopeConflict):
         apply_changes(base, change, "Annex 1", on="2026-01-01")
@@ -119,7 +132,9 @@ def test_parse_changes_refuses_unknown_ops_keys_and_ref_changes():
             ]
         )
     errors = caught.value.errors
-    assert {"changes.0.op", "changes.1.extra", "changes.2.fields.ref", "changes.3.fields"} <= set(errors)
+    assert {"changes.0.op", "changes.1.extra", "changes.2.fields.ref", "changes.3.fields"} <= set(
+        errors
+    )
 
 
 def test_diff_lists_added_removed_and_field_level_modifications():

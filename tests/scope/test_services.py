@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 import sqlalchemy as sa
@@ -87,7 +88,9 @@ def test_scope_as_recorded_before_a_retroactive_annex_is_still_answerable():
 def test_annexes_on_the_same_date_apply_in_the_order_they_became_effective():
     agreement = make_agreement()
     make_annex(agreement, D(2026, 5, 1), [{"op": "add", "item": clause("3.1")}])
-    make_annex(agreement, D(2026, 5, 1), [{"op": "modify", "ref": "3.1", "fields": {"title": "Second"}}])
+    make_annex(
+        agreement, D(2026, 5, 1), [{"op": "modify", "ref": "3.1", "fields": {"title": "Second"}}]
+    )
     assert timeline(agreement)[-1][:2] == (D(2026, 5, 1), None)
     assert services.clause_map(services.scope_on(agreement, D(2026, 5, 1)))["3.1"].title == "Second"
 
@@ -104,7 +107,9 @@ def test_change_that_does_not_apply_is_refused_and_nothing_is_stored():
     agreement = make_agreement()
     versions_before = db.session.scalar(sa.select(sa.func.count(ScopeVersion.id)))
     with pytest.raises(ScopeConflict) as caught:
-        make_annex(agreement, D(2026, 3, 1), [{"op": "modify", "ref": "8.8", "fields": {"title": "x"}}])
+        make_annex(
+            agreement, D(2026, 3, 1), [{"op": "modify", "ref": "8.8", "fields": {"title": "x"}}]
+        )
     assert "8.8" in caught.value.message and "Annex 1" in caught.value.message
     assert db.session.scalar(sa.select(sa.func.count(ScopeVersion.id))) == versions_before
     annex = db.session.scalar(sa.select(Annex).where(Annex.agreement_id == agreement.id))
@@ -140,7 +145,11 @@ def test_diff_between_versions_reports_field_level_changes():
         agreement,
         D(2026, 4, 1),
         [
-            {"op": "modify", "ref": "1.1", "fields": {"cap": {"unit": "hours", "limit": "160", "period": "month"}}},
+            {
+                "op": "modify",
+                "ref": "1.1",
+                "fields": {"cap": {"unit": "hours", "limit": "160", "period": "month"}},
+            },
             {"op": "remove", "ref": "2.1"},
             {"op": "add", "item": clause("3.1")},
         ],
@@ -159,7 +168,7 @@ def test_many_annexes_keep_the_timeline_tiled_without_gaps():
         make_annex(agreement, D(2026, month, 1), [{"op": "add", "item": clause(f"5.{month}")}])
     versions = services.list_versions(agreement)
     assert [v.valid_from.month for v in versions] == [1, 2, 3, 5, 7, 9, 11]
-    for earlier, later in zip(versions, versions[1:], strict=False):
+    for earlier, later in itertools.pairwise(versions):
         assert earlier.valid_to == later.valid_from
     august = refs_on(agreement, D(2026, 8, 1))
     assert [ref for ref in august if ref.startswith("5.")] == ["5.2", "5.3", "5.5", "5.7"]
