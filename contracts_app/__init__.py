@@ -80,14 +80,17 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.accounts.views import pages as accounts_pages
     from contracts_app.agreements.api import api as agreements_api
     from contracts_app.agreements.views import pages as agreements_pages
+    from contracts_app.annexes.api import api as annexes_api
+    from contracts_app.annexes.views import pages as annexes_pages
     from contracts_app.extensions import csrf
     from contracts_app.scope.api import api as scope_api
 
-    for blueprint in (accounts_api, agreements_api, scope_api):
+    for blueprint in (accounts_api, agreements_api, scope_api, annexes_api):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(accounts_pages)
     app.register_blueprint(agreements_pages)
+    app.register_blueprint(annexes_pages)
 
 
 def _security_headers(response: Response) -> Response:

@@ -12,6 +12,7 @@ from contracts_app.schema_migrations import alembic_config
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 users_cli = AppGroup("users", help="User accounts and API tokens.")
+annexes_cli = AppGroup("annexes", help="Annex workflow jobs.")
 
 
 def _config():
@@ -87,7 +88,19 @@ def demo_command() -> None:
     click.echo(load_demo())
 
 
+@annexes_cli.command("activate-due")
+def annexes_activate_due() -> None:
+    """Make scheduled annexes whose effective date has come effective (run daily)."""
+    from contracts_app.annexes.workflow import activate_due
+
+    activated = activate_due()
+    for annex in activated:
+        click.echo(f"{annex.agreement.code} {annex.label}: {annex.state.value}")
+    click.echo(f"{len(activated)} annex(es) processed.", err=True)
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(annexes_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -2,13 +2,15 @@
 
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.agreements.models import Agreement, Membership, Party
-from contracts_app.annexes.models import Annex
+from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.scope.models import Clause, ScopeVersion
 
 __all__ = [
     "Agreement",
     "Annex",
+    "AnnexApproval",
+    "AnnexSignature",
     "ApiToken",
     "AuditEvent",
     "Clause",

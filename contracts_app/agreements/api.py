@@ -17,6 +17,7 @@ from contracts_app.agreements.schemas import (
     MemberIn,
     MemberOut,
 )
+from contracts_app.annexes.workflow import activate_due_on_read
 from contracts_app.api_common import api_user, page_of
 from contracts_app.extensions import token_auth
 
@@ -55,6 +56,7 @@ def create_agreement(body: dict[str, Any]) -> Any:
 @api.doc(summary="One agreement", responses=[401, 404])
 def get_agreement(code: str) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
+    activate_due_on_read(agreement)
     return agreement
 
 

@@ -11,6 +11,8 @@ from flask_login import current_user, login_required
 from contracts_app.agreements import services
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.agreements.forms import AgreementForm, ClauseForm, MemberForm, StatusForm
+from contracts_app.annexes.services import list_annexes
+from contracts_app.annexes.workflow import activate_due_on_read
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import ValidationFailed
 from contracts_app.forms_common import ConfirmForm, show_errors
@@ -81,6 +83,7 @@ def _parse_day(text: str | None) -> dt.date | None:
 @login_required
 def show(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
+    activate_due_on_read(agreement)
     today = dt.date.today()
     as_of = _parse_day(request.args.get("as_of"))
     if as_of is None:
@@ -116,6 +119,7 @@ def show(code: str) -> Any:
         status_form=StatusForm(),
         status_moves=sorted(s.value for s in services.STATUS_MOVES[agreement.status]),
         term_text=scope_services.term_text(agreement),
+        annexes=list_annexes(agreement),
     )
 
 

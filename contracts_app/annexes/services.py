@@ -13,13 +13,14 @@ from contracts_app.accounts.models import User
 from contracts_app.agreements.access import MANAGERS, require_role
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex
+from contracts_app.annexes.workflow import apply_to_scope
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
-from contracts_app.errors import Conflict, ValidationFailed
-from contracts_app.scope.clauses import parse_changes
-from contracts_app.scope.services import apply_annex, lock_agreement, term_text
-from workflows.annex_states import FINAL_STATES, AnnexState
+from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationFailed
+from contracts_app.scope.clauses import apply_changes, changes_from_json, diff_scopes, parse_changes
+from contracts_app.scope.services import clause_map, lock_agreement, term_text, version_on
+from workflows.annex_states import EDITABLE_STATES, FINAL_STATES, AnnexState
 
 # An annex changes the scope of a running agreement only.
 STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED})
@@ -105,18 +106,8 @@ def make_effective(annex: Annex, actor: User | None, now: dt.datetime | None = N
                 "annexes apply only to an active or suspended agreement."
             )
         before = annex.state
-        annex.activation_seq = (
-            db.session.scalar(
-                sa.select(sa.func.max(Annex.activation_seq)).where(
-                    Annex.agreement_id == agreement.id
-                )
-            )
-            or 0
-        ) + 1
         annex.state = AnnexState.EFFECTIVE
-        annex.effective_at = now
-        db.session.flush()
-        versions = apply_annex(agreement, annex, now)
+        versions = apply_to_scope(annex, agreement, now)
         record(
             "annex.effective",
             annex,
@@ -140,3 +131,101 @@ def list_annexes(agreement: Agreement, state: str | None = None) -> list[Annex]:
                 {"state": [f"Must be one of: {', '.join(s.value for s in AnnexState)}."]}
             ) from None
     return list(db.session.scalars(query.order_by(Annex.number)).all())
+
+
+def update_annex(
+    annex: Annex,
+    membership: Membership | None,
+    changes: dict[str, Any],
+    expected_version: int,
+    actor: User,
+) -> Annex:
+    """Edit a draft (or an annex sent back for changes): its author or a manager.
+
+    ``expected_version`` is the version the editor's form was opened at; if the annex
+    changed since, the edit is refused (409) rather than silently overwriting.
+    """
+    from contracts_app.annexes.workflow import author_or_manager
+
+    if not author_or_manager(annex, actor, membership):
+        raise Forbidden("Only the annex's author or a manager edits it.")
+    unknown = set(changes) - {"title", "rationale", "effective_date", "changes"}
+    if unknown:
+        raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
+    with unit_of_work():
+        agreement = lock_agreement(annex.agreement_id)
+        db.session.refresh(annex)
+        if annex.lock_version != expected_version:
+            raise Conflict(
+                f"{annex.label} was changed by someone else since you opened it "
+                f"(version {expected_version}, now {annex.lock_version}). "
+                "Reload it to see the changes; yours were not saved."
+            )
+        if annex.state not in EDITABLE_STATES:
+            raise Conflict(f"{annex.label} is {annex.state.value}; only drafts are edited.")
+        merged = AnnexInput(
+            title=changes.get("title", annex.title),
+            effective_date=changes.get("effective_date", annex.effective_date),
+            rationale=changes.get("rationale", annex.rationale),
+            changes=changes.get("changes", annex.changes),
+        )
+        stored = _validate(agreement, merged)
+        before = {
+            "title": annex.title,
+            "effective_date": str(annex.effective_date),
+            "changes": len(annex.changes),
+        }
+        annex.title = merged.title.strip()
+        annex.rationale = merged.rationale
+        annex.effective_date = merged.effective_date
+        annex.changes = stored
+        db.session.flush()
+        after = {
+            "title": annex.title,
+            "effective_date": str(annex.effective_date),
+            "changes": len(annex.changes),
+        }
+        record(
+            "annex.updated",
+            annex,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
+            },
+        )
+    return annex
+
+
+def annex_diff(annex: Annex) -> dict[str, Any]:
+    """The diff the annex makes against the scope valid at its effective date.
+
+    For an effective annex, against the version before it took effect.
+    """
+    agreement = annex.agreement
+    base = version_on(agreement, annex.effective_date)
+    if annex.state == AnnexState.EFFECTIVE and annex.effective_at is not None:
+        base = version_on(
+            agreement,
+            annex.effective_date,
+            recorded_at=annex.effective_at - dt.timedelta(microseconds=1),
+        )
+    before = clause_map(base) if base is not None else {}
+    try:
+        after = apply_changes(
+            before, changes_from_json(annex.changes), annex.label, str(annex.effective_date)
+        )
+    except ScopeConflict as conflict:
+        return {"added": [], "removed": [], "modified": [], "conflict": conflict.message}
+    return diff_scopes(before, after)
+
+
+def preview_diff(
+    agreement: Agreement, effective_date: dt.date, raw_changes: Sequence[Any]
+) -> dict[str, Any]:
+    """The diff a draft would make, for the form's preview (nothing stored)."""
+    changes = parse_changes(list(raw_changes))
+    version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
+    before = clause_map(version) if version is not None else {}
+    after = apply_changes(before, changes, "This annex", str(effective_date))
+    return diff_scopes(before, after)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
+from contracts_app.forms_common import split_list
+
+OPS = [("add", "Add a clause"), ("modify", "Modify a clause"), ("remove", "Remove a clause")]
+
+
+def _choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, str]]:
+    options = [(member.value, member.value) for member in enum_cls]
+    return [("", blank), *options] if blank is not None else options
+
+
+class ChangeRowForm(Form):
+    """One row of the annex form: an operation and, for add and modify, a clause's fields."""
+
+    op = SelectField("Change", choices=OPS, default="add")
+    ref = StringField("Ref", validators=[Length(max=40)])
+    title = StringField("Title", validators=[Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    kind = SelectField("Kind", choices=_choices(ClauseKind), default="included")
+    categories = StringField("Categories")
+    systems = StringField("Systems")
+    keywords = StringField("Keywords")
+    cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"), default="")
+    cap_limit = StringField("Cap limit")
+    cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"), default="")
+    per_task_limit = StringField("Per-task limit")
+    rate = StringField("Rate")
+
+    def clause_json(self) -> dict[str, Any]:
+        def text(field: Any) -> str | None:
+            value = (field.data or "").strip()
+            return value or None
+
+        cap = None
+        if self.cap_unit.data or text(self.cap_limit) or self.cap_period.data:
+            cap = {
+                "unit": self.cap_unit.data or None,
+                "limit": text(self.cap_limit),
+                "period": self.cap_period.data or None,
+            }
+        return {
+            "ref": (self.ref.data or "").strip(),
+            "title": (self.title.data or "").strip(),
+            "description": self.description.data or "",
+            "kind": self.kind.data,
+            "categories": [c.lower() for c in split_list(self.categories.data)],
+            "systems": split_list(self.systems.data),
+            "keywords": split_list(self.keywords.data),
+            "cap": cap,
+            "per_task_limit": text(self.per_task_limit),
+            "rate": text(self.rate),
+        }
+
+    def fill_from(self, op: str, clause: dict[str, Any]) -> None:
+        self.op.data = op
+        self.ref.data = clause.get("ref", "")
+        self.title.data = clause.get("title", "")
+        self.description.data = clause.get("description", "")
+        self.kind.data = clause.get("kind", "included")
+        self.categories.data = ", ".join(clause.get("categories", []))
+        self.systems.data = ", ".join(clause.get("systems", []))
+        self.keywords.data = ", ".join(clause.get("keywords", []))
+        cap = clause.get("cap") or {}
+        self.cap_unit.data = cap.get("unit", "")
+        self.cap_limit.data = cap.get("limit") or ""
+        self.cap_period.data = cap.get("period", "")
+        self.per_task_limit.data = clause.get("per_task_limit") or ""
+        self.rate.data = clause.get("rate") or ""
+
+
+class AnnexForm(FlaskForm):
+    version = HiddenField()
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    rationale = TextAreaField("Rationale", validators=[Length(max=20_000)])
+    effective_date = DateField("Effective date", validators=[DataRequired()])
+    changes = FieldList(FormField(ChangeRowForm), min_entries=0)
+
+
+class EventForm(FlaskForm):
+    event = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=10_000)])
+    password = PasswordField("Your password (to sign)", validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from workflows.annex import USER_EVENTS
+from workflows.annex_states import AnnexState
+
+
+class ChangeSchema(Schema):
+    """One scope change: ``add`` with an item, ``modify`` a ref with fields, ``remove`` a ref."""
+
+    class Meta:
+        unknown = "include"  # validated in full by the service, with per-field messages
+
+    op = fields.String(required=True, validate=validators.OneOf(["add", "modify", "remove"]))
+    ref = fields.String()
+    item = fields.Dict()
+    fields_ = fields.Dict(data_key="fields")
+
+
+class AnnexIn(Schema):
+    title = fields.String(required=True, validate=validators.Length(1, 200))
+    rationale = fields.String(load_default="", validate=validators.Length(max=20_000))
+    effective_date = fields.Date(required=True)
+    changes = fields.List(fields.Raw(), load_default=list, metadata={"items": ChangeSchema})
+
+
+class AnnexPatch(Schema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read"})
+    title = fields.String(validate=validators.Length(1, 200))
+    rationale = fields.String(validate=validators.Length(max=20_000))
+    effective_date = fields.Date()
+    changes = fields.List(fields.Raw())
+
+
+class AnnexQuery(Schema):
+    state = fields.String(
+        load_default=None, validate=validators.OneOf([s.value for s in AnnexState])
+    )
+
+
+class EventIn(Schema):
+    event = fields.String(required=True, validate=validators.OneOf([e.value for e in USER_EVENTS]))
+    comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+    password = fields.String(
+        load_default=None, load_only=True, validate=validators.Length(max=1000)
+    )
+
+
+class PartyAct(Schema):
+    side = fields.String()
+    role = fields.String()
+    name = fields.String(attribute="user.name", allow_none=True)
+    email = fields.String(attribute="user.email", allow_none=True)
+    review_round = fields.Integer()
+
+
+class ApprovalOut(PartyAct):
+    comment = fields.String()
+    at = fields.DateTime(attribute="created_at")
+
+
+class SignatureOut(PartyAct):
+    at = fields.DateTime(attribute="signed_at")
+
+
+class AnnexOut(Schema):
+    id = fields.Integer()
+    agreement = fields.String(attribute="agreement.code")
+    number = fields.Integer()
+    title = fields.String()
+    rationale = fields.String()
+    effective_date = fields.Date()
+    state = fields.String()
+    version = fields.Integer(attribute="lock_version")
+    changes = fields.List(fields.Dict())
+    author = fields.String(attribute="author.name", allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    effective_at = fields.DateTime(allow_none=True)
+    review_round = fields.Integer()
+    allowed_events = fields.List(fields.String())
+
+
+class AnnexDetail(AnnexOut):
+    approvals = fields.List(fields.Nested(ApprovalOut))
+    signatures = fields.List(fields.Nested(SignatureOut))
+    diff = fields.Dict()
+
+
+class EventOut(Schema):
+    state = fields.String()
+    allowed_events = fields.List(fields.String())
+    version = fields.Integer()

@@ -1,0 +1,200 @@
+"""Pages: the annex register, the drafting form with its diff preview, an annex's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from contracts_app.agreements.access import MANAGERS, agreement_for
+from contracts_app.annexes import services, workflow
+from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
+from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
+from contracts_app.annexes.models import Annex
+from contracts_app.audit.models import AuditEvent
+from contracts_app.db import db
+from contracts_app.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from contracts_app.scope.services import clause_map, version_on
+from workflows.annex import diagram_svg
+from workflows.annex_states import AnnexState
+
+pages = Blueprint("annexes", __name__)
+
+
+@pages.get("/agreements/<code>/annexes")
+@login_required
+def index(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    state = request.args.get("state") or None
+    if state not in {s.value for s in AnnexState}:
+        state = None
+    return render_template(
+        "annexes/index.html",
+        agreement=agreement,
+        annexes=services.list_annexes(agreement, state),
+        state=state or "",
+        states=[s.value for s in AnnexState],
+        can_draft=current_user.is_admin or (membership is not None and membership.role in MANAGERS),
+    )
+
+
+@pages.get("/agreements/<code>/scope.json")
+@login_required
+def scope_json(code: str) -> Any:
+    """The clauses valid on a date, for pre-filling the form's modify rows."""
+    agreement, _membership = agreement_for(current_user, code)
+    try:
+        day = dt.date.fromisoformat(request.args.get("as_of", ""))
+    except ValueError:
+        return jsonify({"clauses": {}})
+    version = version_on(agreement, day) if agreement.covers(day) else None
+    clauses = clause_map(version) if version else {}
+    return jsonify({"clauses": {ref: spec.to_json() for ref, spec in clauses.items()}})
+
+
+def _current_scope(agreement: Any, day: dt.date | None) -> dict[str, Any]:
+    if day is None or not agreement.covers(day):
+        return {}
+    version = version_on(agreement, day)
+    return clause_map(version) if version else {}
+
+
+@pages.route("/agreements/<code>/annexes/new", methods=["GET", "POST"])
+@pages.route("/annexes/<int:annex_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(code: str | None = None, annex_id: int | None = None) -> Any:
+    annex = None
+    if annex_id is not None:
+        annex, membership = workflow.annex_for(current_user, annex_id)
+        agreement = annex.agreement
+        if not workflow.author_or_manager(annex, current_user, membership):
+            raise Forbidden("Only the author or a manager edits an annex.")
+    else:
+        agreement, membership = agreement_for(current_user, code or "", MANAGERS)
+
+    form = AnnexForm(obj=annex if request.method == "GET" else None)
+    if request.method == "GET":
+        if annex is not None:
+            form.version.data = str(annex.lock_version)
+            _fill_rows(form, annex)
+        else:
+            form.effective_date.data = max(dt.date.today(), agreement.start_date)
+            form.changes.append_entry()
+    current = _current_scope(agreement, form.effective_date.data)
+    diff = None
+    action = request.form.get("action", "save")
+    if request.method == "POST" and action == "add_row":
+        form.changes.append_entry()
+    elif form.validate_on_submit():
+        changes, errors = rows_to_changes(form, current)
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            diff = services.preview_diff(agreement, form.effective_date.data, changes)
+            if action == "save":
+                data = {
+                    "title": form.title.data or "",
+                    "rationale": form.rationale.data or "",
+                    "effective_date": form.effective_date.data,
+                    "changes": changes,
+                }
+                if annex is None:
+                    annex = services.create_annex(
+                        agreement, membership, services.AnnexInput(**data), current_user
+                    )
+                else:
+                    services.update_annex(
+                        annex, membership, data, int(form.version.data or 0), current_user
+                    )
+                flash(f"{annex.label} saved as a draft.", "info")
+                return redirect(url_for("annexes.show", annex_id=annex.id))
+        except ValidationFailed as exc:
+            diff = None
+            show_change_errors(form, exc.errors)
+        except Conflict as exc:
+            flash(exc.message, "error")
+    return render_template(
+        "annexes/form.html",
+        form=form,
+        agreement=agreement,
+        annex=annex,
+        diff=diff,
+        clauses={ref: spec.to_json() for ref, spec in current.items()},
+        row_template=ChangeRowForm(prefix="changes-__prefix__"),
+    )
+
+
+def _fill_rows(form: AnnexForm, annex: Annex) -> None:
+    current = _current_scope(annex.agreement, annex.effective_date)
+    for change in annex.changes:
+        row = form.changes.append_entry().form
+        if change["op"] == "add":
+            row.fill_from("add", change["item"])
+        elif change["op"] == "remove":
+            row.fill_from("remove", {"ref": change["ref"]})
+        else:
+            base = (
+                current[change["ref"]].to_json()
+                if change["ref"] in current
+                else {"ref": change["ref"]}
+            )
+            row.fill_from("modify", {**base, **change["fields"]})
+
+
+@pages.get("/annexes/<int:annex_id>")
+@login_required
+def show(annex_id: int) -> Any:
+    annex, membership = workflow.annex_for(current_user, annex_id)
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "annex", AuditEvent.object_id == annex.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    return render_template(
+        "annexes/show.html",
+        annex=annex,
+        agreement=annex.agreement,
+        membership=membership,
+        allowed=workflow.events_for(annex, current_user, membership),
+        can_edit=annex.state.value in ("draft", "changes_requested")
+        and workflow.author_or_manager(annex, current_user, membership),
+        diff=services.annex_diff(annex),
+        events=events,
+        event_form=EventForm(),
+        diagram=Markup(_highlight(diagram_svg(), annex.state.value)),
+    )
+
+
+def _highlight(svg: str, state: str) -> str:
+    """Mark the annex's current state in the machine's diagram (styled by the stylesheet)."""
+    svg = re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
+    return svg.replace(
+        f'class="node">\n<title>{state}</title>', f'class="node current">\n<title>{state}</title>'
+    )
+
+
+@pages.post("/annexes/<int:annex_id>/events")
+@login_required
+def fire(annex_id: int) -> Any:
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            annex = workflow.fire_event(
+                annex_id,
+                form.event.data or "",
+                current_user,
+                comment=form.comment.data or "",
+                password=form.password.data or None,
+            )
+        except (ValidationFailed, Conflict) as exc:
+            flash(exc.message, "error")
+        except DomainError:
+            raise
+        else:
+            flash(f"{annex.label} is now {annex.state.value.replace('_', ' ')}.", "info")
+    return redirect(url_for("annexes.show", annex_id=annex_id))
