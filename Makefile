@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-# Debian packages: WeasyPrint's libraries and fonts to run; Chromium and the PDF tools to test.
-RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
+# Debian packages: WeasyPrint's libraries and fonts and Graphviz (the workflow diagram) to run;
+# Chromium and the PDF tools to test.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 graphviz
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf
 
 .PHONY: run test lint format bench system-packages-run system-packages-test clean

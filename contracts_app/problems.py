@@ -9,6 +9,8 @@ from typing import Any
 
 from apiflask import HTTPError, Schema, fields
 from flask import Flask, Response, flash, jsonify, redirect, render_template, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from contracts_app.db import db
@@ -97,6 +99,17 @@ def register_error_handlers(app: Flask) -> None:
                 error.status,
             )
         )
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def _write_conflict(error: Exception) -> Any:
+        # A unique key or a version check refused a write that raced another one.
+        db.session.rollback()
+        message = "Someone else changed this at the same moment; reload and try again."
+        if _wants_api():
+            return problem(409, "Conflict", message)
+        flash(message, "error")
+        return redirect(request.referrer or "/")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:

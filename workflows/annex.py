@@ -204,4 +204,8 @@ def diagram_svg() -> str:
         show_conditions=True,
         title="",
     )
-    return machine.get_graph().pipe(format="svg").decode()
+    svg = machine.get_graph().pipe(format="svg").decode()
+    # The drawing machine marks its own (initial) state as active; pages mark the annex's.
+    return svg.replace('fill="darksalmon" stroke="red"', 'fill="white" stroke="black"').replace(
+        'stroke="red"', 'stroke="black"'
+    )

@@ -125,7 +125,7 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         annex=annex,
         diff=diff,
         clauses={ref: spec.to_json() for ref, spec in current.items()},
-        row_template=ChangeRowForm(prefix="changes-__prefix__"),
+        row_template=ChangeRowForm(prefix="changes-__prefix__-"),
     )
 
 
@@ -197,4 +197,6 @@ def fire(annex_id: int) -> Any:
             raise
         else:
             flash(f"{annex.label} is now {annex.state.value.replace('_', ' ')}.", "info")
+    else:
+        flash("The form expired or was incomplete; nothing was done. Please try again.", "error")
     return redirect(url_for("annexes.show", annex_id=annex_id))

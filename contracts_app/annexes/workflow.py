@@ -78,8 +78,14 @@ def _role_allows(
     return membership is not None and membership.role.value in allowed
 
 
-def _sides(rows: list[AnnexApproval] | list[AnnexSignature], review_round: int) -> set[str]:
-    return {row.side.value for row in rows if row.review_round == review_round}
+def _sides(row_type: type[AnnexApproval] | type[AnnexSignature], annex: Annex) -> set[str]:
+    """The sides that approved (or signed) the annex in its current review round, read fresh."""
+    sides = db.session.scalars(
+        sa.select(row_type.side).where(
+            row_type.annex_id == annex.id, row_type.review_round == annex.review_round
+        )
+    ).all()
+    return {side.value for side in sides}
 
 
 def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
@@ -138,8 +144,8 @@ def fire_event(
             confirm_password(actor, password)
 
         side = membership.side.value if membership is not None else None
-        approved = _sides(annex.approvals, annex.review_round)
-        signed = _sides(annex.signatures, annex.review_round)
+        approved = _sides(AnnexApproval, annex)
+        signed = _sides(AnnexSignature, annex)
         if event in FOR_A_SIDE:
             if side not in agreement.approval_sides:
                 raise Forbidden(f"The {side} side does not approve annexes on {agreement.code}.")
