@@ -84,13 +84,16 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.annexes.views import pages as annexes_pages
     from contracts_app.extensions import csrf
     from contracts_app.scope.api import api as scope_api
+    from contracts_app.tasks.api import api as tasks_api
+    from contracts_app.tasks.views import pages as tasks_pages
 
-    for blueprint in (accounts_api, agreements_api, scope_api, annexes_api):
+    for blueprint in (accounts_api, agreements_api, scope_api, annexes_api, tasks_api):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(accounts_pages)
     app.register_blueprint(agreements_pages)
     app.register_blueprint(annexes_pages)
+    app.register_blueprint(tasks_pages)
 
 
 def _security_headers(response: Response) -> Response:

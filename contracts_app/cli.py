@@ -13,6 +13,7 @@ from contracts_app.schema_migrations import alembic_config
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 users_cli = AppGroup("users", help="User accounts and API tokens.")
 annexes_cli = AppGroup("annexes", help="Annex workflow jobs.")
+tasks_cli = AppGroup("tasks", help="Tasks and their scope checks.")
 
 
 def _config():
@@ -99,7 +100,50 @@ def annexes_activate_due() -> None:
     click.echo(f"{len(activated)} annex(es) processed.", err=True)
 
 
+@tasks_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--agreement", "code", required=True, help="The agreement's code.")
+@click.option("--as", "email", default=None, help="The recording user (default: an administrator).")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, skip the invalid ones.")
+def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None:
+    """Import a CSV of tasks into an agreement; each is checked against its scope."""
+    import sqlalchemy as sa
+
+    from contracts_app.accounts.models import User
+    from contracts_app.accounts.services import user_by_email
+    from contracts_app.agreements.access import agreement_for
+    from contracts_app.db import db
+    from contracts_app.tasks.importing import import_tasks
+
+    user = (
+        user_by_email(email)
+        if email
+        else db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).order_by(User.id))
+    )
+    if user is None:
+        raise click.ClickException("No such user; give --as EMAIL of a member or an administrator.")
+    text = file.read()
+    rows = max(0, text.count("\n") - 1)
+    try:
+        agreement, membership = agreement_for(user, code)
+        with click.progressbar(length=rows, label=f"Importing into {code}") as bar:
+            report = import_tasks(
+                agreement, membership, text, user, skip_invalid=skip_invalid, progress=bar.update
+            )
+    except DomainError as exc:
+        details = getattr(exc, "errors", {})
+        for where, messages in list(details.items())[:50]:
+            click.echo(f"  {where}: {' '.join(messages)}", err=True)
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"Created {report.created}, already there {report.skipped_existing}, "
+        f"invalid {len(report.invalid)}; verdicts: "
+        + ", ".join(f"{k} {v}" for k, v in report.verdicts.items())
+    )
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(tasks_cli)
     app.cli.add_command(annexes_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)

@@ -5,6 +5,7 @@ from contracts_app.agreements.models import Agreement, Membership, Party
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.scope.models import Clause, ScopeVersion
+from contracts_app.tasks.models import Task, VerdictChange
 
 __all__ = [
     "Agreement",
@@ -17,5 +18,7 @@ __all__ = [
     "Membership",
     "Party",
     "ScopeVersion",
+    "Task",
     "User",
+    "VerdictChange",
 ]

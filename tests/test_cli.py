@@ -76,3 +76,25 @@ def _has_mix_stderr() -> bool:
     from click.testing import CliRunner
 
     return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def test_tasks_import_command_reports_counts(app, tmp_path):
+    from tests.factories import make_agreement, manager_of
+
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    csv_file = tmp_path / "tickets.csv"
+    csv_file.write_text("ref,title,category,date,hours\nT-1,One,support.request,2026-03-01,1\n")
+    result = app.test_cli_runner().invoke(
+        args=[
+            "tasks",
+            "import",
+            str(csv_file),
+            "--agreement",
+            agreement.code,
+            "--as",
+            manager.email,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created 1" in result.output

@@ -18,6 +18,7 @@ from contracts_app.errors import ValidationFailed
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
 from contracts_app.scope import services as scope_services
+from contracts_app.tasks.services import recent_verdict_changes, verdict_counts
 
 pages = Blueprint("agreements", __name__)
 
@@ -120,6 +121,8 @@ def show(code: str) -> Any:
         status_moves=sorted(s.value for s in services.STATUS_MOVES[agreement.status]),
         term_text=scope_services.term_text(agreement),
         annexes=list_annexes(agreement),
+        verdict_counts=verdict_counts(agreement),
+        verdict_changes=recent_verdict_changes(agreement, limit=20),
     )
 
 

@@ -260,7 +260,13 @@ def apply_to_scope(annex: Annex, agreement: Agreement, now: dt.datetime | None =
     ) + 1
     annex.effective_at = now
     db.session.flush()
-    return apply_annex(agreement, annex, now)
+    versions = apply_annex(agreement, annex, now)
+    # The scope changed from the annex's date on: check those tasks again, in the same
+    # transaction, so the new scope and the verdicts it implies commit together.
+    from contracts_app.tasks.rechecks import recheck_from
+
+    recheck_from(agreement, annex.effective_date, annex.id)
+    return versions
 
 
 def activate_due(today: dt.date | None = None, agreement_id: int | None = None) -> list[Annex]:

@@ -149,7 +149,10 @@ def base_scope(agreement_id: int) -> ClauseMap:
 
 
 def version_on(
-    agreement: Agreement, day: dt.date, recorded_at: dt.datetime | None = None
+    agreement: Agreement,
+    day: dt.date,
+    recorded_at: dt.datetime | None = None,
+    with_clauses: bool = True,
 ) -> ScopeVersion | None:
     """The scope version valid on ``day`` (as recorded at ``recorded_at``, if given).
 
@@ -165,11 +168,10 @@ def version_on(
             ScopeVersion.recorded_at <= recorded_at,
             sa.or_(ScopeVersion.superseded_at.is_(None), ScopeVersion.superseded_at > recorded_at),
         )
-    version = db.session.scalar(
-        query.order_by(ScopeVersion.valid_from.desc())
-        .limit(1)
-        .options(selectinload(ScopeVersion.clauses))
-    )
+    query = query.order_by(ScopeVersion.valid_from.desc()).limit(1)
+    if with_clauses:
+        query = query.options(selectinload(ScopeVersion.clauses))
+    version = db.session.scalar(query)
     if version is None or not version.contains(day):
         return None
     return version

@@ -1,0 +1,174 @@
+"""JSON API for scope checks, tasks, their events, bulk import and re-checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import request
+
+from contracts_app.agreements.access import agreement_for
+from contracts_app.api_common import api_user, page_of
+from contracts_app.errors import ValidationFailed
+from contracts_app.extensions import token_auth
+from contracts_app.tasks import importing, services
+from contracts_app.tasks.models import Task
+from contracts_app.tasks.schemas import (
+    CheckIn,
+    ImportOut,
+    ImportQuery,
+    TaskEventIn,
+    TaskIn,
+    TaskOut,
+    TaskPage,
+    TaskQuery,
+    VerdictChangeOut,
+    VerdictOut,
+)
+
+api = APIBlueprint("tasks_api", __name__, tag="Tasks")
+
+
+def _input(body: dict[str, Any]) -> services.TaskInput:
+    return services.TaskInput(
+        ref=body.get("ref"),
+        title=body["title"],
+        description=body["description"],
+        category=body["category"],
+        system=body["system"],
+        day=body["date"],
+        hours=body["hours"],
+        amount=body["amount"],
+    )
+
+
+def _task_body(task: Task, membership: Any) -> dict[str, Any]:
+    body = {
+        column: getattr(task, column)
+        for column in (
+            "id",
+            "ref",
+            "title",
+            "description",
+            "category",
+            "system",
+            "day",
+            "hours",
+            "amount",
+            "state",
+            "verdict_detail",
+            "needs_attention",
+            "proposed_annex_id",
+            "checked_at",
+        )
+    }
+    body["agreement_code"] = task.agreement.code
+    body["allowed_events"] = services.events_for(task, api_user(), membership)
+    return body
+
+
+@api.post("/agreements/<code>/scope-check")
+@api.auth_required(token_auth)
+@api.input(CheckIn, arg_name="body")
+@api.output(VerdictOut)
+@api.doc(summary="Is this task covered? A dry run: nothing is stored", responses=[401, 404, 422])
+def scope_check(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    return services.dry_run(agreement, membership, _input(body), user).to_json()
+
+
+@api.post("/agreements/<code>/tasks")
+@api.auth_required(token_auth)
+@api.input(TaskIn, arg_name="body")
+@api.output(TaskOut, status_code=201)
+@api.doc(
+    summary="Record a task; it is checked and lands in its verdict's state",
+    responses=[401, 403, 404, 422],
+)
+def create_task(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    return _task_body(services.record_task(agreement, membership, _input(body), user), membership)
+
+
+@api.get("/agreements/<code>/tasks")
+@api.auth_required(token_auth)
+@api.input(TaskQuery, location="query", arg_name="query")
+@api.output(TaskPage)
+@api.doc(
+    summary="Tasks, filtered by verdict, state, date range or clause", responses=[401, 404, 422]
+)
+def list_tasks(code: str, query: dict[str, Any]) -> Any:
+    agreement, membership = agreement_for(api_user(), code)
+    filters = services.TaskFilters(
+        verdict=query["verdict"],
+        state=query["state"],
+        date_from=query["date_from"],
+        date_to=query["date_to"],
+        clause=query["clause"],
+        attention=query["attention"],
+    )
+    rows, total = services.list_tasks(agreement, filters, query["page"], query["per_page"])
+    return page_of(
+        [_task_body(t, membership) for t in rows], total, query["page"], query["per_page"]
+    )
+
+
+@api.get("/tasks/<int:task_id>")
+@api.auth_required(token_auth)
+@api.output(TaskOut)
+@api.doc(summary="One task with its verdict", responses=[401, 404])
+def get_task(task_id: int) -> Any:
+    task, membership = services.task_for(api_user(), task_id)
+    return _task_body(task, membership)
+
+
+@api.post("/tasks/<int:task_id>/events")
+@api.auth_required(token_auth)
+@api.input(TaskEventIn, arg_name="body")
+@api.output(TaskOut)
+@api.doc(
+    summary="accept, reject, escalate (comment required) or propose_annex",
+    responses=[401, 403, 404, 409, 422],
+)
+def task_event(task_id: int, body: dict[str, Any]) -> Any:
+    user = api_user()
+    task = services.fire_task_event(task_id, body["event"], user, body["comment"])
+    _task, membership = services.task_for(user, task_id)
+    return _task_body(task, membership)
+
+
+@api.post("/agreements/<code>/tasks/import")
+@api.auth_required(token_auth)
+@api.input(ImportQuery, location="query", arg_name="query")
+@api.output(ImportOut)
+@api.doc(
+    summary="Import a CSV of tasks (the request body, text/csv)",
+    description="Columns: " + ", ".join(importing.COLUMNS) + "; ref, title and date required. "
+    "Nothing is stored if a row is invalid, unless skip_invalid=true. Refs already "
+    "recorded are skipped.",
+    responses=[401, 403, 404, 413, 422],
+)
+def import_tasks(code: str, query: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    upload = request.files.get("file")
+    raw = upload.read() if upload is not None else request.get_data()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed({"file": ["The file is not UTF-8 text."]}) from None
+    report = importing.import_tasks(
+        agreement, membership, text, user, skip_invalid=query["skip_invalid"]
+    )
+    return report.to_json()
+
+
+@api.get("/agreements/<code>/rechecks")
+@api.auth_required(token_auth)
+@api.output(VerdictChangeOut(many=True))
+@api.doc(summary="Tasks whose verdict a scope change changed, newest first", responses=[401, 404])
+def rechecks(code: str) -> Any:
+    agreement, _membership = agreement_for(api_user(), code)
+    return services.recent_verdict_changes(agreement, limit=200)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, DecimalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class CheckForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=20_000)])
+    category = StringField(
+        "Category", validators=[Length(max=100)], description="e.g. support.incident"
+    )
+    system = StringField("System", validators=[Length(max=100)])
+    date = DateField("Date", validators=[DataRequired()])
+    hours = DecimalField("Hours", places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = DecimalField("Amount", places=2, validators=[Optional(), NumberRange(min=0)])
+
+
+class TaskForm(CheckForm):
+    ref = StringField("Ticket ref", validators=[DataRequired(), Length(max=80)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file", validators=[FileRequired(), FileAllowed(["csv", "txt"], "A .csv file")]
+    )
+    skip_invalid = BooleanField("Import the valid rows and skip the invalid ones")
+
+
+class TaskEventForm(FlaskForm):
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=10_000)])

@@ -1,0 +1,249 @@
+"""Bulk import of tasks from a CSV export of tickets.
+
+Columns (header row required; order free): ``ref`` (the ticket id, unique per
+agreement), ``title``, ``date`` (YYYY-MM-DD) are required; ``description``,
+``category``, ``system``, ``hours``, ``amount`` are optional (decimals with a dot).
+Every row is validated first; unless the caller asks to skip invalid rows, one bad
+row stores nothing. Refs already on the agreement are skipped, so importing the same
+file twice adds nothing. Verdicts are computed in date order, so earlier tasks use a
+cap first; rows are written with one multi-row insert per chunk, without the machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from contracts_app.accounts.models import User
+from contracts_app.agreements.access import require_role
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.audit.services import record
+from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.errors import ValidationFailed
+from contracts_app.scope.services import lock_agreement
+from contracts_app.tasks.models import Task
+from contracts_app.tasks.services import RECORDERS, TaskInput, facts_of, validate_task
+from contracts_app.tasks.timeline import ScopeTimeline, term_of
+from contracts_app.tasks.usage import UsageLedger
+from contracts_app.tasks.verdicts import check
+from workflows.task_states import COUNTED_STATES, TaskState
+
+COLUMNS = ("ref", "title", "description", "category", "system", "date", "hours", "amount")
+REQUIRED = ("ref", "title", "date")
+CHUNK = 2000
+MAX_ROWS = 200_000
+
+
+@dataclasses.dataclass
+class ImportReport:
+    created: int = 0
+    skipped_existing: int = 0
+    invalid: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    verdicts: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class ParsedRow:
+    line: int
+    task: TaskInput
+
+
+def _decimal(text: str) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        return None
+    value = Decimal(text)
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
+    """Rows and per-line errors (line numbers as in the file, the header being line 1)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    if not header:
+        return [], [{"line": 1, "errors": {"file": ["The file is empty or has no header row."]}}]
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in REQUIRED if name not in header]
+    if unknown or missing:
+        errors: dict[str, list[str]] = {}
+        if unknown:
+            errors["columns"] = [
+                f"Unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)})."
+            ]
+        if missing:
+            errors.setdefault("columns", []).append(f"Missing columns: {', '.join(missing)}.")
+        return [], [{"line": 1, "errors": errors}]
+    reader.fieldnames = header
+    rows: list[ParsedRow] = []
+    problems: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num
+        if len(rows) + len(problems) >= MAX_ROWS:
+            problems.append(
+                {"line": line, "errors": {"file": [f"More than {MAX_ROWS} rows; split the file."]}}
+            )
+            break
+        if None in raw:  # more cells than columns
+            problems.append(
+                {"line": line, "errors": {"row": ["More cells than the header has columns."]}}
+            )
+            continue
+        errors = {}
+        values = {k: (v or "").strip() for k, v in raw.items()}
+        day = None
+        try:
+            day = dt.date.fromisoformat(values.get("date", ""))
+        except ValueError:
+            errors["date"] = [f"Not a date (YYYY-MM-DD): {values.get('date', '')!r}."]
+        numbers: dict[str, Decimal | None] = {}
+        for name in ("hours", "amount"):
+            try:
+                numbers[name] = _decimal(values.get(name, ""))
+            except (InvalidOperation, ValueError):
+                errors[name] = [f"Not a number: {values.get(name)!r}."]
+        if errors:
+            problems.append({"line": line, "errors": errors})
+            continue
+        try:
+            task = validate_task(
+                TaskInput(
+                    ref=values.get("ref"),
+                    title=values.get("title", ""),
+                    description=values.get("description", ""),
+                    category=values.get("category") or None,
+                    system=values.get("system") or None,
+                    day=day,  # type: ignore[arg-type]
+                    hours=numbers["hours"],
+                    amount=numbers["amount"],
+                ),
+                ref_required=True,
+            )
+        except ValidationFailed as exc:
+            problems.append({"line": line, "errors": exc.errors})
+            continue
+        if task.ref in seen:
+            problems.append(
+                {
+                    "line": line,
+                    "errors": {"ref": [f"Ref {task.ref} is also on line {seen[task.ref]}."]},
+                }
+            )
+            continue
+        seen[task.ref] = line  # type: ignore[index]
+        rows.append(ParsedRow(line, task))
+    return rows, problems
+
+
+def import_tasks(
+    agreement: Agreement,
+    membership: Membership | None,
+    text: str,
+    actor: User,
+    *,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a CSV of tasks, each checked against the scope valid on its date."""
+    require_role(actor, agreement, membership, RECORDERS)
+    rows, problems = parse_csv(text)
+    if problems and not skip_invalid:
+        raise ValidationFailed(
+            {
+                f"line {p['line']}.{field}": msgs
+                for p in problems
+                for field, msgs in p["errors"].items()
+            },
+            f"{len(problems)} row(s) are invalid; nothing was imported.",
+        )
+    report = ImportReport(invalid=problems)
+    with unit_of_work():
+        lock_agreement(agreement.id)
+        existing = set(
+            db.session.scalars(sa.select(Task.ref).where(Task.agreement_id == agreement.id))
+        )
+        fresh = [row for row in rows if row.task.ref not in existing]
+        report.skipped_existing = len(rows) - len(fresh)
+        fresh.sort(key=lambda row: (row.task.day, row.line))
+        verdicts: Counter[str] = Counter()
+        for chunk in _chunks(_checked_rows(agreement, fresh, actor, verdicts), CHUNK):
+            db.session.execute(sa.insert(Task), chunk)
+            report.created += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        report.verdicts = {
+            k: verdicts.get(k, 0) for k in ("in_scope", "over_cap", "out_of_scope", "needs_review")
+        }
+        record(
+            "tasks.imported",
+            agreement,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                "created": {"before": None, "after": report.created},
+                "skipped_existing": {"before": None, "after": report.skipped_existing},
+                "invalid": {"before": None, "after": len(problems)},
+            },
+        )
+    return report
+
+
+def _checked_rows(
+    agreement: Agreement, rows: list[ParsedRow], actor: User, verdicts: Counter[str]
+) -> Iterable[dict[str, Any]]:
+    timeline = ScopeTimeline(agreement)
+    ledger = UsageLedger(agreement.id)
+    term = term_of(agreement)
+    now = utcnow()
+    for row in rows:
+        task = row.task
+        result = check(facts_of(task), timeline.on(task.day), term, ledger)
+        state = TaskState(result.verdict.value)
+        if state in COUNTED_STATES and result.clause:
+            ledger.add(result.clause, task.day, task.hours, task.amount)
+        verdicts[result.verdict.value] += 1
+        yield {
+            "agreement_id": agreement.id,
+            "ref": task.ref,
+            "title": task.title,
+            "description": task.description,
+            "category": task.category,
+            "system": task.system,
+            "day": task.day,
+            "hours": task.hours,
+            "amount": task.amount,
+            "state": state,
+            "verdict": result.verdict,
+            "clause_ref": result.clause,
+            "scope_version": result.scope_version,
+            "verdict_detail": result.to_json(),
+            "needs_attention": False,
+            "created_by_id": actor.id,
+            "created_at": now,
+            "checked_at": now,
+            "lock_version": 1,
+        }
+
+
+def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from apiflask import Schema, fields, validators
+
+from workflows.task import TaskEvent
+from workflows.task_states import TaskState, Verdict
+
+
+def _decimal(**kwargs: object) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        allow_none=True,
+        load_default=None,
+        validate=validators.Range(min=0, max=99_999_999),
+        **kwargs,
+    )
+
+
+class CheckIn(Schema):
+    title = fields.String(required=True, validate=validators.Length(1, 300))
+    description = fields.String(load_default="", validate=validators.Length(max=20_000))
+    category = fields.String(
+        load_default=None, allow_none=True, validate=validators.Length(max=100)
+    )
+    system = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=100))
+    date = fields.Date(required=True)
+    hours = _decimal()
+    amount = _decimal()
+
+
+class TaskIn(CheckIn):
+    ref = fields.String(required=True, validate=validators.Length(1, 80))
+
+
+class CapOut(Schema):
+    unit = fields.String()
+    limit = fields.String()
+    used = fields.String()
+    remaining = fields.String()
+    period = fields.String()
+    period_start = fields.String()
+    period_end = fields.String(allow_none=True)
+
+
+class CandidateOut(Schema):
+    ref = fields.String()
+    score = fields.Float()
+
+
+class VerdictOut(Schema):
+    verdict = fields.String(validate=validators.OneOf([v.value for v in Verdict]))
+    clause = fields.String(allow_none=True)
+    scope_version = fields.Integer(allow_none=True)
+    reasons = fields.List(fields.String())
+    candidates = fields.List(fields.Nested(CandidateOut))
+    cap = fields.Nested(CapOut, allow_none=True)
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    agreement = fields.String(attribute="agreement_code")
+    ref = fields.String()
+    title = fields.String()
+    description = fields.String()
+    category = fields.String(allow_none=True)
+    system = fields.String(allow_none=True)
+    date = fields.Date(attribute="day")
+    hours = fields.Decimal(as_string=True, allow_none=True)
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    state = fields.String()
+    verdict = fields.Nested(VerdictOut, attribute="verdict_detail")
+    needs_attention = fields.Boolean()
+    proposed_annex_id = fields.Integer(allow_none=True)
+    checked_at = fields.DateTime()
+    allowed_events = fields.List(fields.String())
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class TaskQuery(Schema):
+    verdict = fields.String(
+        load_default=None, validate=validators.OneOf([v.value for v in Verdict])
+    )
+    state = fields.String(
+        load_default=None, validate=validators.OneOf([s.value for s in TaskState])
+    )
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    clause = fields.String(load_default=None, validate=validators.Length(max=40))
+    attention = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))
+
+
+class TaskEventIn(Schema):
+    event = fields.String(required=True, validate=validators.OneOf([e.value for e in TaskEvent]))
+    comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+
+
+class ImportQuery(Schema):
+    skip_invalid = fields.Boolean(load_default=False)
+
+
+class ImportOut(Schema):
+    created = fields.Integer()
+    skipped_existing = fields.Integer()
+    invalid = fields.List(fields.Dict())
+    verdicts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class VerdictChangeOut(Schema):
+    task_id = fields.Integer()
+    task_ref = fields.String(attribute="task.ref")
+    annex_id = fields.Integer(allow_none=True)
+    old_verdict = fields.String()
+    new_verdict = fields.String()
+    old_clause = fields.String(allow_none=True)
+    new_clause = fields.String(allow_none=True)
+    task_state = fields.String()
+    flagged = fields.Boolean()
+    checked_at = fields.DateTime()

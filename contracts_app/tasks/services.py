@@ -1,0 +1,399 @@
+"""Tasks: the dry-run check, recording a task with its verdict, and people's decisions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from contracts_app.accounts.models import User
+from contracts_app.agreements.access import membership_of, require_role
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.annexes.services import AnnexInput, create_annex
+from contracts_app.audit.services import record
+from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.enums import ClauseKind, Role
+from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
+from contracts_app.scope.index_cache import index_for
+from contracts_app.scope.services import lock_agreement, version_on
+from contracts_app.tasks.models import Task, VerdictChange
+from contracts_app.tasks.timeline import term_of
+from contracts_app.tasks.usage import database_usage
+from contracts_app.tasks.verdicts import CheckResult, TaskFacts, check
+from workflows.task import COMMENT_REQUIRED, PERMISSIONS, TaskEvent, task_workflow
+from workflows.task_states import TaskState, Verdict
+
+RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
+MAX_HOURS = Decimal("99999999.99")  # what Numeric(10, 2) holds
+
+
+@dataclasses.dataclass
+class TaskInput:
+    title: str
+    day: dt.date
+    description: str = ""
+    category: str | None = None
+    system: str | None = None
+    hours: Decimal | None = None
+    amount: Decimal | None = None
+    ref: str | None = None
+
+
+def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
+    """Normalise and check task fields; errors name the field."""
+    errors: dict[str, list[str]] = {}
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = ["A title is required."]
+    elif len(title) > 300:
+        errors["title"] = ["At most 300 characters."]
+    category = (data.category or "").strip().lower() or None
+    if category and (len(category) > 100 or not re.match(CATEGORY_PATTERN, category)):
+        errors["category"] = ["Use a dot-separated code such as support.incident."]
+    system = (data.system or "").strip() or None
+    if system and len(system) > 100:
+        errors["system"] = ["At most 100 characters."]
+    for name, limit in (("hours", MAX_HOURS), ("amount", MAX_AMOUNT)):
+        value = getattr(data, name)
+        if value is not None and (not value.is_finite() or value < 0 or value > limit):
+            errors[name] = ["Must be zero or more."]
+    ref = (data.ref or "").strip() or None
+    if ref_required and not ref:
+        errors["ref"] = ["A ticket reference is required."]
+    elif ref and len(ref) > 80:
+        errors["ref"] = ["At most 80 characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    return dataclasses.replace(
+        data,
+        title=title,
+        category=category,
+        system=system,
+        ref=ref,
+        hours=data.hours.quantize(Decimal("0.01")) if data.hours is not None else None,
+        amount=data.amount.quantize(Decimal("0.01")) if data.amount is not None else None,
+    )
+
+
+def facts_of(data: TaskInput | Task, task_id: int | None = None) -> TaskFacts:
+    return TaskFacts(
+        title=data.title,
+        description=data.description or "",
+        day=data.day,
+        category=data.category,
+        system=data.system,
+        hours=data.hours,
+        amount=data.amount,
+        task_id=task_id,
+    )
+
+
+def check_task(
+    agreement: Agreement, data: TaskInput, exclude_task_id: int | None = None
+) -> CheckResult:
+    """The verdict for a task under the scope valid on its date; nothing is stored."""
+    index = None
+    if agreement.covers(data.day):
+        version = version_on(agreement, data.day, with_clauses=False)
+        index = index_for(version) if version is not None else None
+    return check(
+        facts_of(data), index, term_of(agreement), database_usage(agreement.id, exclude_task_id)
+    )
+
+
+def dry_run(
+    agreement: Agreement, membership: Membership | None, data: TaskInput, actor: User
+) -> CheckResult:
+    """A scope check for any member (contributors and managers are the usual callers)."""
+    require_role(actor, agreement, membership, frozenset(Role))
+    return check_task(agreement, validate_task(data, ref_required=False))
+
+
+def record_task(
+    agreement: Agreement, membership: Membership | None, data: TaskInput, actor: User
+) -> Task:
+    """Record a task, checked at once; it lands in its verdict's state.
+
+    The agreement is locked so that two tasks recorded at once cannot both take the
+    last hours of a cap. A ref already used on the agreement is refused.
+    """
+    require_role(actor, agreement, membership, RECORDERS)
+    data = validate_task(data, ref_required=True)
+    with unit_of_work():
+        lock_agreement(agreement.id)
+        exists = db.session.scalar(
+            sa.select(Task.id).where(Task.agreement_id == agreement.id, Task.ref == data.ref)
+        )
+        if exists:
+            raise ValidationFailed(
+                {"ref": [f"Task {data.ref} already exists on {agreement.code}."]}
+            )
+        result = check_task(agreement, data)
+        task = Task(
+            agreement_id=agreement.id,
+            ref=data.ref,
+            title=data.title,
+            description=data.description,
+            category=data.category,
+            system=data.system,
+            day=data.day,
+            hours=data.hours,
+            amount=data.amount,
+            created_by_id=actor.id,
+        )
+        apply_result(task, result, set_state=True)
+        db.session.add(task)
+        db.session.flush()
+        record(
+            "task.recorded",
+            task,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                "state": {"before": None, "after": task.state.value},
+                "clause": {"before": None, "after": task.clause_ref},
+            },
+        )
+    return task
+
+
+def apply_result(task: Task, result: CheckResult, *, set_state: bool) -> None:
+    task.verdict = result.verdict
+    task.clause_ref = result.clause
+    task.scope_version = result.scope_version
+    task.verdict_detail = result.to_json()
+    task.checked_at = utcnow()
+    if set_state:
+        task.state = TaskState(result.verdict.value)
+
+
+def task_for(user: User, task_id: int) -> tuple[Task, Membership | None]:
+    """The task if ``user`` may see its agreement; outsiders get NotFound."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"No task {task_id}.")
+    membership = membership_of(user, task.agreement_id)
+    if membership is None and not user.is_admin:
+        raise NotFound(f"No task {task_id}.")
+    return task, membership
+
+
+def events_for(task: Task, user: User, membership: Membership | None) -> list[str]:
+    return [
+        event
+        for event in task_workflow().allowed_events(task.state)
+        if user.is_admin
+        or (membership is not None and membership.role.value in PERMISSIONS[TaskEvent(event)])
+    ]
+
+
+def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "") -> Task:
+    """Accept, reject, escalate or propose an annex for a task (one transaction)."""
+    try:
+        event = TaskEvent(event_name)
+    except ValueError:
+        raise ValidationFailed({"event": [f"Unknown event {event_name!r}."]}) from None
+    comment = (comment or "").strip()
+    with unit_of_work():
+        task, membership = task_for(actor, task_id)
+        agreement = lock_agreement(task.agreement_id)
+        db.session.refresh(task)
+        if event.value not in task_workflow().allowed_events(task.state):
+            raise Conflict(
+                f"Task {task.ref} is {task.state.value}; it cannot be {event.value}.",
+                allowed=events_for(task, actor, membership),
+            )
+        if not (
+            actor.is_admin
+            or (membership is not None and membership.role.value in PERMISSIONS[event])
+        ):
+            raise Forbidden(f"Your role on {agreement.code} does not allow {event.value}.")
+        if event in COMMENT_REQUIRED and not comment:
+            raise ValidationFailed({"comment": ["Say why: a comment is required."]})
+        before = task.state
+        if event == TaskEvent.PROPOSE_ANNEX:
+            annex = _draft_annex_for(task, agreement, membership, actor)
+            task.proposed_annex_id = annex.id
+        task_workflow().fire(task, event)
+        task.needs_attention = False
+        db.session.flush()
+        record(
+            f"task.{event.value}",
+            task,
+            actor,
+            agreement_id=agreement.id,
+            changes={"state": {"before": before.value, "after": task.state.value}},
+            comment=comment,
+        )
+    return task
+
+
+def _draft_annex_for(
+    task: Task, agreement: Agreement, membership: Membership | None, actor: User
+) -> Any:
+    """A draft annex pre-filled from the task: raise the cap it passed, or add a clause."""
+    detail = task.verdict_detail or {}
+    day = task.day if agreement.covers(task.day) else max(dt.date.today(), agreement.start_date)
+    version = version_on(agreement, day, with_clauses=False)
+    scope = index_for(version).clauses if version is not None else {}
+    clause = scope.get(task.clause_ref or "")
+    cap = detail.get("cap")
+    if (
+        task.verdict == Verdict.OVER_CAP
+        and clause is not None
+        and clause.kind == ClauseKind.INCLUDED
+    ):
+        if cap and clause.cap is not None:
+            needed = Decimal(cap["used"]) - clause.cap.limit
+            fields: dict[str, Any] = {
+                "cap": {**clause.cap.to_json(), "limit": f"{clause.cap.limit + needed:.2f}"}
+            }
+        else:
+            per_task = (
+                task.hours
+                if clause.cap is None or clause.cap.unit.value == "hours"
+                else task.amount
+            )
+            fields = {"per_task_limit": f"{per_task:.2f}"}
+        changes = [{"op": "modify", "ref": clause.ref, "fields": fields}]
+        title = f"Cover task {task.ref}: raise the limit of clause {clause.ref}"
+    else:
+        ref = _free_ref(scope, task.ref)
+        changes = [
+            {
+                "op": "add",
+                "item": {
+                    "ref": ref,
+                    "title": task.title[:300],
+                    "description": f"Added to cover task {task.ref}. {task.description}".strip()[
+                        :10_000
+                    ],
+                    "kind": "included",
+                    "categories": [task.category] if task.category else [],
+                    "systems": [task.system] if task.system else [],
+                    "keywords": [],
+                },
+            }
+        ]
+        title = f"Cover task {task.ref}: {task.title}"[:200]
+    return create_annex(
+        agreement,
+        membership,
+        AnnexInput(
+            title=title,
+            effective_date=day,
+            rationale=f"Proposed from task {task.ref}.",
+            changes=changes,
+        ),
+        actor,
+    )
+
+
+def _free_ref(scope: dict[str, Any], task_ref: str) -> str:
+    base = "T-" + re.sub(r"[^A-Za-z0-9._-]", "-", task_ref)[:30]
+    ref, n = base, 1
+    while ref in scope:
+        n += 1
+        ref = f"{base}-{n}"
+    return ref
+
+
+@dataclasses.dataclass
+class TaskFilters:
+    verdict: str | None = None
+    state: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    clause: str | None = None
+    attention: bool = False
+
+
+def list_tasks(
+    agreement: Agreement, filters: TaskFilters, page: int, per_page: int
+) -> tuple[list[Task], int]:
+    query = sa.select(Task).where(Task.agreement_id == agreement.id)
+    if filters.verdict:
+        query = query.where(Task.verdict == Verdict(filters.verdict))
+    if filters.state:
+        query = query.where(Task.state == TaskState(filters.state))
+    if filters.date_from:
+        query = query.where(Task.day >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Task.day <= filters.date_to)
+    if filters.clause:
+        query = query.where(Task.clause_ref == filters.clause)
+    if filters.attention:
+        query = query.where(Task.needs_attention.is_(True))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Task.day.desc(), Task.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def verdict_counts(agreement: Agreement) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Task.verdict, sa.func.count(Task.id))
+        .where(Task.agreement_id == agreement.id)
+        .group_by(Task.verdict)
+    ).all()
+    counts = {verdict.value: 0 for verdict in Verdict}
+    counts.update({verdict.value: count for verdict, count in rows})
+    return counts
+
+
+def recent_verdict_changes(agreement: Agreement, limit: int = 50) -> list[VerdictChange]:
+    return list(
+        db.session.scalars(
+            sa.select(VerdictChange)
+            .where(VerdictChange.agreement_id == agreement.id)
+            .order_by(VerdictChange.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str, Any]:
+    """Use of a clause's cap per period, for the chart: the last ``periods`` periods
+    up to today (or the end of the term), under the clause as valid in each period."""
+    from contracts_app.tasks.timeline import ScopeTimeline
+    from contracts_app.tasks.usage import UsageLedger
+    from contracts_app.tasks.verdicts import cap_period
+
+    timeline = ScopeTimeline(agreement)
+    ledger = UsageLedger(agreement.id)
+    term = term_of(agreement)
+    last_day = min(dt.date.today(), agreement.end_date or dt.date.today())
+    last_day = max(last_day, agreement.start_date)
+    rows: list[dict[str, Any]] = []
+    day = last_day
+    seen: set[str] = set()
+    while len(rows) < periods and day >= agreement.start_date:
+        index = timeline.on(day)
+        clause = index.clauses.get(ref) if index else None
+        if clause is None or clause.cap is None:
+            day = day.replace(day=1) - dt.timedelta(days=1)
+            continue
+        start, end, label = cap_period(clause.cap.period, day, term)
+        if label not in seen:
+            seen.add(label)
+            rows.append(
+                {
+                    "label": label,
+                    "used": ledger(ref, clause.cap.unit, start, end),
+                    "limit": clause.cap.limit,
+                    "unit": clause.cap.unit.value,
+                }
+            )
+        if clause.cap.period.value == "term":
+            break
+        day = start - dt.timedelta(days=1)
+    rows.reverse()
+    return {"ref": ref, "periods": rows}

@@ -1,0 +1,44 @@
+"""The compiled scope for any day of an agreement, for checks of many tasks at once."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+import sqlalchemy as sa
+
+from contracts_app.agreements.models import Agreement
+from contracts_app.db import db
+from contracts_app.scope.index_cache import index_for
+from contracts_app.scope.models import ScopeVersion
+from contracts_app.tasks.verdicts import ScopeIndex, Term
+
+
+def term_of(agreement: Agreement) -> Term:
+    return Term(agreement.start_date, agreement.end_date, agreement.status.value)
+
+
+class ScopeTimeline:
+    """The current versions of one agreement, loaded once; ``on(day)`` bisects them."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.versions = list(
+            db.session.scalars(
+                sa.select(ScopeVersion)
+                .where(
+                    ScopeVersion.agreement_id == agreement.id,
+                    ScopeVersion.superseded_at.is_(None),
+                )
+                .order_by(ScopeVersion.valid_from)
+            ).all()
+        )
+        self.starts = [v.valid_from for v in self.versions]
+
+    def on(self, day: dt.date) -> ScopeIndex | None:
+        position = bisect.bisect_right(self.starts, day) - 1
+        if position < 0:
+            return None
+        version = self.versions[position]
+        if not version.contains(day):
+            return None
+        return index_for(version)

@@ -1,0 +1,414 @@
+"""The scope check: an explained verdict for one task against one scope version.
+
+Pure: the caller gives the scope (a compiled ``ScopeIndex``), the agreement's term
+and status, and a function that tells how much of a clause's cap is already used.
+The rules are documented with worked examples in docs/scope-rules.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
+from contracts_app.scope.clauses import ClauseSpec, ref_sort_key
+from workflows.task_states import Verdict
+
+RELEVANCE_THRESHOLD = 0.25
+TOP_CANDIDATES = 3
+ZERO = Decimal("0")
+
+# (clause ref, cap unit, period start, period end exclusive or None) -> amount used
+UsageLookup = Callable[[str, CapUnit, dt.date, dt.date | None], Decimal]
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "that",
+        "this",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "not",
+        "all",
+        "any",
+        "our",
+        "your",
+        "their",
+        "per",
+        "via",
+        "out",
+        "off",
+        "new",
+        "old",
+        "its",
+    ]
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskFacts:
+    """What the check reads of a task (stored or not)."""
+
+    title: str
+    day: dt.date
+    description: str = ""
+    category: str | None = None
+    system: str | None = None
+    hours: Decimal | None = None
+    amount: Decimal | None = None
+    task_id: int | None = None
+
+
+@dataclasses.dataclass
+class CheckResult:
+    verdict: Verdict
+    clause: str | None
+    scope_version: int | None
+    reasons: list[str]
+    candidates: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    cap: dict[str, Any] | None = None
+    counts_as: Decimal = ZERO  # what the task adds to its clause's cap
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "clause": self.clause,
+            "scope_version": self.scope_version,
+            "reasons": self.reasons,
+            "candidates": self.candidates,
+            "cap": self.cap,
+        }
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOPWORDS}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClauseText:
+    ref: str
+    kind: ClauseKind
+    words: frozenset[str]
+    keywords: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ScopeIndex:
+    """One scope version compiled for fast checks (built once per version and cached)."""
+
+    version: int
+    clauses: Mapping[str, ClauseSpec]
+    by_category: Mapping[str, tuple[ClauseSpec, ...]]
+    texts: tuple[ClauseText, ...]
+
+    @classmethod
+    def build(cls, version: int, clauses: Mapping[str, ClauseSpec]) -> ScopeIndex:
+        by_category: dict[str, list[ClauseSpec]] = {}
+        for spec in clauses.values():
+            for code in spec.categories:
+                by_category.setdefault(code.lower(), []).append(spec)
+        texts = tuple(
+            ClauseText(
+                ref=spec.ref,
+                kind=spec.kind,
+                words=frozenset(_words(f"{spec.title} {spec.description}")),
+                keywords=tuple(k.lower() for k in spec.keywords),
+            )
+            for spec in clauses.values()
+        )
+        return cls(version, dict(clauses), {k: tuple(v) for k, v in by_category.items()}, texts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+    start: dt.date
+    end: dt.date | None
+    status: str
+
+
+def cap_period(period: CapPeriod, day: dt.date, term: Term) -> tuple[dt.date, dt.date | None, str]:
+    """The calendar period of ``day`` for a cap: [start, end) and a label."""
+    if period == CapPeriod.MONTH:
+        start = day.replace(day=1)
+        end = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return start, end, f"{day:%Y-%m}"
+    if period == CapPeriod.QUARTER:
+        first_month = 3 * ((day.month - 1) // 3) + 1
+        start = dt.date(day.year, first_month, 1)
+        end = dt.date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+        return start, end, f"{day.year}-Q{(first_month - 1) // 3 + 1}"
+    if period == CapPeriod.YEAR:
+        return dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1), str(day.year)
+    end = term.end + dt.timedelta(days=1) if term.end else None
+    return term.start, end, "term"
+
+
+def quantity(unit: CapUnit, task: TaskFacts) -> Decimal | None:
+    """What the task adds to a cap of ``unit``; None when the task does not say."""
+    if unit == CapUnit.COUNT:
+        return Decimal(1)
+    if unit == CapUnit.HOURS:
+        return task.hours
+    return task.amount
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def covering_depth(spec: ClauseSpec, category: str) -> int:
+    """How specific the clause's most specific covering code is (0 = does not cover)."""
+    category = category.lower()
+    depth = 0
+    for code in spec.categories:
+        if category == code or category.startswith(code + "."):
+            depth = max(depth, code.count(".") + 1)
+    return depth
+
+
+def _covering(index: ScopeIndex, category: str) -> list[ClauseSpec]:
+    parts = category.lower().split(".")
+    found: dict[str, ClauseSpec] = {}
+    for n in range(1, len(parts) + 1):
+        for spec in index.by_category.get(".".join(parts[:n]), ()):
+            found[spec.ref] = spec
+    return list(found.values())
+
+
+def text_scores(index: ScopeIndex, task: TaskFacts) -> list[tuple[float, ClauseText, list[str]]]:
+    """Relevance of each clause to the task's words: keyword phrases weigh most."""
+    text = f" {' '.join(_WORD.findall(f'{task.title} {task.description}'.lower()))} "
+    words = _words(text)
+    scored = []
+    for clause in index.texts:
+        hits = [k for k in clause.keywords if f" {' '.join(_WORD.findall(k))} " in text]
+        overlap = len(words & clause.words) / len(words) if words else 0.0
+        score = min(1.0, 0.5 * len(hits) + 0.5 * overlap)
+        if score > 0:
+            scored.append((round(score, 2), clause, hits))
+    scored.sort(key=lambda item: (-item[0], ref_sort_key(item[1].ref)))
+    return scored
+
+
+def check(
+    task: TaskFacts,
+    index: ScopeIndex | None,
+    term: Term,
+    usage: UsageLookup,
+) -> CheckResult:
+    """The verdict for ``task`` under the scope ``index`` (the one valid on its day)."""
+    if term.status != "active":
+        return CheckResult(
+            Verdict.OUT_OF_SCOPE,
+            None,
+            index.version if index else None,
+            [f"The agreement is {term.status}, not active: no task is covered."],
+        )
+    if task.day < term.start or (term.end is not None and task.day > term.end) or index is None:
+        end = term.end.isoformat() if term.end else "open-ended"
+        when = "before the start" if task.day < term.start else "after the end"
+        return CheckResult(
+            Verdict.OUT_OF_SCOPE,
+            None,
+            None,
+            [
+                f"The task's date {task.day} is {when} of the agreement's term "
+                f"({term.start} to {end})."
+            ],
+        )
+    if task.category:
+        return _check_category(task, index, term, usage)
+    return _check_text(task, index)
+
+
+def _check_category(
+    task: TaskFacts, index: ScopeIndex, term: Term, usage: UsageLookup
+) -> CheckResult:
+    category = task.category.lower()  # type: ignore[union-attr]
+    covering = _covering(index, category)
+    if task.system:
+        competing = [c for c in covering if not c.systems or task.system in c.systems]
+        skipped = [c for c in covering if c.systems and task.system not in c.systems]
+    else:
+        competing, skipped = covering, []
+    if not competing:
+        reasons = [
+            f"No clause covers category {task.category}"
+            + (f" on system {task.system}." if task.system else ".")
+        ]
+        for clause in skipped:
+            reasons.append(
+                f"Clause {clause.ref} covers the category but only for {', '.join(clause.systems)}."
+            )
+        return CheckResult(
+            Verdict.OUT_OF_SCOPE, None, index.version, reasons, _nearest(index, task)
+        )
+
+    # Most specific wins; at equal specificity an exclusion beats an inclusion, because
+    # the contract lists exclusions as carve-outs of what it otherwise covers.
+    def rank(spec: ClauseSpec) -> tuple[int, int, tuple]:
+        return (
+            -covering_depth(spec, category),
+            0 if spec.kind == ClauseKind.EXCLUDED else 1,
+            ref_sort_key(spec.ref),
+        )
+
+    competing.sort(key=rank)
+    winner = competing[0]
+    others = [c.ref for c in competing[1:]]
+    reasons = [
+        f"Clause {winner.ref} ({winner.title}) covers category {task.category} "
+        f"with code {_covering_code(winner, category)}."
+    ]
+    if others:
+        reasons.append(f"It is more specific than, or takes precedence over: {', '.join(others)}.")
+    candidates = [
+        {"ref": c.ref, "score": 1.0 if c is winner else 0.5} for c in competing[:TOP_CANDIDATES]
+    ]
+
+    if winner.systems and not task.system:
+        reasons.append(
+            f"Clause {winner.ref} applies to the systems {', '.join(winner.systems)}; "
+            "the task names no system, so a person must confirm."
+        )
+        return CheckResult(Verdict.NEEDS_REVIEW, winner.ref, index.version, reasons, candidates)
+    if winner.kind == ClauseKind.EXCLUDED:
+        reasons.append(f"Clause {winner.ref} is an exclusion: this work is not covered.")
+        return CheckResult(Verdict.OUT_OF_SCOPE, winner.ref, index.version, reasons, candidates)
+    return _check_limits(task, winner, index, term, usage, reasons, candidates)
+
+
+def _covering_code(spec: ClauseSpec, category: str) -> str:
+    codes = [c for c in spec.categories if category == c or category.startswith(c + ".")]
+    return max(codes, key=lambda c: c.count("."))
+
+
+def _check_limits(
+    task: TaskFacts,
+    clause: ClauseSpec,
+    index: ScopeIndex,
+    term: Term,
+    usage: UsageLookup,
+    reasons: list[str],
+    candidates: list[dict[str, Any]],
+) -> CheckResult:
+    unit = clause.cap.unit if clause.cap else CapUnit.HOURS
+    amount = quantity(unit, task)
+    if clause.cap is not None and amount is None:
+        reasons.append(
+            f"Clause {clause.ref} caps {unit.value}; the task gives no {unit.value}, "
+            "so its use of the cap cannot be counted."
+        )
+        return CheckResult(Verdict.NEEDS_REVIEW, clause.ref, index.version, reasons, candidates)
+    amount = amount or ZERO
+    if (
+        clause.per_task_limit is not None
+        and unit != CapUnit.COUNT
+        and amount > clause.per_task_limit
+    ):
+        reasons.append(
+            f"The task's {_money(amount)} {unit.value} exceed the per-task limit of "
+            f"{_money(clause.per_task_limit)} {unit.value} of clause {clause.ref}."
+        )
+        return CheckResult(
+            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, counts_as=amount
+        )
+    if clause.cap is None:
+        reasons.append(f"Clause {clause.ref} has no cap.")
+        return CheckResult(
+            Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, counts_as=amount
+        )
+
+    start, end, label = cap_period(clause.cap.period, task.day, term)
+    used_before = usage(clause.ref, unit, start, end)
+    used = used_before + amount
+    remaining = clause.cap.limit - used
+    figures = {
+        "unit": unit.value,
+        "limit": _money(clause.cap.limit),
+        "used": _money(used),
+        "remaining": _money(remaining),
+        "period": label,
+        "period_start": start.isoformat(),
+        "period_end": (end - dt.timedelta(days=1)).isoformat() if end else None,
+    }
+    if used > clause.cap.limit:
+        reasons.append(
+            f"Over the cap of clause {clause.ref}: {_money(used_before)} of "
+            f"{_money(clause.cap.limit)} {unit.value} already used in {label}, "
+            f"and this task adds {_money(amount)}."
+        )
+        return CheckResult(
+            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, figures, amount
+        )
+    reasons.append(
+        f"Within the cap: {_money(used)} of {_money(clause.cap.limit)} {unit.value} "
+        f"used in {label} with this task, {_money(remaining)} left."
+    )
+    return CheckResult(
+        Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, figures, amount
+    )
+
+
+def _check_text(task: TaskFacts, index: ScopeIndex) -> CheckResult:
+    scored = text_scores(index, task)
+    relevant = [item for item in scored if item[0] >= RELEVANCE_THRESHOLD][:TOP_CANDIDATES]
+    candidates = [{"ref": clause.ref, "score": score} for score, clause, _hits in relevant]
+    if not relevant:
+        return CheckResult(
+            Verdict.OUT_OF_SCOPE,
+            None,
+            index.version,
+            ["The task has no category and no clause is relevant to its title and description."],
+            [{"ref": clause.ref, "score": score} for score, clause, _ in scored[:TOP_CANDIDATES]],
+        )
+    best_score, best, _ = relevant[0]
+    reasons = [
+        "The task has no category: clauses are ranked by how well their title, description "
+        "and keywords match the task; a person confirms.",
+        f"Best match: clause {best.ref} (score {best_score:.2f}).",
+    ]
+    for _score, clause, hits in relevant:
+        if clause.kind == ClauseKind.EXCLUDED and hits:
+            reasons.append(
+                f"Warning: the task matches keywords of exclusion {clause.ref} ({', '.join(hits)})."
+            )
+    return CheckResult(Verdict.NEEDS_REVIEW, best.ref, index.version, reasons, candidates)
+
+
+def _nearest(index: ScopeIndex, task: TaskFacts) -> list[dict[str, Any]]:
+    """Clauses closest to an uncovered task: shared category prefix, then text relevance."""
+    parts = (task.category or "").lower().split(".")
+    text = {clause.ref: score for score, clause, _ in text_scores(index, task)}
+    scored = []
+    for spec in index.clauses.values():
+        shared = max(
+            (_shared_prefix(parts, code.split(".")) for code in spec.categories), default=0
+        )
+        score = round(0.6 * shared / len(parts) + 0.4 * text.get(spec.ref, 0.0), 2)
+        if score > 0:
+            scored.append((score, spec.ref))
+    scored.sort(key=lambda item: (-item[0], ref_sort_key(item[1])))
+    return [{"ref": ref, "score": score} for score, ref in scored[:TOP_CANDIDATES]]
+
+
+def _shared_prefix(a: list[str], b: Iterable[str]) -> int:
+    count = 0
+    for left, right in zip(a, b, strict=False):
+        if left != right:
+            break
+        count += 1
+    return count

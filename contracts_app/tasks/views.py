@@ -1,0 +1,178 @@
+"""Pages: check a task, the task list, a task, bulk import, a clause's use of its cap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from contracts_app.agreements.access import agreement_for
+from contracts_app.audit.models import AuditEvent
+from contracts_app.db import db
+from contracts_app.errors import Conflict, ValidationFailed
+from contracts_app.forms_common import show_errors
+from contracts_app.pagination import Page, page_args
+from contracts_app.tasks import importing, services
+from contracts_app.tasks.forms import CheckForm, ImportForm, TaskEventForm, TaskForm
+from workflows.task_states import TaskState, Verdict
+
+pages = Blueprint("tasks", __name__)
+
+
+def _input(form: CheckForm) -> services.TaskInput:
+    return services.TaskInput(
+        ref=getattr(getattr(form, "ref", None), "data", None),
+        title=form.title.data or "",
+        description=form.description.data or "",
+        category=form.category.data or None,
+        system=form.system.data or None,
+        day=form.date.data,
+        hours=form.hours.data,
+        amount=form.amount.data,
+    )
+
+
+@pages.route("/agreements/<code>/check", methods=["GET", "POST"])
+@login_required
+def check(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = CheckForm()
+    if request.method == "GET":
+        form.date.data = dt.date.today()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = services.dry_run(agreement, membership, _input(form), current_user).to_json()
+        except ValidationFailed as exc:
+            show_errors(form, exc, {"day": "date"})
+    return render_template("tasks/check.html", agreement=agreement, form=form, result=result)
+
+
+@pages.get("/agreements/<code>/tasks")
+@login_required
+def index(code: str) -> Any:
+    agreement, _membership = agreement_for(current_user, code)
+    number, per_page = page_args()
+    args = request.args
+    filters = services.TaskFilters(
+        verdict=args.get("verdict") if args.get("verdict") in {v.value for v in Verdict} else None,
+        state=args.get("state") if args.get("state") in {s.value for s in TaskState} else None,
+        date_from=_day(args.get("date_from")),
+        date_to=_day(args.get("date_to")),
+        clause=(args.get("clause") or "").strip()[:40] or None,
+        attention=args.get("attention") == "1",
+    )
+    rows, total = services.list_tasks(agreement, filters, number, per_page)
+    return render_template(
+        "tasks/index.html",
+        agreement=agreement,
+        page=Page(rows, number, per_page, total),
+        filters=filters,
+        verdicts=[v.value for v in Verdict],
+        states=[s.value for s in TaskState],
+    )
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@pages.route("/agreements/<code>/tasks/new", methods=["GET", "POST"])
+@login_required
+def new(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = TaskForm()
+    if request.method == "GET":
+        form.date.data = dt.date.today()
+    if form.validate_on_submit():
+        try:
+            task = services.record_task(agreement, membership, _input(form), current_user)
+        except ValidationFailed as exc:
+            show_errors(form, exc, {"day": "date"})
+        else:
+            flash(f"Task {task.ref} recorded: {task.state.value.replace('_', ' ')}.", "info")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template("tasks/new.html", agreement=agreement, form=form)
+
+
+@pages.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int) -> Any:
+    task, membership = services.task_for(current_user, task_id)
+    history = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "task", AuditEvent.object_id == task.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    return render_template(
+        "tasks/show.html",
+        task=task,
+        agreement=task.agreement,
+        allowed=services.events_for(task, current_user, membership),
+        history=history,
+        event_form=TaskEventForm(),
+    )
+
+
+@pages.post("/tasks/<int:task_id>/events/<event>")
+@login_required
+def fire(task_id: int, event: str) -> Any:
+    form = TaskEventForm()
+    if form.validate_on_submit():
+        try:
+            task = services.fire_task_event(task_id, event, current_user, form.comment.data or "")
+        except (ValidationFailed, Conflict) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"Task {task.ref} is now {task.state.value.replace('_', ' ')}.", "info")
+            if task.proposed_annex_id and event == "propose_annex":
+                return redirect(url_for("annexes.edit", annex_id=task.proposed_annex_id))
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@pages.route("/agreements/<code>/tasks/import", methods=["GET", "POST"])
+@login_required
+def import_csv(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = ImportForm()
+    report = None
+    problems = None
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8")
+        except UnicodeDecodeError:
+            form.file.errors = ["The file is not UTF-8 text."]
+        else:
+            try:
+                report = importing.import_tasks(
+                    agreement,
+                    membership,
+                    text,
+                    current_user,
+                    skip_invalid=bool(form.skip_invalid.data),
+                )
+            except ValidationFailed as exc:
+                problems = exc
+    return render_template(
+        "tasks/import.html",
+        agreement=agreement,
+        form=form,
+        report=report,
+        problems=problems,
+        columns=importing.COLUMNS,
+    )
+
+
+@pages.get("/agreements/<code>/clauses/<ref>/usage")
+@login_required
+def usage(code: str, ref: str) -> Any:
+    agreement, _membership = agreement_for(current_user, code)
+    return render_template(
+        "tasks/usage.html", agreement=agreement, usage=services.clause_usage(agreement, ref)
+    )

@@ -1,0 +1,203 @@
+"""The verdict rules of docs/scope-rules.md, one behaviour per test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from contracts_app.db import db
+from contracts_app.tasks.services import TaskInput, check_task
+from tests.factories import make_agreement, manager_of
+
+D = dt.date
+
+
+def verdict(agreement, **fields):
+    for name in ("hours", "amount"):
+        if fields.get(name) is not None:
+            fields[name] = Decimal(str(fields[name]))
+    fields.setdefault("day", D(2026, 3, 10))
+    return check_task(agreement, TaskInput(title=fields.pop("title", "A task"), **fields)).to_json()
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2025, 12, 31), "out_of_scope"),
+        (D(2026, 1, 1), "in_scope"),
+        (D(2026, 12, 31), "in_scope"),
+        (D(2027, 1, 1), "out_of_scope"),
+    ],
+)
+def test_boundary_dates_of_the_term(agreement, day, expected):
+    result = verdict(agreement, category="support.request", day=day, hours=1)
+    assert result["verdict"] == expected
+    if expected == "out_of_scope":
+        assert "term" in result["reasons"][0]
+
+
+def test_an_agreement_that_is_not_active_covers_nothing(agreement):
+    manager = manager_of(agreement)
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.agreements.services import update_agreement
+
+    update_agreement(
+        agreement, membership_of(manager, agreement.id), {"status": "suspended"}, manager
+    )
+    result = verdict(agreement, category="support.request", hours=1)
+    assert result["verdict"] == "out_of_scope"
+    assert "suspended" in result["reasons"][0]
+
+
+def test_nested_categories_the_most_specific_clause_wins(agreement):
+    assert verdict(agreement, category="support.request")["clause"] == "1.1"
+    network = verdict(agreement, category="support.incident.network", system="shop-web", hours=1)
+    assert network["clause"] == "1.2"
+    security = verdict(agreement, category="support.incident.security.phishing")
+    assert (security["verdict"], security["clause"]) == ("out_of_scope", "1.3")
+
+
+def test_category_codes_match_on_dot_boundaries_only(agreement):
+    result = verdict(agreement, category="supportive")
+    assert result["verdict"] == "out_of_scope" and result["clause"] is None
+
+
+def test_at_equal_specificity_an_exclusion_beats_an_inclusion(agreement):
+    result = verdict(agreement, category="support.incident", system="legacy-erp", hours=1)
+    assert (result["verdict"], result["clause"]) == ("out_of_scope", "1.4")
+    assert "exclusion" in " ".join(result["reasons"])
+    other_system = verdict(agreement, category="support.incident", system="shop-web", hours=1)
+    assert (other_system["verdict"], other_system["clause"]) == ("in_scope", "1.2")
+
+
+def test_systems_limit_a_clause_and_a_missing_system_needs_review(agreement):
+    assert (
+        verdict(agreement, category="maintenance.patch", system="shop-web")["verdict"] == "in_scope"
+    )
+    other = verdict(agreement, category="maintenance.patch", system="crm")
+    assert other["verdict"] == "out_of_scope"
+    assert any("only for shop-web, shop-api" in r for r in other["reasons"])
+    none = verdict(agreement, category="maintenance.patch")
+    assert (none["verdict"], none["clause"]) == ("needs_review", "2.1")
+    assert "names no system" in none["reasons"][-1]
+    excluded_on_one_system = verdict(agreement, category="support.incident", hours=1)
+    assert (excluded_on_one_system["verdict"], excluded_on_one_system["clause"]) == (
+        "needs_review",
+        "1.4",
+    )
+
+
+def test_a_cap_exactly_reached_is_in_scope(agreement, record):
+    record(category="support.incident", system="shop-web", hours=6, day=D(2026, 3, 2))
+    result = verdict(
+        agreement, category="support.incident", system="shop-web", hours=4, day=D(2026, 3, 30)
+    )
+    assert result["verdict"] == "in_scope"
+    assert result["cap"] == {
+        "unit": "hours",
+        "limit": "10.00",
+        "used": "10.00",
+        "remaining": "0.00",
+        "period": "2026-03",
+        "period_start": "2026-03-01",
+        "period_end": "2026-03-31",
+    }
+
+
+def test_a_cap_exceeded_by_a_quarter_hour_is_over_cap(agreement, record):
+    record(category="support.incident", system="shop-web", hours=6, day=D(2026, 3, 2))
+    result = verdict(
+        agreement, category="support.incident", system="shop-web", hours="4.25", day=D(2026, 3, 30)
+    )
+    assert result["verdict"] == "over_cap"
+    assert (result["cap"]["used"], result["cap"]["remaining"]) == ("10.25", "-0.25")
+
+
+def test_the_cap_period_is_the_calendar_period_of_the_task(agreement, record):
+    record(category="support.incident", system="shop-web", hours=8, day=D(2026, 3, 31))
+    april = verdict(
+        agreement, category="support.incident", system="shop-web", hours=8, day=D(2026, 4, 1)
+    )
+    assert april["verdict"] == "in_scope" and april["cap"]["used"] == "8.00"
+
+
+def test_a_recorded_task_is_not_counted_twice_in_its_own_check(agreement, record):
+    task = record(category="support.incident", system="shop-web", hours=6)
+    again = check_task(
+        agreement,
+        TaskInput(
+            title="x",
+            day=task.day,
+            category="support.incident",
+            system="shop-web",
+            hours=Decimal(6),
+        ),
+        exclude_task_id=task.id,
+    )
+    assert again.cap["used"] == "6.00"
+
+
+def test_the_per_task_limit(agreement):
+    result = verdict(agreement, category="support.incident", system="shop-api", hours="8.5")
+    assert result["verdict"] == "over_cap"
+    assert "per-task limit" in result["reasons"][-1]
+
+
+def test_count_and_amount_caps(agreement, record):
+    record(category="reporting", day=D(2026, 1, 5))
+    record(category="reporting", day=D(2026, 2, 5))
+    assert verdict(agreement, category="reporting", day=D(2026, 3, 5))["verdict"] == "over_cap"
+    assert verdict(agreement, category="reporting", day=D(2026, 4, 5))["verdict"] == "in_scope"
+    assert verdict(agreement, category="change.small", amount="999.99")["verdict"] == "in_scope"
+    assert verdict(agreement, category="change.small", amount="1000.01")["verdict"] == "over_cap"
+    no_amount = verdict(agreement, category="change.small", hours=3)
+    assert no_amount["verdict"] == "needs_review"
+
+
+def test_no_covering_clause_is_out_of_scope_with_nearest_clauses(agreement):
+    result = verdict(agreement, category="maintenanceX.other", title="Upgrade the patch level")
+    assert result["verdict"] == "out_of_scope" and result["clause"] is None
+    assert result["candidates"] and result["candidates"][0]["ref"] == "2.1"
+
+
+def test_without_a_category_clauses_are_ranked_by_relevance(agreement):
+    result = verdict(agreement, title="Checkout shows error 500 after outage")
+    assert result["verdict"] == "needs_review"
+    assert result["candidates"][0]["ref"] == "1.2"
+    assert result["candidates"][0]["score"] >= 0.5
+
+
+def test_a_match_on_an_exclusions_keywords_is_flagged(agreement):
+    result = verdict(agreement, title="Redesign of the product page, a new feature")
+    assert result["verdict"] == "needs_review"
+    assert any("exclusion 9.1" in reason for reason in result["reasons"])
+
+
+def test_nothing_relevant_is_out_of_scope(agreement):
+    result = verdict(agreement, title="Water the office plants")
+    assert result["verdict"] == "out_of_scope"
+
+
+def test_every_verdict_carries_the_scope_version_used(agreement):
+    result = verdict(agreement, category="support.request")
+    assert result["scope_version"] == 1
+    assert set(result) == {"verdict", "clause", "scope_version", "reasons", "candidates", "cap"}
+
+
+def test_a_check_uses_the_scope_valid_on_the_tasks_date(agreement):
+    from tests.factories import make_annex
+
+    make_annex(agreement, D(2026, 6, 1), [{"op": "remove", "ref": "1.1"}])
+    before = verdict(agreement, category="support.request", day=D(2026, 5, 31))
+    after = verdict(agreement, category="support.request", day=D(2026, 6, 1))
+    assert before["verdict"] == "in_scope" and before["clause"] == "1.1"
+    assert after["verdict"] == "out_of_scope"
+    assert after["scope_version"] != before["scope_version"]
+    db.session.rollback()
+
+
+def test_draft_agreements_make_nothing_in_scope():
+    draft = make_agreement(status="draft")
+    assert verdict(draft, category="support.incident", hours=1)["verdict"] == "out_of_scope"
