@@ -52,6 +52,7 @@ format: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.scope_lookup
+	$(BIN)/python -m bench.task_checks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -492,7 +492,67 @@ def load_demo() -> str:
     ]
     for data in dba_annexes:
         make_effective(create_annex(dba, membership_of(manager, dba.id), data, manager), manager)
+    _demo_tasks(shop, people["pia.provider-contributor@example.com"])
     return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
+
+
+SHOP_TICKETS = [
+    # (ref, title, category, system, date, hours)
+    ("INC-1001", "Checkout returns error 500", "support.incident", "shop-web", "2026-03-03", "3.5"),
+    ("INC-1002", "Payment page outage", "support.incident", "shop-api", "2026-03-09", "6"),
+    ("INC-1003", "Search results empty", "support.incident.minor", "shop-web", "2026-03-12", "2"),
+    ("REQ-2001", "New admin account for marketing", "support.request", "", "2026-03-13", "0.5"),
+    ("MNT-3001", "Patch the image library (CVE)", "maintenance.security", "", "2026-04-02", "4"),
+    ("MNT-3002", "Upgrade PHP runtime", "maintenance.upgrade", "", "2026-04-15", "12"),
+    ("DEV-4001", "New loyalty programme pages", "development", "", "2026-04-20", "40"),
+    (
+        "INC-1004",
+        "Slow category pages during the sale",
+        "support.incident",
+        "shop-web",
+        "2026-05-05",
+        "9",
+    ),
+    ("OPS-5001", "Quarterly restore test", "operations.backup", "", "2026-06-10", "3"),
+    (
+        "INC-1005",
+        "Orders stuck after payment provider outage",
+        "support.incident.thirdparty",
+        "shop-api",
+        "2026-06-12",
+        "5",
+    ),
+    ("REQ-2002", "Banner update for the summer sale", "business.content", "", "2026-06-20", "1"),
+    ("INC-1006", "Checkout timeouts", "support.incident", "shop-web", "2026-10-06", "7"),
+    ("REQ-2003", "Password reset for a customer service agent", "", "", "2026-10-08", "0.25"),
+    (
+        "MNT-3003",
+        "Payment integration: new API version",
+        "maintenance.payment",
+        "shop-api",
+        "2026-10-14",
+        "18",
+    ),
+    ("INC-1007", "Order export fails", "support.incident.minor", "shop-admin", "2026-11-02", "2"),
+    (
+        "INC-1008",
+        "Full-day outage after a failed release",
+        "support.incident",
+        "shop-web",
+        "2026-11-10",
+        "18",
+    ),
+]
+
+
+def _demo_tasks(agreement: Agreement, contributor: User) -> None:
+    from contracts_app.tasks.importing import import_tasks
+
+    lines = ["ref,title,category,system,date,hours"]
+    lines += [",".join(row) for row in SHOP_TICKETS]
+    import_tasks(
+        agreement, membership_of(contributor, agreement.id), "\n".join(lines) + "\n", contributor
+    )
 
 
 def _accounts_text() -> str:

@@ -17,24 +17,33 @@ from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.scope.services import spec_of
 from contracts_app.tasks.verdicts import ScopeIndex
 
-MAX_CACHED_VERSIONS = 256
+# Bounded by clauses held, not by versions: many small versions or a few large ones.
+MAX_CACHED_CLAUSES = 300_000
 _cache: OrderedDict[tuple, ScopeIndex] = OrderedDict()
+_held = 0
 _lock = threading.Lock()
 
 
 def index_for(version: ScopeVersion) -> ScopeIndex:
+    global _held
     key = (version.id, version.agreement_id, version.recorded_at)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
             return cached
-    clauses = db.session.scalars(
-        sa.select(Clause).where(Clause.scope_version_id == version.id).order_by(Clause.position)
+    # Plain rows, not ORM objects: a version may hold thousands of clauses.
+    rows = db.session.execute(
+        sa.select(Clause.__table__)
+        .where(Clause.__table__.c.scope_version_id == version.id)
+        .order_by(Clause.__table__.c.position)
     ).all()
-    index = ScopeIndex.build(version.number, {c.ref: spec_of(c) for c in clauses})
+    index = ScopeIndex.build(version.number, {row.ref: spec_of(row) for row in rows})
     with _lock:
-        _cache[key] = index
-        while len(_cache) > MAX_CACHED_VERSIONS:
-            _cache.popitem(last=False)
+        if key not in _cache:
+            _cache[key] = index
+            _held += len(index.clauses)
+        while _held > MAX_CACHED_CLAUSES and len(_cache) > 1:
+            _key, evicted = _cache.popitem(last=False)
+            _held -= len(evicted.clauses)
     return index

@@ -180,7 +180,7 @@ def import_tasks(
         fresh.sort(key=lambda row: (row.task.day, row.line))
         verdicts: Counter[str] = Counter()
         for chunk in _chunks(_checked_rows(agreement, fresh, actor, verdicts), CHUNK):
-            db.session.execute(sa.insert(Task), chunk)
+            db.session.execute(sa.insert(Task.__table__), chunk)
             report.created += len(chunk)
             if progress is not None:
                 progress(len(chunk))

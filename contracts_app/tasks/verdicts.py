@@ -113,6 +113,7 @@ class ScopeIndex:
     clauses: Mapping[str, ClauseSpec]
     by_category: Mapping[str, tuple[ClauseSpec, ...]]
     texts: tuple[ClauseText, ...]
+    order: Mapping[str, int]  # natural order of refs, precomputed for ranking
 
     @classmethod
     def build(cls, version: int, clauses: Mapping[str, ClauseSpec]) -> ScopeIndex:
@@ -129,7 +130,14 @@ class ScopeIndex:
             )
             for spec in clauses.values()
         )
-        return cls(version, dict(clauses), {k: tuple(v) for k, v in by_category.items()}, texts)
+        ordered = sorted(clauses, key=ref_sort_key)
+        return cls(
+            version,
+            dict(clauses),
+            {k: tuple(v) for k, v in by_category.items()},
+            texts,
+            {ref: position for position, ref in enumerate(ordered)},
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,13 +187,14 @@ def covering_depth(spec: ClauseSpec, category: str) -> int:
     return depth
 
 
-def _covering(index: ScopeIndex, category: str) -> list[ClauseSpec]:
+def _covering(index: ScopeIndex, category: str) -> dict[str, tuple[ClauseSpec, int]]:
+    """The clauses covering ``category``, each with its most specific covering depth."""
     parts = category.lower().split(".")
-    found: dict[str, ClauseSpec] = {}
+    found: dict[str, tuple[ClauseSpec, int]] = {}
     for n in range(1, len(parts) + 1):
         for spec in index.by_category.get(".".join(parts[:n]), ()):
-            found[spec.ref] = spec
-    return list(found.values())
+            found[spec.ref] = (spec, n)  # later (deeper) prefixes overwrite shallower ones
+    return found
 
 
 def text_scores(index: ScopeIndex, task: TaskFacts) -> list[tuple[float, ClauseText, list[str]]]:
@@ -238,7 +247,8 @@ def _check_category(
     task: TaskFacts, index: ScopeIndex, term: Term, usage: UsageLookup
 ) -> CheckResult:
     category = task.category.lower()  # type: ignore[union-attr]
-    covering = _covering(index, category)
+    depths = _covering(index, category)
+    covering = [spec for spec, _depth in depths.values()]
     if task.system:
         competing = [c for c in covering if not c.systems or task.system in c.systems]
         skipped = [c for c in covering if c.systems and task.system not in c.systems]
@@ -259,12 +269,9 @@ def _check_category(
 
     # Most specific wins; at equal specificity an exclusion beats an inclusion, because
     # the contract lists exclusions as carve-outs of what it otherwise covers.
-    def rank(spec: ClauseSpec) -> tuple[int, int, tuple]:
-        return (
-            -covering_depth(spec, category),
-            0 if spec.kind == ClauseKind.EXCLUDED else 1,
-            ref_sort_key(spec.ref),
-        )
+    def rank(spec: ClauseSpec) -> tuple[int, int, int]:
+        excluded_first = 0 if spec.kind == ClauseKind.EXCLUDED else 1
+        return (-depths[spec.ref][1], excluded_first, index.order[spec.ref])
 
     competing.sort(key=rank)
     winner = competing[0]
