@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from contracts_app.pagination import url_with
 
     app.jinja_env.globals["url_with"] = url_with
+    from contracts_app.template_filters import register_filters
+
+    register_filters(app)
     return app
 
 
@@ -82,18 +85,28 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.agreements.views import pages as agreements_pages
     from contracts_app.annexes.api import api as annexes_api
     from contracts_app.annexes.views import pages as annexes_pages
+    from contracts_app.documents.api import api as documents_api
+    from contracts_app.documents.views import pages as documents_pages
     from contracts_app.extensions import csrf
     from contracts_app.scope.api import api as scope_api
     from contracts_app.tasks.api import api as tasks_api
     from contracts_app.tasks.views import pages as tasks_pages
 
-    for blueprint in (accounts_api, agreements_api, scope_api, annexes_api, tasks_api):
+    for blueprint in (
+        accounts_api,
+        agreements_api,
+        scope_api,
+        annexes_api,
+        tasks_api,
+        documents_api,
+    ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(accounts_pages)
     app.register_blueprint(agreements_pages)
     app.register_blueprint(annexes_pages)
     app.register_blueprint(tasks_pages)
+    app.register_blueprint(documents_pages)
 
 
 def _security_headers(response: Response) -> Response:

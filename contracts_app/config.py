@@ -36,4 +36,8 @@ def load_config(instance_path: Path) -> dict:
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "90")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
         "WTF_CSRF_TIME_LIMIT": None,
+        "SIGNING_KEY_FILE": env.get("SIGNING_KEY_FILE"),
+        "SIGNING_CERT_FILE": env.get("SIGNING_CERT_FILE"),
+        "SIGNING_KEY_PASSPHRASE": env.get("SIGNING_KEY_PASSPHRASE"),
+        "PDF_RENDER_SECONDS": int(env.get("PDF_RENDER_SECONDS", "60")),
     }

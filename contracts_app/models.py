@@ -4,6 +4,7 @@ from contracts_app.accounts.models import ApiToken, User
 from contracts_app.agreements.models import Agreement, Membership, Party
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
+from contracts_app.documents.models import Document, SignOff
 from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.tasks.models import Task, VerdictChange
 
@@ -15,9 +16,11 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Clause",
+    "Document",
     "Membership",
     "Party",
     "ScopeVersion",
+    "SignOff",
     "Task",
     "User",
     "VerdictChange",

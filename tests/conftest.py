@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from contracts_app import create_app
@@ -44,7 +44,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     instance = tmp_path_factory.mktemp("instance")
     os.environ.setdefault("INSTANCE_PATH", str(instance))
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
@@ -52,6 +52,14 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "WTF_CSRF_ENABLED": False,
         }
     )
+
+    # Tests keep one app context open around their requests (so that services can be
+    # called directly); start each request without the previous request's signed-in user.
+    @app.before_request
+    def _forget_previous_user() -> None:
+        g.pop("_login_user", None)
+
+    return app
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,8 @@ class Annex(Base):
     effective_at: Mapped[dt.datetime | None]
     activation_seq: Mapped[int | None]
     review_round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The diff the annex made when it became effective (kept for registers and summaries).
+    applied_diff: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     agreement: Mapped[Agreement] = relationship()

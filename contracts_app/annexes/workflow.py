@@ -251,7 +251,10 @@ def _record_rows(
 
 def apply_to_scope(annex: Annex, agreement: Agreement, now: dt.datetime | None = None) -> list:
     """Give the annex its activation order and apply it to the scope timeline."""
+    from contracts_app.annexes.services import annex_diff
+
     now = now or utcnow()
+    annex.applied_diff = annex_diff(annex)  # against the scope at its date, before it applies
     annex.activation_seq = (
         db.session.scalar(
             sa.select(sa.func.max(Annex.activation_seq)).where(Annex.agreement_id == agreement.id)

@@ -1,0 +1,104 @@
+"""JSON API for agreement summaries: live PDF, issue, sign off, download, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import Response, request
+
+from contracts_app.agreements.access import agreement_for
+from contracts_app.api_common import api_user
+from contracts_app.documents import services
+from contracts_app.documents.schemas import (
+    DocumentOut,
+    IssueIn,
+    SignOffIn,
+    SummaryQuery,
+    VerifyOut,
+)
+from contracts_app.errors import ValidationFailed
+from contracts_app.extensions import token_auth
+
+api = APIBlueprint("documents_api", __name__, tag="Documents")
+
+PDF_RESPONSE = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@api.get("/agreements/<code>/summary.pdf")
+@api.auth_required(token_auth)
+@api.input(SummaryQuery, location="query", arg_name="query")
+@api.doc(
+    summary="The live summary PDF, marked draft", responses={200: PDF_RESPONSE, 401: {}, 404: {}}
+)
+def live_summary(code: str, query: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    data = services.live_summary_pdf(agreement, membership, user, query["as_of"])
+    return pdf_response(data, f"{code}-summary-draft.pdf")
+
+
+@api.post("/agreements/<code>/documents")
+@api.auth_required(token_auth)
+@api.input(IssueIn, arg_name="body")
+@api.output(DocumentOut, status_code=201)
+@api.doc(summary="Issue a summary for sign-off (managers)", responses=[401, 403, 404, 422])
+def issue(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    return services.issue_document(agreement, membership, body["as_of"] or dt.date.today(), user)
+
+
+@api.get("/documents/<int:document_id>")
+@api.auth_required(token_auth)
+@api.output(DocumentOut)
+@api.doc(summary="An issued summary and its sign-offs", responses=[401, 404])
+def get_document(document_id: int) -> Any:
+    document, _membership = services.document_for(api_user(), document_id)
+    return document
+
+
+@api.post("/documents/<int:document_id>/sign-off")
+@api.auth_required(token_auth)
+@api.input(SignOffIn, arg_name="body")
+@api.output(DocumentOut)
+@api.doc(
+    summary="Sign off for your side (approvers, with your password)",
+    responses=[401, 403, 404, 409, 422],
+)
+def sign_off(document_id: int, body: dict[str, Any]) -> Any:
+    return services.sign_off(document_id, api_user(), body["password"])
+
+
+@api.get("/documents/<int:document_id>/pdf")
+@api.auth_required(token_auth)
+@api.doc(
+    summary="The PDF: the signed file once signed off",
+    responses={200: PDF_RESPONSE, 401: {}, 404: {}},
+)
+def document_pdf(document_id: int) -> Any:
+    document, _membership = services.document_for(api_user(), document_id)
+    return pdf_response(services.document_pdf(document), f"summary-{document.uid}.pdf")
+
+
+@api.post("/documents/verify")
+@api.output(VerifyOut)
+@api.doc(
+    summary="Is this PDF an authentic, unaltered summary signed off here?",
+    description="Send the PDF as the body (application/pdf) or as a multipart `file`. "
+    "No token is needed: anyone holding a summary can check it.",
+    responses=[413, 422],
+)
+def verify() -> Any:
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else request.get_data()
+    if not data:
+        raise ValidationFailed({"file": ["Send the PDF as the body or as a multipart file."]})
+    return services.verify_pdf(data)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class IssueForm(FlaskForm):
+    as_of = DateField("As of", validators=[DataRequired()])
+
+
+class SignOffForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+
+
+class VerifyForm(FlaskForm):
+    file = FileField("Summary PDF", validators=[FileRequired()])

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contracts_app.accounts.models import User
+from contracts_app.db import Base, utcnow
+from contracts_app.enums import Role, Side, str_enum
+
+
+class DocumentState(enum.StrEnum):
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    SIGNED_OFF = "signed_off"
+
+
+class Document(Base):
+    """An issued agreement summary: the data frozen at issue, then the signed PDF.
+
+    ``content`` is the summary's data as of the issue; ``content_hash`` its SHA-256.
+    Once signed off, ``pdf`` holds the final signed file and ``pdf_sha256`` its hash;
+    the row never changes again (a new summary is issued instead).
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(state = 'signed_off') = (pdf IS NOT NULL AND pdf_sha256 IS NOT NULL)",
+            name="signed_off_has_pdf",
+        ),
+        sa.Index("ix_documents_agreement_id_id", "agreement_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
+    as_of: Mapped[dt.date]
+    state: Mapped[DocumentState] = mapped_column(
+        str_enum(DocumentState, "document_state"), default=DocumentState.AWAITING_SIGN_OFF
+    )
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    required_sides: Mapped[list[Any]] = mapped_column(default=list)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    signed_at: Mapped[dt.datetime | None]
+
+    agreement = relationship("Agreement")
+    issued_by: Mapped[User | None] = relationship()
+    sign_offs: Mapped[list[SignOff]] = relationship(
+        back_populates="document", order_by="SignOff.id", passive_deletes=True
+    )
+
+
+class SignOff(Base):
+    """One side's sign-off of an issued summary, given with the signer's password."""
+
+    __tablename__ = "document_sign_offs"
+    __table_args__ = (sa.UniqueConstraint("document_id", "side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"))
+    side: Mapped[Side] = mapped_column(str_enum(Side, "sign_off_side"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "sign_off_role"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="sign_offs")

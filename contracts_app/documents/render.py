@@ -1,0 +1,102 @@
+"""PDF rendering with WeasyPrint: one font configuration and stylesheet per process,
+a fetcher that reaches only the application's own files, and a time limit.
+
+User text (clause titles, comments) is escaped by the template, so markup in it is
+printed as text; the fetcher is the second wall: whatever the HTML asks for, only
+files under ``ALLOWED_DIRS`` are read, no network, no redirects, no other file.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import pathlib
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+PDF_STATIC = pathlib.Path(__file__).resolve().parent.parent / "static" / "pdf"
+ALLOWED_DIRS = (PDF_STATIC,)
+RENDER_SECONDS = 60
+
+
+class RenderTimeout(Exception):
+    """The render took longer than its limit and was stopped."""
+
+
+class AllowListFetcher(URLFetcher):
+    """Serves the application's own PDF assets; refuses every other URL."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=2)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"refused (not an application asset): {url}")
+        path = pathlib.Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(folder) for folder in ALLOWED_DIRS) or not path.is_file():
+            raise ValueError(f"refused (not an application asset): {url}")
+        return super().fetch(path.as_uri(), headers)
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@functools.cache
+def _stylesheet() -> CSS:
+    return CSS(
+        filename=str(PDF_STATIC / "summary.css"),
+        font_config=_font_config(),
+        url_fetcher=AllowListFetcher(),
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render in this process (the caller bounds the time)."""
+    document = HTML(string=html, base_url=PDF_STATIC.as_uri() + "/", url_fetcher=AllowListFetcher())
+    return document.write_pdf(
+        stylesheets=[_stylesheet()], font_config=_font_config(), custom_metadata=True
+    )
+
+
+def _child(html: str, sender: Any) -> None:
+    try:
+        sender.send(("ok", html_to_pdf(html)))
+    except Exception as exc:  # report any failure to the parent, which raises it
+        sender.send(("error", repr(exc)))
+    finally:
+        sender.close()
+
+
+def render_pdf(html: str, seconds: float = RENDER_SECONDS) -> bytes:
+    """Render ``html`` to PDF in a forked child that is killed after ``seconds``.
+
+    Forking shares the parent's loaded fonts and stylesheet; a hostile or huge input
+    can hold the child, never the worker serving requests.
+    """
+    _stylesheet()  # loaded once in the parent, inherited by every child
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(html, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise RenderTimeout(
+                f"The PDF took longer than {seconds:g} s to render and was stopped."
+            )
+        status, payload = receiver.recv()
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if status != "ok":
+        raise RuntimeError(f"PDF rendering failed: {payload}")
+    return payload

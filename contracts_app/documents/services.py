@@ -1,0 +1,274 @@
+"""Agreement summaries: the live draft PDF, issuing, sign-off by each side, signing, verifying.
+
+No database transaction is open while a PDF renders: the data is gathered (or read
+from the issued document) and the transaction ended first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from contracts_app.accounts.models import User
+from contracts_app.accounts.services import confirm_password
+from contracts_app.agreements.access import EVERY_ROLE, MANAGERS, membership_of, require_role
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.audit.services import record
+from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.documents.models import Document, DocumentState, SignOff
+from contracts_app.documents.render import render_pdf
+from contracts_app.documents.signing import material_from_config, sign_pdf, signature_problem
+from contracts_app.documents.summary import gather_summary
+from contracts_app.enums import Role
+from contracts_app.errors import Conflict, Forbidden, NotFound
+
+SIGNERS = frozenset({Role.APPROVER})
+
+
+def canonical_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def summary_html(
+    content: dict[str, Any],
+    *,
+    document_id: str,
+    issued_at: dt.datetime,
+    draft: bool,
+    sign_offs: list[dict[str, Any]] | None = None,
+) -> str:
+    template = current_app.jinja_env.get_template("pdf/summary.html")
+    return template.render(
+        c=content,
+        document_id=document_id,
+        issued_at=_when(issued_at),
+        issued_at_iso=issued_at.isoformat(),
+        draft=draft,
+        sign_offs=sign_offs or [],
+    )
+
+
+def _end_transaction() -> None:
+    """Release the database (and SQLite's write lock) before a long render."""
+    db.session.commit()
+
+
+def live_summary_pdf(
+    agreement: Agreement, membership: Membership | None, actor: User, as_of: dt.date | None = None
+) -> bytes:
+    """The live summary, marked "Draft, not signed off"; any member may download it."""
+    require_role(actor, agreement, membership, EVERY_ROLE)
+    as_of = as_of or dt.date.today()
+    content = gather_summary(agreement, as_of)
+    _end_transaction()
+    now = utcnow()
+    html = summary_html(content, document_id=f"live-{agreement.code}", issued_at=now, draft=True)
+    return render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+
+
+def issue_document(
+    agreement: Agreement, membership: Membership | None, as_of: dt.date, actor: User
+) -> Document:
+    """Freeze the summary's data now into a document awaiting sign-off (managers)."""
+    require_role(actor, agreement, membership, MANAGERS)
+    with unit_of_work():
+        content = gather_summary(agreement, as_of)
+        document = Document(
+            uid=str(uuid.uuid4()),
+            agreement_id=agreement.id,
+            as_of=as_of,
+            content=content,
+            content_hash=canonical_hash(content),
+            required_sides=list(agreement.approval_sides),
+            issued_by_id=actor.id,
+            issued_at=utcnow(),
+        )
+        db.session.add(document)
+        db.session.flush()
+        record(
+            "document.issued",
+            document,
+            actor,
+            agreement_id=agreement.id,
+            changes={
+                "state": {"before": None, "after": document.state.value},
+                "as_of": {"before": None, "after": as_of.isoformat()},
+            },
+        )
+    return document
+
+
+def document_for(user: User, document_id: int) -> tuple[Document, Membership | None]:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"No document {document_id}.")
+    membership = membership_of(user, document.agreement_id)
+    if membership is None and not user.is_admin:
+        raise NotFound(f"No document {document_id}.")
+    return document, membership
+
+
+def list_documents(agreement: Agreement) -> list[Document]:
+    return list(
+        db.session.scalars(
+            sa.select(Document)
+            .where(Document.agreement_id == agreement.id)
+            .order_by(Document.id.desc())
+        ).all()
+    )
+
+
+def _sign_off_rows(document: Document) -> list[dict[str, Any]]:
+    parties = {
+        "customer": document.content["agreement"]["customer"],
+        "provider": document.content["agreement"]["provider"],
+    }
+    return [
+        {
+            "name": s.name,
+            "email": s.email,
+            "side": s.side.value,
+            "party": parties[s.side.value],
+            "role": s.role.value,
+            "at": _when(s.signed_at),
+        }
+        for s in document.sign_offs
+    ]
+
+
+def sign_off(document_id: int, actor: User, password: str | None) -> Document:
+    """Record the actor's side's sign-off (an approver, with the password again).
+
+    When every required side has signed off, the final PDF is rendered with the
+    sign-off page, signed digitally, and stored with its SHA-256; the document never
+    changes after that.
+    """
+    with unit_of_work():
+        document, membership = document_for(actor, document_id)
+        from contracts_app.scope.services import lock_agreement
+
+        lock_agreement(document.agreement_id)
+        db.session.refresh(document)
+        if document.state == DocumentState.SIGNED_OFF:
+            raise Conflict("This summary is already signed off; issue a new one for changes.")
+        if membership is None or membership.role not in SIGNERS:
+            raise Forbidden("Sign-off is given by an approver of each side.")
+        if membership.side.value not in document.required_sides:
+            raise Forbidden(f"The {membership.side.value} side does not sign off this summary.")
+        confirm_password(actor, password)
+        signed = {s.side.value for s in document.sign_offs}
+        if membership.side.value not in signed:
+            document.sign_offs.append(
+                SignOff(
+                    side=membership.side,
+                    role=membership.role,
+                    user_id=actor.id,
+                    name=actor.name,
+                    email=actor.email,
+                    signed_at=utcnow(),
+                )
+            )
+            db.session.flush()
+            record(
+                "document.signed_off",
+                document,
+                actor,
+                agreement_id=document.agreement_id,
+                changes={"side": {"before": None, "after": membership.side.value}},
+            )
+        elif set(document.required_sides) - signed:
+            raise Conflict(f"The {membership.side.value} side has already signed off.")
+        complete = set(document.required_sides) <= {s.side.value for s in document.sign_offs}
+    if complete:
+        finalize(document)
+    return document
+
+
+def finalize(document: Document) -> Document:
+    """Render, sign and store the final PDF (outside any transaction while rendering)."""
+    html = summary_html(
+        document.content,
+        document_id=document.uid,
+        issued_at=document.issued_at,
+        draft=False,
+        sign_offs=_sign_off_rows(document),
+    )
+    _end_transaction()
+    material = material_from_config(current_app.config, current_app.instance_path)
+    pdf = render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+    signed = sign_pdf(pdf, material, reason=f"Agreement summary {document.uid}")
+    with unit_of_work():
+        db.session.refresh(document)
+        if document.state == DocumentState.SIGNED_OFF:
+            return document  # finalized meanwhile by the other side's request
+        document.pdf = signed
+        document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        document.state = DocumentState.SIGNED_OFF
+        document.signed_at = utcnow()
+        record(
+            "document.signed",
+            document,
+            None,
+            agreement_id=document.agreement_id,
+            changes={
+                "state": {
+                    "before": DocumentState.AWAITING_SIGN_OFF.value,
+                    "after": DocumentState.SIGNED_OFF.value,
+                },
+                "pdf_sha256": {"before": None, "after": document.pdf_sha256},
+            },
+        )
+    return document
+
+
+def document_pdf(document: Document) -> bytes:
+    """The signed file once signed off; before that, the frozen content as a draft."""
+    if document.pdf is not None:
+        return document.pdf
+    html = summary_html(
+        document.content,
+        document_id=document.uid,
+        issued_at=document.issued_at,
+        draft=True,
+        sign_offs=_sign_off_rows(document),
+    )
+    _end_transaction()
+    return render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+
+
+def verify_pdf(data: bytes) -> dict[str, Any]:
+    """Whether ``data`` is, byte for byte, a signed-off summary issued here, and validly signed."""
+    digest = hashlib.sha256(data).hexdigest()
+    document = db.session.scalar(sa.select(Document).where(Document.pdf_sha256 == digest))
+    if document is None:
+        return {
+            "authentic": False,
+            "document_id": None,
+            "agreement": None,
+            "signed_off_by": [],
+            "reason": "No summary signed off here has exactly this content: "
+            "the file was altered or was not issued by this system.",
+        }
+    material = material_from_config(current_app.config, current_app.instance_path)
+    problem = signature_problem(data, material)
+    return {
+        "authentic": problem is None,
+        "document_id": document.uid,
+        "agreement": document.content["agreement"]["code"],
+        "signed_off_by": [
+            {"name": row["name"], "side": row["side"], "role": row["role"], "at": row["at"]}
+            for row in _sign_off_rows(document)
+        ],
+        "reason": problem or "Issued and signed off here, unaltered, with a valid signature.",
+    }

@@ -1,0 +1,151 @@
+"""The data of an agreement summary, gathered in a fixed number of queries.
+
+The result is plain JSON (strings, numbers, lists): it is what an issued document
+freezes, and what the PDF template renders. The number of queries does not depend
+on the number of clauses, annexes or tasks (no N+1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from contracts_app.agreements.models import Agreement
+from contracts_app.annexes.models import Annex
+from contracts_app.db import db
+from contracts_app.scope.services import clause_map, list_versions, term_text, version_on
+from contracts_app.tasks.models import Task
+from contracts_app.tasks.timeline import term_of
+from contracts_app.tasks.usage import UsageLedger
+from contracts_app.tasks.verdicts import cap_period
+from workflows.task_states import TaskState, Verdict
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None
+
+
+def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
+    """Everything the summary shows about ``agreement`` as of ``as_of``."""
+    day = min(max(as_of, agreement.start_date), agreement.end_date or as_of)
+    version = version_on(agreement, day)
+    clauses = clause_map(version) if version else {}
+    term = term_of(agreement)
+    ledger = UsageLedger(agreement.id)
+
+    included, excluded, caps = [], [], []
+    for spec in clauses.values():
+        row = spec.to_json()
+        if spec.cap is not None:
+            start, end, label = cap_period(spec.cap.period, day, term)
+            used = ledger(spec.ref, spec.cap.unit, start, end)
+            row["use"] = {"period": label, "used": _money(used), "limit": _money(spec.cap.limit)}
+            caps.append(
+                {
+                    "ref": spec.ref,
+                    "title": spec.title,
+                    "unit": spec.cap.unit.value,
+                    "period": label,
+                    "used": float(used),
+                    "limit": float(spec.cap.limit),
+                }
+            )
+        (excluded if spec.kind.value == "excluded" else included).append(row)
+
+    annexes = db.session.scalars(
+        sa.select(Annex)
+        .where(Annex.agreement_id == agreement.id)
+        .order_by(Annex.number)
+        .options(selectinload(Annex.approvals), selectinload(Annex.signatures))
+    ).all()
+    counts = dict.fromkeys((v.value for v in Verdict), 0)
+    for verdict, count in db.session.execute(
+        sa.select(Task.verdict, sa.func.count(Task.id))
+        .where(Task.agreement_id == agreement.id)
+        .group_by(Task.verdict)
+    ):
+        counts[verdict.value] = count
+    escalations = db.session.execute(
+        sa.select(Task.ref, Task.title, Task.day, Task.clause_ref)
+        .where(Task.agreement_id == agreement.id, Task.state == TaskState.ESCALATED)
+        .order_by(Task.day)
+    ).all()
+
+    return {
+        "agreement": {
+            "code": agreement.code,
+            "title": agreement.title,
+            "customer": agreement.customer.name,
+            "provider": agreement.provider.name,
+            "term": term_text(agreement),
+            "start_date": agreement.start_date.isoformat(),
+            "end_date": agreement.end_date.isoformat() if agreement.end_date else None,
+            "currency": agreement.currency,
+            "value": _money(agreement.value),
+            "status": agreement.status.value,
+            "sla_notes": agreement.sla_notes,
+            "approval_sides": list(agreement.approval_sides),
+        },
+        "as_of": as_of.isoformat(),
+        "scope": {
+            "version": version.number if version else None,
+            "valid_from": version.valid_from.isoformat() if version else None,
+            "valid_to": version.valid_to.isoformat() if version and version.valid_to else None,
+            "included": included,
+            "excluded": excluded,
+        },
+        "timeline": [
+            {
+                "version": v.number,
+                "valid_from": v.valid_from.isoformat(),
+                "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+                "made_by": f"{v.annex.label}: {v.annex.title}" if v.annex else "Base scope",
+            }
+            for v in list_versions(agreement)
+        ],
+        "annexes": [
+            {
+                "number": a.number,
+                "title": a.title,
+                "effective_date": a.effective_date.isoformat(),
+                "state": a.state.value,
+                "approvals": [
+                    {
+                        "side": p.side.value,
+                        "name": p.user.name if p.user else "",
+                        "at": _when(p.created_at),
+                    }
+                    for p in a.approvals
+                    if p.review_round == a.review_round
+                ],
+                "signatures": [
+                    {
+                        "side": s.side.value,
+                        "name": s.user.name if s.user else "",
+                        "at": _when(s.signed_at),
+                    }
+                    for s in a.signatures
+                    if s.review_round == a.review_round
+                ],
+                "diff": a.applied_diff if a.state.value == "effective" else None,
+            }
+            for a in annexes
+        ],
+        "verification": {
+            "counts": counts,
+            "total": sum(counts.values()),
+            "caps": caps,
+            "escalations": [
+                {"ref": e.ref, "title": e.title, "date": e.day.isoformat(), "clause": e.clause_ref}
+                for e in escalations
+            ],
+        },
+    }
