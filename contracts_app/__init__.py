@@ -85,6 +85,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.agreements.views import pages as agreements_pages
     from contracts_app.annexes.api import api as annexes_api
     from contracts_app.annexes.views import pages as annexes_pages
+    from contracts_app.audit.api import api as audit_api
+    from contracts_app.audit.views import pages as audit_pages
     from contracts_app.documents.api import api as documents_api
     from contracts_app.documents.views import pages as documents_pages
     from contracts_app.extensions import csrf
@@ -99,6 +101,7 @@ def _register_blueprints(app: APIFlask) -> None:
         annexes_api,
         tasks_api,
         documents_api,
+        audit_api,
     ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -107,6 +110,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(annexes_pages)
     app.register_blueprint(tasks_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(audit_pages)
 
 
 def _security_headers(response: Response) -> Response:

@@ -14,6 +14,36 @@ db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 users_cli = AppGroup("users", help="User accounts and API tokens.")
 annexes_cli = AppGroup("annexes", help="Annex workflow jobs.")
 tasks_cli = AppGroup("tasks", help="Tasks and their scope checks.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
+
+
+@audit_cli.command("verify")
+@click.argument("code", required=False)
+def audit_verify(code: str | None) -> None:
+    """Check the audit chain of agreement CODE (or of every chain); exit 1 if one is broken."""
+    import sqlalchemy as sa
+
+    from contracts_app.agreements.models import Agreement
+    from contracts_app.audit.services import all_chains, chain_of, verify_chain
+    from contracts_app.db import db
+
+    if code:
+        agreement_id = db.session.scalar(sa.select(Agreement.id).where(Agreement.code == code))
+        if agreement_id is None:
+            raise click.ClickException(f"No agreement {code}.")
+        chains = [chain_of(agreement_id)]
+    else:
+        chains = all_chains()
+    broken = 0
+    for chain in chains:
+        report = verify_chain(chain)
+        if report.intact:
+            click.echo(f"{chain}: intact, {report.events} events, head {report.head}")
+        else:
+            broken += 1
+            click.echo(f"{chain}: BROKEN at event {report.broken_at}: {report.reason}")
+    if broken:
+        raise SystemExit(1)
 
 
 def _config():
@@ -143,6 +173,7 @@ def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(audit_cli)
     app.cli.add_command(tasks_cli)
     app.cli.add_command(annexes_cli)
     app.cli.add_command(db_cli)

@@ -40,4 +40,5 @@ def load_config(instance_path: Path) -> dict:
         "SIGNING_CERT_FILE": env.get("SIGNING_CERT_FILE"),
         "SIGNING_KEY_PASSPHRASE": env.get("SIGNING_KEY_PASSPHRASE"),
         "PDF_RENDER_SECONDS": int(env.get("PDF_RENDER_SECONDS", "60")),
+        "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY"),
     }

@@ -14,7 +14,10 @@ class AuditEvent(Base):
     """An append-only record of one change; never updated once written."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_agreement_id_id", "agreement_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_events_agreement_id_id", "agreement_id", "id"),
+        sa.UniqueConstraint("chain", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int | None] = mapped_column(
@@ -27,5 +30,12 @@ class AuditEvent(Base):
     object_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The tamper-evident chain: one chain per agreement ("agreement:<id>") and one for
+    # events outside agreements ("global"); ``mac`` is an HMAC-SHA-256, keyed outside the
+    # database, over this event's canonical content and ``prev_mac``.
+    chain: Mapped[str | None] = mapped_column(sa.String(40))
+    seq: Mapped[int | None]
+    prev_mac: Mapped[str | None] = mapped_column(sa.String(64))
+    mac: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor: Mapped[User | None] = relationship(lazy="joined")

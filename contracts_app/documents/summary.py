@@ -79,7 +79,10 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
         .order_by(Task.day)
     ).all()
 
+    from contracts_app.audit.services import chain_head
+
     return {
+        "audit_head": chain_head(agreement.id),
         "agreement": {
             "code": agreement.code,
             "title": agreement.title,
