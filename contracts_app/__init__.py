@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    _require_secret_key(app)
     _configure_openapi(app)
 
     db.init_app(app)
@@ -57,6 +58,15 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     return app
 
 
+def _require_secret_key(app: APIFlask) -> None:
+    """Outside development, refuse to start without a real SECRET_KEY."""
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["ENV_NAME"] != "development" and not app.config.get("TESTING") and len(key) < 32:
+        raise RuntimeError(
+            "Set SECRET_KEY to a long random value (32 characters or more) outside development."
+        )
+
+
 def _configure_openapi(app: APIFlask) -> None:
     from contracts_app.problems import ProblemSchema
 
@@ -70,11 +80,12 @@ def _configure_openapi(app: APIFlask) -> None:
 
 
 def _init_extensions(app: APIFlask) -> None:
-    from contracts_app.extensions import csrf, login_manager
+    from contracts_app.extensions import csrf, limiter, login_manager
     from contracts_app.problems import problem_from_http_error
 
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     app.error_processor(problem_from_http_error)
 
 
@@ -114,6 +125,12 @@ def _register_blueprints(app: APIFlask) -> None:
 
 
 def _security_headers(response: Response) -> Response:
+    from flask import request
+
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -22,16 +22,23 @@ def _instance_secret_key(instance_path: Path) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ
+    env_name = env.get("CONTRACTS_ENV", "development")
     default_db = f"sqlite:///{instance_path / 'contracts.db'}"
     return {
-        "ENV_NAME": env.get("CONTRACTS_ENV", "development"),
+        "ENV_NAME": env_name,
         "DATABASE_URL": env.get("DATABASE_URL", default_db),
-        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        # Outside development a real SECRET_KEY is required (create_app refuses to start).
+        "SECRET_KEY": env.get("SECRET_KEY")
+        or (_instance_secret_key(instance_path) if env_name == "development" else None),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": env.get(
+            "SESSION_COOKIE_SECURE", "0" if env_name == "development" else "1"
+        )
+        == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Sized for the largest upload: a CSV of 100,000 tickets (about 10 MiB) or a PDF.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024))),
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "90")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "25")),
@@ -41,4 +48,7 @@ def load_config(instance_path: Path) -> dict:
         "SIGNING_KEY_PASSPHRASE": env.get("SIGNING_KEY_PASSPHRASE"),
         "PDF_RENDER_SECONDS": int(env.get("PDF_RENDER_SECONDS", "60")),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
     }

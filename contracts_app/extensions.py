@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from apiflask import HTTPTokenAuth
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -18,6 +21,22 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 csrf = CSRFProtect()
+
+# In memory by default; RATELIMIT_STORAGE_URI=redis://... shares counts between workers.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def login_limit_per_address() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def login_limit_per_account() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def login_account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
 
 token_auth = HTTPTokenAuth(
     scheme="Bearer", description="A personal API token (`flask users token`)."

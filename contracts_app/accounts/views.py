@@ -24,6 +24,12 @@ from contracts_app.accounts.forms import LoginForm, TokenForm, UserForm
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.db import db
 from contracts_app.errors import ValidationFailed
+from contracts_app.extensions import (
+    limiter,
+    login_account_key,
+    login_limit_per_account,
+    login_limit_per_address,
+)
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
 
@@ -41,6 +47,17 @@ def _safe_next(target: str | None) -> str:
 
 
 @pages.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    login_limit_per_address,
+    methods=["POST"],
+    error_message="Too many sign-in attempts from your address; wait a minute and try again.",
+)
+@limiter.limit(
+    login_limit_per_account,
+    key_func=login_account_key,
+    methods=["POST"],
+    error_message="Too many sign-in attempts for this account; wait a minute and try again.",
+)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("agreements.index"))

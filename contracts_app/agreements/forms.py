@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -62,6 +63,10 @@ class AgreementForm(FlaskForm):
         }
 
 
+def _decimal(text: str | None) -> Decimal | None:
+    return Decimal(text) if text not in (None, "") else None
+
+
 def _choices(enum_cls: Any, blank: str | None = None) -> list[tuple[str, str]]:
     options = [(member.value, member.value.replace("_", " ")) for member in enum_cls]
     return [("", blank), *options] if blank is not None else options
@@ -116,10 +121,10 @@ class ClauseForm(FlaskForm):
         self.keywords.data = ", ".join(clause["keywords"])
         cap = clause["cap"] or {}
         self.cap_unit.data = cap.get("unit", "")
-        self.cap_limit.data = cap.get("limit")
+        self.cap_limit.data = _decimal(cap.get("limit"))
         self.cap_period.data = cap.get("period", "")
-        self.per_task_limit.data = clause["per_task_limit"]
-        self.rate.data = clause["rate"]
+        self.per_task_limit.data = _decimal(clause["per_task_limit"])
+        self.rate.data = _decimal(clause["rate"])
 
 
 class StatusForm(FlaskForm):
