@@ -8,6 +8,7 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask import Response
+from werkzeug.routing import IntegerConverter
 
 from contracts_app.config import load_config
 from contracts_app.db import db
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
     )
+    app.url_map.converters["id"] = RowIdConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -58,6 +60,17 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     return app
 
 
+class RowIdConverter(IntegerConverter):
+    """A row id in a URL. Ids beyond the database's integer range cannot exist, so they
+    become 0 (never a row id) and the lookup answers "not found" instead of overflowing."""
+
+    MAX_ROW_ID = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.MAX_ROW_ID else 0
+
+
 def _require_secret_key(app: APIFlask) -> None:
     """Outside development, refuse to start without a real SECRET_KEY."""
     key = app.config.get("SECRET_KEY") or ""
@@ -77,6 +90,36 @@ def _configure_openapi(app: APIFlask) -> None:
     app.config["HTTP_ERROR_SCHEMA"] = ProblemSchema
     app.config["VALIDATION_ERROR_SCHEMA"] = ProblemSchema
     app.config["VALIDATION_ERROR_DESCRIPTION"] = "Validation failed: per-field messages in errors"
+
+    @app.spec_processor
+    def _problem_details(spec: dict[str, Any]) -> dict[str, Any]:
+        """Errors are served as application/problem+json; a malformed body is a 400."""
+        problem_ref = {"$ref": "#/components/schemas/ProblemSchema"}
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") == "path" and parameter["name"].endswith("_id"):
+                        parameter["schema"] = {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 2**31 - 1,
+                        }
+                responses = operation["responses"]
+                if "requestBody" in operation or operation.get("parameters"):
+                    responses.setdefault(
+                        "400",
+                        {
+                            "description": "Malformed request",
+                            "content": {"application/problem+json": {"schema": problem_ref}},
+                        },
+                    )
+                for code, response in responses.items():
+                    content = response.get("content", {})
+                    if code.isdigit() and int(code) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return spec
 
 
 def _init_extensions(app: APIFlask) -> None:

@@ -29,3 +29,19 @@ def test_unknown_api_route_is_a_problem_and_unknown_page_is_html(client):
     assert api.status_code == 404 and api.mimetype == "application/problem+json"
     page = client.get("/nothing-here")
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_ids_beyond_the_database_range_are_not_found(client):
+    from tests.factories import make_user, token_for
+
+    response = client.get("/api/v1/tasks/10854667472090306560", headers=token_for(make_user()))
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_error_responses_are_documented_as_problem_details(client):
+    spec = client.get("/api/v1/openapi.json").json
+    operation = spec["paths"]["/api/v1/agreements/{code}"]["patch"]
+    assert "application/problem+json" in operation["responses"]["422"]["content"]
+    assert operation["responses"]["400"]["content"]["application/problem+json"]
+    value = spec["components"]["schemas"]["AgreementOut"]["properties"]["value"]
+    assert value["type"] == "string" and value["format"] == "decimal"

@@ -100,7 +100,7 @@ def tokens() -> Any:
     )
 
 
-@pages.post("/account/tokens/<int:token_id>/revoke")
+@pages.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Any:
     if ConfirmForm().validate_on_submit():
@@ -139,7 +139,7 @@ def users() -> Any:
     )
 
 
-@pages.post("/admin/users/<int:user_id>/active")
+@pages.post("/admin/users/<id:user_id>/active")
 @login_required
 def set_active(user_id: int) -> Any:
     if not current_user.is_admin:

@@ -93,7 +93,7 @@ def add_member(code: str, body: dict[str, Any]) -> Any:
     )
 
 
-@api.delete("/agreements/<code>/members/<int:member_id>")
+@api.delete("/agreements/<code>/members/<id:member_id>")
 @api.auth_required(token_auth)
 @api.output({}, status_code=204)
 @api.doc(summary="Remove a member (managers)", responses=[401, 403, 404, 409])

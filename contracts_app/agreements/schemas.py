@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSchema
 
@@ -9,9 +10,7 @@ _SIDES = [side.value for side in Side]
 
 
 def _value_field(**kwargs: object) -> fields.Decimal:
-    return fields.Decimal(
-        as_string=True, places=2, validate=validators.Range(min=0, max=MAX_AMOUNT), **kwargs
-    )
+    return decimal_field(maximum=MAX_AMOUNT, **kwargs)
 
 
 class AgreementIn(Schema):
@@ -56,7 +55,7 @@ class AgreementOut(Schema):
     start_date = fields.Date()
     end_date = fields.Date(allow_none=True)
     currency = fields.String()
-    value = fields.Decimal(as_string=True)
+    value = decimal_out()
     status = fields.String()
     sla_notes = fields.String()
     approval_sides = fields.List(fields.String())

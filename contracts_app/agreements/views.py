@@ -236,7 +236,7 @@ def members(code: str) -> Any:
     )
 
 
-@pages.route("/agreements/<code>/members/<int:member_id>/remove", methods=["GET", "POST"])
+@pages.route("/agreements/<code>/members/<id:member_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(code: str, member_id: int) -> Any:
     agreement, membership = agreement_for(current_user, code, MANAGERS)

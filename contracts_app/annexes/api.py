@@ -72,7 +72,7 @@ def list_annexes(code: str, query: dict[str, Any]) -> Any:
     return [_summary(a, membership) for a in services.list_annexes(agreement, query["state"])]
 
 
-@api.get("/annexes/<int:annex_id>")
+@api.get("/annexes/<id:annex_id>")
 @api.auth_required(token_auth)
 @api.output(AnnexDetail)
 @api.doc(
@@ -88,7 +88,7 @@ def get_annex(annex_id: int) -> Any:
     }
 
 
-@api.patch("/annexes/<int:annex_id>")
+@api.patch("/annexes/<id:annex_id>")
 @api.auth_required(token_auth)
 @api.input(AnnexPatch, arg_name="body")
 @api.output(AnnexOut)
@@ -104,7 +104,7 @@ def update_annex(annex_id: int, body: dict[str, Any]) -> Any:
     return _summary(annex, membership)
 
 
-@api.post("/annexes/<int:annex_id>/events")
+@api.post("/annexes/<id:annex_id>/events")
 @api.auth_required(token_auth)
 @api.input(EventIn, arg_name="body")
 @api.output(EventOut)

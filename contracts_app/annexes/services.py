@@ -94,9 +94,10 @@ def make_effective(annex: Annex, actor: User | None, now: dt.datetime | None = N
     superseded). Refused, with nothing applied, when the agreement is not running,
     the annex is already final, or a change cannot apply (``ScopeConflict``).
     """
-    now = now or utcnow()
     with unit_of_work():
         agreement = lock_agreement(annex.agreement_id)
+        # Taken under the lock: a version superseded here was recorded before this moment.
+        now = now or utcnow()
         db.session.refresh(annex)
         if annex.state in FINAL_STATES:
             raise Conflict(f"{annex.label} is already {annex.state.value}.")

@@ -65,7 +65,7 @@ def _current_scope(agreement: Any, day: dt.date | None) -> dict[str, Any]:
 
 
 @pages.route("/agreements/<code>/annexes/new", methods=["GET", "POST"])
-@pages.route("/annexes/<int:annex_id>/edit", methods=["GET", "POST"])
+@pages.route("/annexes/<id:annex_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(code: str | None = None, annex_id: int | None = None) -> Any:
     annex = None
@@ -146,7 +146,7 @@ def _fill_rows(form: AnnexForm, annex: Annex) -> None:
             row.fill_from("modify", {**base, **change["fields"]})
 
 
-@pages.get("/annexes/<int:annex_id>")
+@pages.get("/annexes/<id:annex_id>")
 @login_required
 def show(annex_id: int) -> Any:
     annex, membership = workflow.annex_for(current_user, annex_id)
@@ -178,7 +178,7 @@ def _highlight(svg: str, state: str) -> str:
     )
 
 
-@pages.post("/annexes/<int:annex_id>/events")
+@pages.post("/annexes/<id:annex_id>/events")
 @login_required
 def fire(annex_id: int) -> Any:
     form = EventForm()

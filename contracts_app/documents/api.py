@@ -56,7 +56,7 @@ def issue(code: str, body: dict[str, Any]) -> Any:
     return services.issue_document(agreement, membership, body["as_of"] or dt.date.today(), user)
 
 
-@api.get("/documents/<int:document_id>")
+@api.get("/documents/<id:document_id>")
 @api.auth_required(token_auth)
 @api.output(DocumentOut)
 @api.doc(summary="An issued summary and its sign-offs", responses=[401, 404])
@@ -65,7 +65,7 @@ def get_document(document_id: int) -> Any:
     return document
 
 
-@api.post("/documents/<int:document_id>/sign-off")
+@api.post("/documents/<id:document_id>/sign-off")
 @api.auth_required(token_auth)
 @api.input(SignOffIn, arg_name="body")
 @api.output(DocumentOut)
@@ -77,7 +77,7 @@ def sign_off(document_id: int, body: dict[str, Any]) -> Any:
     return services.sign_off(document_id, api_user(), body["password"])
 
 
-@api.get("/documents/<int:document_id>/pdf")
+@api.get("/documents/<id:document_id>/pdf")
 @api.auth_required(token_auth)
 @api.doc(
     summary="The PDF: the signed file once signed off",

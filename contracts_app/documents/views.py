@@ -54,7 +54,7 @@ def index(code: str) -> Any:
     )
 
 
-@pages.get("/documents/<int:document_id>")
+@pages.get("/documents/<id:document_id>")
 @login_required
 def show(document_id: int) -> Any:
     document, membership = services.document_for(current_user, document_id)
@@ -75,7 +75,7 @@ def show(document_id: int) -> Any:
     )
 
 
-@pages.post("/documents/<int:document_id>/sign-off")
+@pages.post("/documents/<id:document_id>/sign-off")
 @login_required
 def sign_off(document_id: int) -> Any:
     form = SignOffForm()
@@ -100,7 +100,7 @@ def sign_off(document_id: int) -> Any:
     return redirect(url_for("documents.show", document_id=document_id))
 
 
-@pages.get("/documents/<int:document_id>/pdf")
+@pages.get("/documents/<id:document_id>/pdf")
 @login_required
 def pdf(document_id: int) -> Any:
     document, _membership = services.document_for(current_user, document_id)

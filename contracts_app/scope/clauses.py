@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
 
@@ -34,12 +35,7 @@ CLAUSE_FIELDS = (
 
 
 def _positive_amount(**kwargs: Any) -> fields.Decimal:
-    return fields.Decimal(
-        as_string=True,
-        places=2,
-        validate=validate.Range(min=0, max=MAX_AMOUNT, min_inclusive=False),
-        **kwargs,
-    )
+    return decimal_field(maximum=MAX_AMOUNT, exclusive_minimum=True, **kwargs)
 
 
 class CapSchema(Schema):
@@ -65,13 +61,7 @@ class ClauseSchema(Schema):
     keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
     cap = fields.Nested(CapSchema, allow_none=True, load_default=None)
     per_task_limit = _positive_amount(allow_none=True, load_default=None)
-    rate = fields.Decimal(
-        as_string=True,
-        places=2,
-        allow_none=True,
-        load_default=None,
-        validate=validate.Range(min=0, max=MAX_AMOUNT),
-    )
+    rate = decimal_field(maximum=MAX_AMOUNT, allow_none=True, load_default=None)
 
     @validates_schema
     def _exclusions_have_no_cap(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -115,7 +115,7 @@ def list_tasks(code: str, query: dict[str, Any]) -> Any:
     )
 
 
-@api.get("/tasks/<int:task_id>")
+@api.get("/tasks/<id:task_id>")
 @api.auth_required(token_auth)
 @api.output(TaskOut)
 @api.doc(summary="One task with its verdict", responses=[401, 404])
@@ -124,7 +124,7 @@ def get_task(task_id: int) -> Any:
     return _task_body(task, membership)
 
 
-@api.post("/tasks/<int:task_id>/events")
+@api.post("/tasks/<id:task_id>/events")
 @api.auth_required(token_auth)
 @api.input(TaskEventIn, arg_name="body")
 @api.output(TaskOut)

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from apiflask import Schema, fields, validators
 
+from contracts_app.api_fields import decimal_field, decimal_out
 from workflows.task import TaskEvent
 from workflows.task_states import TaskState, Verdict
 
 
 def _decimal(**kwargs: object) -> fields.Decimal:
-    return fields.Decimal(
-        as_string=True,
-        places=2,
-        allow_none=True,
-        load_default=None,
-        validate=validators.Range(min=0, max=99_999_999),
-        **kwargs,
-    )
+    return decimal_field(maximum=Decimal("99999999"), allow_none=True, load_default=None, **kwargs)
 
 
 class CheckIn(Schema):
@@ -66,8 +62,8 @@ class TaskOut(Schema):
     category = fields.String(allow_none=True)
     system = fields.String(allow_none=True)
     date = fields.Date(attribute="day")
-    hours = fields.Decimal(as_string=True, allow_none=True)
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    hours = decimal_out(allow_none=True)
+    amount = decimal_out(allow_none=True)
     state = fields.String()
     verdict = fields.Nested(VerdictOut, attribute="verdict_detail")
     needs_attention = fields.Boolean()

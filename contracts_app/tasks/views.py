@@ -101,7 +101,7 @@ def new(code: str) -> Any:
     return render_template("tasks/new.html", agreement=agreement, form=form)
 
 
-@pages.get("/tasks/<int:task_id>")
+@pages.get("/tasks/<id:task_id>")
 @login_required
 def show(task_id: int) -> Any:
     task, membership = services.task_for(current_user, task_id)
@@ -120,7 +120,7 @@ def show(task_id: int) -> Any:
     )
 
 
-@pages.post("/tasks/<int:task_id>/events/<event>")
+@pages.post("/tasks/<id:task_id>/events/<event>")
 @login_required
 def fire(task_id: int, event: str) -> Any:
     form = TaskEventForm()
