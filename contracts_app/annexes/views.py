@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -16,8 +15,7 @@ from contracts_app.annexes import services, workflow
 from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
-from contracts_app.audit.models import AuditEvent
-from contracts_app.db import db
+from contracts_app.audit.services import history_of
 from contracts_app.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from contracts_app.scope.services import clause_map, version_on
 from workflows.annex import diagram_svg
@@ -150,11 +148,7 @@ def _fill_rows(form: AnnexForm, annex: Annex) -> None:
 @login_required
 def show(annex_id: int) -> Any:
     annex, membership = workflow.annex_for(current_user, annex_id)
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "annex", AuditEvent.object_id == annex.id)
-        .order_by(AuditEvent.id)
-    ).all()
+    events = history_of(annex)
     return render_template(
         "annexes/show.html",
         annex=annex,

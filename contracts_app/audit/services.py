@@ -206,3 +206,17 @@ def list_events(agreement_id: int, page: int, per_page: int) -> tuple[list[Audit
         query.order_by(AuditEvent.seq.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total
+
+
+def history_of(obj: Any) -> list[AuditEvent]:
+    """The events about one object (an annex, a task...), oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                AuditEvent.object_type == type(obj).__name__.lower(),
+                AuditEvent.object_id == obj.id,
+            )
+            .order_by(AuditEvent.id)
+        ).all()
+    )

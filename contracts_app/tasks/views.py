@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from contracts_app.agreements.access import agreement_for
-from contracts_app.audit.models import AuditEvent
-from contracts_app.db import db
+from contracts_app.audit.services import history_of
 from contracts_app.errors import Conflict, ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args
@@ -105,11 +103,7 @@ def new(code: str) -> Any:
 @login_required
 def show(task_id: int) -> Any:
     task, membership = services.task_for(current_user, task_id)
-    history = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "task", AuditEvent.object_id == task.id)
-        .order_by(AuditEvent.id)
-    ).all()
+    history = history_of(task)
     return render_template(
         "tasks/show.html",
         task=task,
