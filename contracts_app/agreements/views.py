@@ -14,7 +14,7 @@ from contracts_app.agreements.forms import AgreementForm, ClauseForm, MemberForm
 from contracts_app.annexes.services import list_annexes
 from contracts_app.annexes.workflow import activate_due_on_read
 from contracts_app.enums import AgreementStatus
-from contracts_app.errors import ValidationFailed
+from contracts_app.errors import Forbidden, ValidationFailed
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
 from contracts_app.scope import services as scope_services
@@ -211,8 +211,10 @@ def remove_clause(code: str, ref: str) -> Any:
 def members(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
     can_manage = can(current_user, membership, MANAGERS)
+    if request.method == "POST" and not can_manage:
+        raise Forbidden("Only a manager adds members.")
     form = MemberForm()
-    if can_manage and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             member = services.add_member(
                 agreement,

@@ -13,7 +13,7 @@ from contracts_app.documents import services
 from contracts_app.documents.api import pdf_response
 from contracts_app.documents.forms import IssueForm, SignOffForm, VerifyForm
 from contracts_app.enums import Role
-from contracts_app.errors import Conflict, Forbidden, ValidationFailed
+from contracts_app.errors import Conflict, ValidationFailed
 
 pages = Blueprint("documents", __name__)
 
@@ -82,7 +82,7 @@ def sign_off(document_id: int) -> Any:
     if form.validate_on_submit():
         try:
             document = services.sign_off(document_id, current_user, form.password.data)
-        except (ValidationFailed, Conflict, Forbidden) as exc:
+        except (ValidationFailed, Conflict) as exc:
             flash(exc.message, "error")
         else:
             done = document.state.value == "signed_off"

@@ -199,3 +199,16 @@ def test_status_can_be_changed_from_the_page(client):
     signed_in(client, manager_of(agreement))
     client.post(f"/agreements/{agreement.code}/status", data={"status": "active"})
     assert db.session.get(Agreement, agreement.id).status.value == "active"
+
+
+def test_a_viewer_posting_to_the_members_page_is_forbidden(client):
+    agreement = make_agreement()
+    viewer = member_user(agreement, "customer", "viewer")
+    signed_in(client, viewer)
+    response = client.post(
+        f"/agreements/{agreement.code}/members",
+        data={"email": viewer.email, "side": "customer", "role": "manager"},
+    )
+    assert response.status_code == 403
+    member = db.session.scalar(sa.select(Membership).where(Membership.user_id == viewer.id))
+    assert member.role.value == "viewer"

@@ -29,3 +29,12 @@ def test_issue_sign_off_and_verify_in_the_pages(app, summary_agreement, signers)
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "Authentic" in result and document.uid in result
+
+
+def test_a_manager_cannot_sign_off_in_the_page(app, summary_agreement, signers):
+    manager = signed_in(app.test_client(), signers["manager"])
+    manager.post(f"/agreements/{summary_agreement.code}/documents", data={"as_of": "2026-04-15"})
+    document = db.session.query(Document).one()
+    response = manager.post(f"/documents/{document.id}/sign-off", data={"password": PASSWORD})
+    assert response.status_code == 403
+    assert db.session.get(Document, document.id).sign_offs == []
