@@ -13,7 +13,7 @@ from contracts_app.accounts.models import User
 from contracts_app.agreements.access import MANAGERS, require_role
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex
-from contracts_app.annexes.workflow import apply_to_scope
+from contracts_app.annexes.workflow import apply_to_scope, author_or_manager
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
@@ -146,8 +146,6 @@ def update_annex(
     ``expected_version`` is the version the editor's form was opened at; if the annex
     changed since, the edit is refused (409) rather than silently overwriting.
     """
-    from contracts_app.annexes.workflow import author_or_manager
-
     if not author_or_manager(annex, actor, membership):
         raise Forbidden("Only the annex's author or a manager edits it.")
     unknown = set(changes) - {"title", "rationale", "effective_date", "changes"}

@@ -22,9 +22,9 @@ from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
 from contracts_app.scope.index_cache import index_for
 from contracts_app.scope.services import lock_agreement, version_on
 from contracts_app.tasks.models import Task, VerdictChange
-from contracts_app.tasks.timeline import term_of
-from contracts_app.tasks.usage import database_usage
-from contracts_app.tasks.verdicts import CheckResult, TaskFacts, check
+from contracts_app.tasks.timeline import ScopeTimeline, term_of
+from contracts_app.tasks.usage import UsageLedger, database_usage
+from contracts_app.tasks.verdicts import CheckResult, TaskFacts, cap_period, check
 from workflows.task import COMMENT_REQUIRED, PERMISSIONS, TaskEvent, task_workflow
 from workflows.task_states import TaskState, Verdict
 
@@ -363,10 +363,6 @@ def recent_verdict_changes(agreement: Agreement, limit: int = 50) -> list[Verdic
 def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str, Any]:
     """Use of a clause's cap per period, for the chart: the last ``periods`` periods
     up to today (or the end of the term), under the clause as valid in each period."""
-    from contracts_app.tasks.timeline import ScopeTimeline
-    from contracts_app.tasks.usage import UsageLedger
-    from contracts_app.tasks.verdicts import cap_period
-
     timeline = ScopeTimeline(agreement)
     ledger = UsageLedger(agreement.id)
     term = term_of(agreement)
