@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from contracts_app.agreements.models import Agreement
+from contracts_app.audit.services import record
 from contracts_app.db import db, utcnow
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.services import facts_of
@@ -14,6 +15,8 @@ from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import check
 from workflows.task_states import COUNTED_STATES, RECHECKED_STATES, TaskState, Verdict
+
+MAX_LISTED = 1000  # verdict changes named in the audit event; the count is always exact
 
 
 def recheck_from(
@@ -68,6 +71,23 @@ def recheck_from(
             ledger.add(result.clause, task.day, task.hours, task.amount)
     db.session.add_all(changes)
     db.session.flush()
+    if changes:
+        refs = {task.id: task.ref for task in tasks}
+        record(
+            "tasks.rechecked",
+            agreement,
+            None,
+            agreement_id=agreement.id,
+            changes={
+                "verdicts": {
+                    "before": {refs[c.task_id]: c.old_verdict.value for c in changes[:MAX_LISTED]},
+                    "after": {refs[c.task_id]: c.new_verdict.value for c in changes[:MAX_LISTED]},
+                },
+                "changed": {"before": None, "after": len(changes)},
+                "flagged": {"before": None, "after": sum(c.flagged for c in changes)},
+            },
+            comment=f"Checked again from {start} after a change of scope.",
+        )
     return changes
 
 

@@ -174,3 +174,16 @@ def test_bulk_paths_do_not_bind_the_machine(agreement, record, monkeypatch):
         record(category="support.request", day=D(2026, 4, n + 1))
     make_annex(agreement, D(2026, 3, 1), [{"op": "remove", "ref": "1.1"}])
     assert calls == []
+
+
+def test_a_recheck_that_changes_verdicts_is_in_the_audit_trail(agreement, record):
+    from contracts_app.audit.models import AuditEvent
+
+    record(ref="R-9", category="support.request", day=D(2026, 4, 10))
+    make_annex(agreement, D(2026, 3, 1), [{"op": "remove", "ref": "1.1"}])
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "tasks.rechecked"))
+    assert event.changes["verdicts"] == {
+        "before": {"R-9": "in_scope"},
+        "after": {"R-9": "out_of_scope"},
+    }
+    assert event.changes["changed"]["after"] == 1
