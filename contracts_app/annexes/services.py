@@ -13,17 +13,17 @@ from contracts_app.accounts.models import User
 from contracts_app.agreements.access import MANAGERS, require_role
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex
-from contracts_app.annexes.workflow import apply_to_scope, author_or_manager
+from contracts_app.annexes.workflow import (
+    STATUSES_TAKING_ANNEXES,
+    apply_to_scope,
+    author_or_manager,
+)
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
-from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationFailed
 from contracts_app.scope.clauses import apply_changes, changes_from_json, diff_scopes, parse_changes
 from contracts_app.scope.services import clause_map, lock_agreement, term_text, version_on
 from workflows.annex_states import EDITABLE_STATES, FINAL_STATES, AnnexState
-
-# An annex changes the scope of a running agreement only.
-STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED})
 
 
 @dataclasses.dataclass

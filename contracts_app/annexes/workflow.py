@@ -20,7 +20,7 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
-from contracts_app.enums import Role
+from contracts_app.enums import AgreementStatus, Role
 from contracts_app.errors import Conflict, Forbidden, NotFound, ScopeConflict, ValidationFailed
 from contracts_app.scope.clauses import apply_changes, changes_from_json
 from contracts_app.scope.services import (
@@ -42,7 +42,7 @@ from workflows.annex import (
 from workflows.annex_states import AnnexState
 
 # An annex changes the scope of a running agreement only.
-RUNNING = frozenset({"active", "suspended"})
+STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED})
 
 
 def annex_for(user: User, annex_id: int) -> tuple[Annex, Membership | None]:
@@ -158,7 +158,7 @@ def fire_event(
                 )
         if event == AnnexEvent.SUBMIT:
             check_changes_apply(annex, agreement)
-            if agreement.status.value not in RUNNING:
+            if agreement.status not in STATUSES_TAKING_ANNEXES:
                 raise Conflict(
                     f"{agreement.code} is {agreement.status.value}; "
                     "annexes apply to a running agreement."

@@ -80,7 +80,6 @@ class CheckResult:
     reasons: list[str]
     candidates: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     cap: dict[str, Any] | None = None
-    counts_as: Decimal = ZERO  # what the task adds to its clause's cap
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -330,14 +329,10 @@ def _check_limits(
             f"The task's {_money(amount)} {unit.value} exceed the per-task limit of "
             f"{_money(clause.per_task_limit)} {unit.value} of clause {clause.ref}."
         )
-        return CheckResult(
-            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, counts_as=amount
-        )
+        return CheckResult(Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates)
     if clause.cap is None:
         reasons.append(f"Clause {clause.ref} has no cap.")
-        return CheckResult(
-            Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, counts_as=amount
-        )
+        return CheckResult(Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates)
 
     start, end, label = cap_period(clause.cap.period, task.day, term)
     used_before = usage(clause.ref, unit, start, end)
@@ -359,15 +354,13 @@ def _check_limits(
             f"and this task adds {_money(amount)}."
         )
         return CheckResult(
-            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, figures, amount
+            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, figures
         )
     reasons.append(
         f"Within the cap: {_money(used)} of {_money(clause.cap.limit)} {unit.value} "
         f"used in {label} with this task, {_money(remaining)} left."
     )
-    return CheckResult(
-        Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, figures, amount
-    )
+    return CheckResult(Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, figures)
 
 
 def _check_text(task: TaskFacts, index: ScopeIndex) -> CheckResult:
