@@ -39,6 +39,7 @@ from workflows.task_states import COUNTED_STATES, TaskState
 COLUMNS = ("ref", "title", "description", "category", "system", "date", "hours", "amount")
 REQUIRED = ("ref", "title", "date")
 CHUNK = 2000
+AUDITED_ROWS = 1000  # tasks named in the import's audit event; the counts are always exact
 MAX_ROWS = 200_000
 
 
@@ -179,8 +180,12 @@ def import_tasks(
         report.skipped_existing = len(rows) - len(fresh)
         fresh.sort(key=lambda row: (row.task.day, row.line))
         verdicts: Counter[str] = Counter()
+        created_verdicts: dict[str, str] = {}
         for chunk in _chunks(_checked_rows(agreement, fresh, actor, verdicts), CHUNK):
             db.session.execute(sa.insert(Task.__table__), chunk)
+            for row in chunk:
+                if len(created_verdicts) < AUDITED_ROWS:
+                    created_verdicts[row["ref"]] = row["verdict"].value
             report.created += len(chunk)
             if progress is not None:
                 progress(len(chunk))
@@ -196,6 +201,8 @@ def import_tasks(
                 "created": {"before": None, "after": report.created},
                 "skipped_existing": {"before": None, "after": report.skipped_existing},
                 "invalid": {"before": None, "after": len(problems)},
+                # the tasks created, by ref and verdict (the first ones, for very large files)
+                "tasks": {"before": None, "after": created_verdicts},
             },
         )
     return report

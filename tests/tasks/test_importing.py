@@ -87,3 +87,17 @@ def test_import_respects_existing_usage(agreement, record):
         "ref,title,category,system,date,hours\nX-1,More,support.incident,shop-web,2026-03-20,3\n",
     )
     assert states(agreement)["X-1"] == TaskState.OVER_CAP
+
+
+def test_the_import_is_in_the_audit_trail_with_its_tasks(agreement):
+    from contracts_app.audit.models import AuditEvent
+
+    run(agreement, GOOD)
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "tasks.imported"))
+    assert event.changes["created"]["after"] == 4
+    assert event.changes["tasks"]["after"] == {
+        "INC-1": "in_scope",
+        "INC-2": "over_cap",
+        "REQ-1": "in_scope",
+        "DEV-1": "out_of_scope",
+    }
