@@ -115,3 +115,12 @@ def truncate_all() -> None:
 
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def clean_database(app: Flask) -> Iterator[None]:
+    """For tests that commit for real: empty tables before and after."""
+    truncate_all()
+    yield
+    db.session.remove()
+    truncate_all()

@@ -7,6 +7,8 @@ an agreement, and of everything under it, does not leak.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
@@ -14,6 +16,8 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.db import db
 from contracts_app.enums import Role
 from contracts_app.errors import Forbidden, NotFound
+
+T = TypeVar("T")
 
 EVERY_ROLE = frozenset(Role)
 MANAGERS = frozenset({Role.MANAGER})
@@ -56,6 +60,23 @@ def require_role(
 
 def can(user: User, membership: Membership | None, roles: frozenset[Role]) -> bool:
     return user.is_admin or (membership is not None and membership.role in roles)
+
+
+def object_for(
+    user: User, model: type[T], object_id: int, label: str
+) -> tuple[T, Membership | None]:
+    """An object that belongs to an agreement (an annex, a task, a document), reached by id.
+
+    Someone who may not see its agreement gets "not found", as for a missing id, so an
+    id reveals nothing (no insecure direct object reference).
+    """
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound(f"No {label} {object_id}.")
+    membership = membership_of(user, found.agreement_id)  # type: ignore[attr-defined]
+    if membership is None and not user.is_admin:
+        raise NotFound(f"No {label} {object_id}.")
+    return found, membership
 
 
 def visible_agreements(user: User) -> sa.Select:

@@ -15,13 +15,13 @@ import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.accounts.services import confirm_password
-from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.access import object_for
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus, Role
-from contracts_app.errors import Conflict, Forbidden, NotFound, ScopeConflict, ValidationFailed
+from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationFailed
 from contracts_app.scope.clauses import apply_changes, changes_from_json
 from contracts_app.scope.services import (
     apply_annex,
@@ -46,14 +46,8 @@ STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUS
 
 
 def annex_for(user: User, annex_id: int) -> tuple[Annex, Membership | None]:
-    """The annex if ``user`` may see its agreement; outsiders get NotFound (no IDOR)."""
-    annex = db.session.get(Annex, annex_id)
-    if annex is None:
-        raise NotFound(f"No annex {annex_id}.")
-    membership = membership_of(user, annex.agreement_id)
-    if membership is None and not user.is_admin:
-        raise NotFound(f"No annex {annex_id}.")
-    return annex, membership
+    """The annex if ``user`` may see its agreement; outsiders get NotFound."""
+    return object_for(user, Annex, annex_id, "annex")
 
 
 def events_for(annex: Annex, user: User, membership: Membership | None) -> list[str]:

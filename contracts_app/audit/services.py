@@ -136,35 +136,20 @@ def verify_chain(chain: str) -> ChainReport:
         .where(AuditEvent.chain == chain)
         .order_by(AuditEvent.seq, AuditEvent.id)
     ).all()
+
+    def broken(at: int, reason: str) -> ChainReport:
+        return ChainReport(chain, len(events), False, None, at, reason)
+
     previous_mac = None
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            return ChainReport(
-                chain,
-                len(events),
-                False,
-                None,
-                event.seq or expected_seq,
-                f"event {expected_seq} is missing or out of order",
+            return broken(
+                event.seq or expected_seq, f"event {expected_seq} is missing or out of order"
             )
         if event.prev_mac != previous_mac:
-            return ChainReport(
-                chain,
-                len(events),
-                False,
-                None,
-                event.seq,
-                "does not link to the event before it (deleted or reordered)",
-            )
+            return broken(event.seq, "does not link to the event before it (deleted or reordered)")
         if not hmac.compare_digest(event.mac or "", compute_mac(event)):
-            return ChainReport(
-                chain,
-                len(events),
-                False,
-                None,
-                event.seq,
-                "its content was changed after it was written",
-            )
+            return broken(event.seq, "its content was changed after it was written")
         previous_mac = event.mac
     return ChainReport(chain, len(events), True, previous_mac)
 

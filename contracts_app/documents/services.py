@@ -17,7 +17,12 @@ from flask import current_app
 
 from contracts_app.accounts.models import User
 from contracts_app.accounts.services import confirm_password
-from contracts_app.agreements.access import EVERY_ROLE, MANAGERS, membership_of, require_role
+from contracts_app.agreements.access import (
+    EVERY_ROLE,
+    MANAGERS,
+    object_for,
+    require_role,
+)
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
@@ -26,7 +31,7 @@ from contracts_app.documents.render import render_pdf
 from contracts_app.documents.signing import material_from_config, sign_pdf, signature_problem
 from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
-from contracts_app.errors import Conflict, Forbidden, NotFound
+from contracts_app.errors import Conflict, Forbidden
 
 SIGNERS = frozenset({Role.APPROVER})
 
@@ -110,13 +115,8 @@ def issue_document(
 
 
 def document_for(user: User, document_id: int) -> tuple[Document, Membership | None]:
-    document = db.session.get(Document, document_id)
-    if document is None:
-        raise NotFound(f"No document {document_id}.")
-    membership = membership_of(user, document.agreement_id)
-    if membership is None and not user.is_admin:
-        raise NotFound(f"No document {document_id}.")
-    return document, membership
+    """The document if ``user`` may see its agreement; outsiders get NotFound."""
+    return object_for(user, Document, document_id, "document")
 
 
 def list_documents(agreement: Agreement) -> list[Document]:
@@ -195,15 +195,19 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
     return document
 
 
-def finalize(document: Document) -> Document:
-    """Render, sign and store the final PDF (outside any transaction while rendering)."""
-    html = summary_html(
+def _document_html(document: Document, *, draft: bool) -> str:
+    return summary_html(
         document.content,
         document_id=document.uid,
         issued_at=document.issued_at,
-        draft=False,
+        draft=draft,
         sign_offs=_sign_off_rows(document),
     )
+
+
+def finalize(document: Document) -> Document:
+    """Render, sign and store the final PDF (outside any transaction while rendering)."""
+    html = _document_html(document, draft=False)
     _end_transaction()
     material = material_from_config(current_app.config, current_app.instance_path)
     pdf = render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
@@ -236,13 +240,7 @@ def document_pdf(document: Document) -> bytes:
     """The signed file once signed off; before that, the frozen content as a draft."""
     if document.pdf is not None:
         return document.pdf
-    html = summary_html(
-        document.content,
-        document_id=document.uid,
-        issued_at=document.issued_at,
-        draft=True,
-        sign_offs=_sign_off_rows(document),
-    )
+    html = _document_html(document, draft=True)
     _end_transaction()
     return render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
 

@@ -33,6 +33,19 @@ def _when(moment: dt.datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None
 
 
+def _acts(rows: Any, review_round: int, moment: str) -> list[dict[str, Any]]:
+    """Approvals or signatures of the annex's current review round, for the register."""
+    return [
+        {
+            "side": row.side.value,
+            "name": row.user.name if row.user else "",
+            "at": _when(getattr(row, moment)),
+        }
+        for row in rows
+        if row.review_round == review_round
+    ]
+
+
 def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
     """Everything the summary shows about ``agreement`` as of ``as_of``."""
     day = min(max(as_of, agreement.start_date), agreement.end_date or as_of)
@@ -120,24 +133,8 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
                 "title": a.title,
                 "effective_date": a.effective_date.isoformat(),
                 "state": a.state.value,
-                "approvals": [
-                    {
-                        "side": p.side.value,
-                        "name": p.user.name if p.user else "",
-                        "at": _when(p.created_at),
-                    }
-                    for p in a.approvals
-                    if p.review_round == a.review_round
-                ],
-                "signatures": [
-                    {
-                        "side": s.side.value,
-                        "name": s.user.name if s.user else "",
-                        "at": _when(s.signed_at),
-                    }
-                    for s in a.signatures
-                    if s.review_round == a.review_round
-                ],
+                "approvals": _acts(a.approvals, a.review_round, "created_at"),
+                "signatures": _acts(a.signatures, a.review_round, "signed_at"),
                 "diff": a.applied_diff if a.state.value == "effective" else None,
             }
             for a in annexes

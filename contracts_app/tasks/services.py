@@ -11,13 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
-from contracts_app.agreements.access import membership_of, require_role
+from contracts_app.agreements.access import object_for, require_role
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.services import AnnexInput, create_annex
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind, Role
-from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
 from contracts_app.scope.index_cache import index_for
 from contracts_app.scope.services import lock_agreement, version_on
@@ -174,13 +174,7 @@ def apply_result(task: Task, result: CheckResult, *, set_state: bool) -> None:
 
 def task_for(user: User, task_id: int) -> tuple[Task, Membership | None]:
     """The task if ``user`` may see its agreement; outsiders get NotFound."""
-    task = db.session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"No task {task_id}.")
-    membership = membership_of(user, task.agreement_id)
-    if membership is None and not user.is_admin:
-        raise NotFound(f"No task {task_id}.")
-    return task, membership
+    return object_for(user, Task, task_id, "task")
 
 
 def events_for(task: Task, user: User, membership: Membership | None) -> list[str]:

@@ -13,12 +13,12 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from contracts_app.agreements.access import membership_of
 from contracts_app.annexes import services, workflow
 from contracts_app.annexes.models import Annex, AnnexApproval
 from contracts_app.db import db
 from contracts_app.errors import DomainError
 from contracts_app.scope.services import assert_timeline_consistent, clause_map, scope_on
-from tests.conftest import truncate_all
 from tests.factories import clause, make_agreement, manager_of, member_user
 from workflows.annex_states import AnnexState
 
@@ -26,11 +26,8 @@ pytestmark = pytest.mark.committed
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
-    truncate_all()
+def _clean(clean_database):
     yield
-    db.session.remove()
-    truncate_all()
 
 
 def race(app, *actions: Callable[[], object]) -> list[object]:
@@ -66,7 +63,7 @@ def setup_in_review():
     }
     annex = services.create_annex(
         agreement,
-        workflow.membership_of(manager, agreement.id),
+        membership_of(manager, agreement.id),
         services.AnnexInput(
             title="Raced",
             effective_date=dt.date(2026, 3, 1),
@@ -133,7 +130,7 @@ def test_reject_and_approve_at_once_make_exactly_one_transition(app):
 def test_two_annexes_becoming_effective_at_once_leave_a_consistent_timeline(app):
     agreement = make_agreement()
     manager = manager_of(agreement)
-    membership = workflow.membership_of(manager, agreement.id)
+    membership = membership_of(manager, agreement.id)
     later = services.create_annex(
         agreement,
         membership,
@@ -170,7 +167,7 @@ def test_two_annexes_becoming_effective_at_once_leave_a_consistent_timeline(app)
 def test_two_edits_from_the_same_form_version_keep_exactly_one(app):
     agreement = make_agreement()
     manager = manager_of(agreement)
-    membership = workflow.membership_of(manager, agreement.id)
+    membership = membership_of(manager, agreement.id)
     annex = services.create_annex(
         agreement,
         membership,
@@ -185,7 +182,7 @@ def test_two_edits_from_the_same_form_version_keep_exactly_one(app):
     def edit(title: str) -> Callable[[], object]:
         return lambda: services.update_annex(
             db.session.get(Annex, annex.id),
-            workflow.membership_of(manager, agreement.id),
+            membership_of(manager, agreement.id),
             {"title": title},
             1,
             manager,

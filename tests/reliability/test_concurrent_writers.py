@@ -13,7 +13,6 @@ from contracts_app.agreements.access import membership_of
 from contracts_app.db import db
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.services import TaskInput, record_task
-from tests.conftest import truncate_all
 from tests.factories import make_agreement, manager_of
 
 pytestmark = pytest.mark.committed
@@ -22,11 +21,8 @@ WRITERS, TASKS_EACH = 8, 10
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
-    truncate_all()
+def _clean(clean_database):
     yield
-    db.session.remove()
-    truncate_all()
 
 
 def test_concurrent_writers_all_succeed_and_nothing_is_lost(app):
