@@ -58,3 +58,57 @@ def summary(samples: list[float]) -> dict[str, float]:
         "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         "mean_ms": statistics.fmean(ordered) * 1000,
     }
+
+
+BENCH_PASSWORD = "bench password, not for production"
+
+
+def staff_and_activate(agreement, admin) -> dict[str, object]:
+    """Through the real workflow: each side's manager and approver invited and accepted,
+    then the agreement activated by one side and confirmed by the other."""
+    import datetime as dt
+
+    from contracts_app.accounts.services import create_user
+    from contracts_app.agreements import status as agreement_status
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.agreements.members import accept_invitation, invite_member
+
+    people = {}
+    for side in ("customer", "provider"):
+        for role in ("manager", "approver"):
+            email = f"{side}.{role}.{agreement.code.lower()}@bench.example.com"
+            people[f"{side} {role}"] = create_user(email, f"{side} {role}", BENCH_PASSWORD)
+    for side in ("customer", "provider"):
+        manager = people[f"{side} manager"]
+        invitation = invite_member(agreement, None, manager.email, side, "manager", admin)
+        accept_invitation(invitation.id, manager)
+        approver = people[f"{side} approver"]
+        invitation = invite_member(
+            agreement,
+            membership_of(manager, agreement.id),
+            approver.email,
+            side,
+            "approver",
+            manager,
+        )
+        accept_invitation(invitation.id, approver)
+    today = max(dt.date.today(), agreement.start_date)
+    for who, event in (("provider manager", "activate"), ("customer manager", "confirm")):
+        user = people[who]
+        agreement_status.fire_event(
+            agreement, membership_of(user, agreement.id), event, user, today=today
+        )
+    return people
+
+
+def agree(annex, people) -> None:
+    """Submitted, approved and signed by both sides: the annex's real path to effect."""
+    import datetime as dt
+
+    from contracts_app.annexes.services import fire_event
+
+    today = max(dt.date.today(), annex.effective_date)
+    fire_event(annex.id, "submit", people["provider manager"], today=today)
+    for event, extra in (("approve", {}), ("sign", {"password": BENCH_PASSWORD})):
+        for side in ("customer", "provider"):
+            fire_event(annex.id, event, people[f"{side} approver"], today=today, **extra)

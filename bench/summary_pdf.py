@@ -20,10 +20,10 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import scratch_app
+from bench.common import agree, scratch_app, staff_and_activate
 from contracts_app.accounts.services import create_user
-from contracts_app.agreements.services import AgreementInput, create_agreement, update_agreement
-from contracts_app.annexes.services import AnnexInput, create_annex, make_effective
+from contracts_app.agreements.services import AgreementInput, create_agreement
+from contracts_app.annexes.services import AnnexInput, create_annex
 from contracts_app.db import db
 from contracts_app.documents import render, services
 from contracts_app.documents.summary import gather_summary
@@ -59,7 +59,7 @@ def build(code: str, annexes: int, tasks: int, user) -> object:
         ),
         user,
     )
-    update_agreement(agreement, None, {"status": "active"}, user)
+    people = staff_and_activate(agreement, user)
     for n in range(annexes):
         annex = create_annex(
             agreement,
@@ -78,7 +78,7 @@ def build(code: str, annexes: int, tasks: int, user) -> object:
             ),
             user,
         )
-        make_effective(annex, user)
+        agree(annex, people)
     if tasks:
         lines = ["ref,title,category,system,date,hours"]
         for n in range(tasks):

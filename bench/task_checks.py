@@ -23,9 +23,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from bench.common import scratch_app, summary, timings
+from bench.common import scratch_app, staff_and_activate, summary, timings
 from contracts_app.accounts.services import create_user
-from contracts_app.agreements.services import AgreementInput, create_agreement, update_agreement
+from contracts_app.agreements.services import AgreementInput, create_agreement
 from contracts_app.db import db, utcnow
 from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.tasks.importing import import_tasks
@@ -72,7 +72,7 @@ def build(code: str, clauses: int, versions: int, user) -> object:
         ),
         user,
     )
-    update_agreement(agreement, None, {"status": "active"}, user)
+    staff_and_activate(agreement, user)
     base = db.session.scalar(
         sa.select(ScopeVersion).where(ScopeVersion.agreement_id == agreement.id)
     )

@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_domains()
 
     from contracts_app.cli import register_commands
     from contracts_app.problems import register_error_handlers
@@ -130,6 +131,14 @@ def _init_extensions(app: APIFlask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     app.error_processor(problem_from_http_error)
+
+
+def _connect_domains() -> None:
+    """Receivers of one domain's signals in a higher domain (no import the other way)."""
+    from contracts_app.scope.signals import scope_changed
+    from contracts_app.tasks.rechecks import on_scope_changed
+
+    scope_changed.connect(on_scope_changed, weak=False)
 
 
 def _register_blueprints(app: APIFlask) -> None:

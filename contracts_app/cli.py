@@ -122,7 +122,7 @@ def demo_command() -> None:
 @annexes_cli.command("activate-due")
 def annexes_activate_due() -> None:
     """Make scheduled annexes whose effective date has come effective (run daily)."""
-    from contracts_app.annexes.workflow import activate_due
+    from contracts_app.annexes.services import activate_due
 
     activated = activate_due()
     for annex in activated:

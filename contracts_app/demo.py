@@ -10,15 +10,13 @@ import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.accounts.services import create_user, user_by_email
+from contracts_app.agreements import status as agreement_status
 from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.members import accept_invitation, invite_member
 from contracts_app.agreements.models import Agreement
-from contracts_app.agreements.services import (
-    AgreementInput,
-    add_member,
-    create_agreement,
-    update_agreement,
-)
-from contracts_app.annexes.services import AnnexInput, create_annex, make_effective
+from contracts_app.agreements.services import AgreementInput, create_agreement
+from contracts_app.annexes.models import Annex
+from contracts_app.annexes.services import AnnexInput, create_annex, fire_event
 from contracts_app.db import db
 
 DEMO_PASSWORD = "demo-password"  # demo accounts only; `flask demo` refuses production
@@ -379,9 +377,8 @@ def load_demo() -> str:
         admin,
     )
     for agreement in (shop, dba):
-        for email, _name, side, role in DEMO_PEOPLE:
-            add_member(agreement, None, email, side, role, admin)
-        update_agreement(agreement, None, {"status": "active"}, admin)
+        _staff(agreement, admin, people)
+        _activate(agreement, people)
 
     manager = people["paula.provider-manager@example.com"]
     shop_annexes = [
@@ -428,7 +425,7 @@ def load_demo() -> str:
         ),
     ]
     for data in shop_annexes:
-        make_effective(create_annex(shop, membership_of(manager, shop.id), data, manager), manager)
+        _agree(create_annex(shop, membership_of(manager, shop.id), data, manager), people)
     create_annex(
         shop,
         membership_of(manager, shop.id),
@@ -491,9 +488,97 @@ def load_demo() -> str:
         ),
     ]
     for data in dba_annexes:
-        make_effective(create_annex(dba, membership_of(manager, dba.id), data, manager), manager)
+        _agree(create_annex(dba, membership_of(manager, dba.id), data, manager), people)
+    _awaiting_the_customer(dba, people)
+    invite_member(
+        shop,
+        membership_of(people["clara.customer-manager@example.com"], shop.id),
+        "new.customer-analyst@example.com",
+        "customer",
+        "viewer",
+        people["clara.customer-manager@example.com"],
+    )
     _demo_tasks(shop, people["pia.provider-contributor@example.com"])
     return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
+
+
+def _staff(agreement: Agreement, admin: User, people: dict[str, User]) -> None:
+    """Through invitations: the administrator invites each side's first manager, who
+    invites the rest of their side; everyone accepts."""
+    by_side: dict[str, list[tuple[str, str]]] = {"customer": [], "provider": []}
+    for email, _name, side, role in DEMO_PEOPLE:
+        by_side[side].append((email, role))
+    for side, members in by_side.items():
+        manager_email = next(email for email, role in members if role == "manager")
+        invitation = invite_member(agreement, None, manager_email, side, "manager", admin)
+        accept_invitation(invitation.id, people[manager_email])
+        manager = people[manager_email]
+        for email, role in members:
+            if email == manager_email:
+                continue
+            invitation = invite_member(
+                agreement, membership_of(manager, agreement.id), email, side, role, manager
+            )
+            accept_invitation(invitation.id, people[email])
+
+
+def _activate(agreement: Agreement, people: dict[str, User]) -> None:
+    """The provider asks, the customer confirms, from the start of the term."""
+    for email, event in (
+        ("paula.provider-manager@example.com", "activate"),
+        ("clara.customer-manager@example.com", "confirm"),
+    ):
+        user = people[email]
+        agreement_status.fire_event(
+            agreement,
+            membership_of(user, agreement.id),
+            event,
+            user,
+            reason="Signed by both parties.",
+            today=max(dt.date.today(), agreement.start_date),
+        )
+
+
+APPROVERS = ("carl.customer-approver@example.com", "peter.provider-approver@example.com")
+
+
+def _agree(annex: Annex, people: dict[str, User]) -> None:
+    """The real path: submitted, approved and signed by an approver of each side."""
+    today = max(dt.date.today(), annex.effective_date)
+    fire_event(annex.id, "submit", people["paula.provider-manager@example.com"], today=today)
+    for event, extra in (("approve", {}), ("sign", {"password": DEMO_PASSWORD})):
+        for email in APPROVERS:
+            fire_event(annex.id, event, people[email], today=today, **extra)
+
+
+def _awaiting_the_customer(agreement: Agreement, people: dict[str, User]) -> None:
+    """An annex the provider approved, waiting for the customer's approval."""
+    manager = people["paula.provider-manager@example.com"]
+    annex = create_annex(
+        agreement,
+        membership_of(manager, agreement.id),
+        AnnexInput(
+            title="Upgrade to PostgreSQL 18",
+            effective_date=max(dt.date.today(), dt.date(2026, 12, 1)),
+            rationale="Major version upgrade of pg-erp and pg-wms in the December window.",
+            changes=[
+                {
+                    "op": "add",
+                    "item": _clause(
+                        "2.6",
+                        "Major version upgrade",
+                        ["dba.upgrade"],
+                        systems=["pg-erp", "pg-wms"],
+                        cap=("hours", "60", "term"),
+                        rate="120.00",
+                    ),
+                }
+            ],
+        ),
+        manager,
+    )
+    fire_event(annex.id, "submit", manager)
+    fire_event(annex.id, "approve", people["peter.provider-approver@example.com"])
 
 
 SHOP_TICKETS = [

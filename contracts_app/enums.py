@@ -6,13 +6,9 @@ import enum
 
 import sqlalchemy as sa
 
+from workflows.agreement_states import AgreementStatus
 
-class AgreementStatus(enum.StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    EXPIRED = "expired"
-    TERMINATED = "terminated"
+__all__ = ["AgreementStatus", "CapPeriod", "CapUnit", "ClauseKind", "Role", "Side", "str_enum"]
 
 
 class Side(enum.StrEnum):

@@ -39,6 +39,18 @@ class Conflict(DomainError):
         self.allowed = list(allowed) if allowed is not None else None
 
 
+class TooManyAttempts(DomainError):
+    """Too many failed password checks for an account; ``retry_after`` seconds to wait."""
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, retry_after: int, field: str = "password") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.field = field
+
+
 class ValidationFailed(DomainError):
     """Input refused; ``errors`` maps a field path (``scope.0.ref``) to its messages."""
 

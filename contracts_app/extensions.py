@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import HTTPTokenAuth
-from flask import current_app, request
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,14 +28,6 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 def login_limit_per_address() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def login_limit_per_account() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-
-
-def login_account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
 
 
 token_auth = HTTPTokenAuth(

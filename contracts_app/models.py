@@ -1,7 +1,13 @@
 """Imports every model so that the metadata knows every table (Alembic, tests)."""
 
 from contracts_app.accounts.models import ApiToken, User
-from contracts_app.agreements.models import Agreement, Membership, Party
+from contracts_app.agreements.models import (
+    Agreement,
+    Invitation,
+    Membership,
+    Party,
+    StatusChange,
+)
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.documents.models import Document, SignOff
@@ -17,10 +23,12 @@ __all__ = [
     "AuditEvent",
     "Clause",
     "Document",
+    "Invitation",
     "Membership",
     "Party",
     "ScopeVersion",
     "SignOff",
+    "StatusChange",
     "Task",
     "User",
     "VerdictChange",

@@ -14,7 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from contracts_app.db import db
-from contracts_app.errors import Conflict, DomainError, ValidationFailed, flatten_messages
+from contracts_app.errors import (
+    Conflict,
+    DomainError,
+    TooManyAttempts,
+    ValidationFailed,
+    flatten_messages,
+)
 
 API_PREFIX = "/api/"
 PROBLEM_TYPE = "about:blank"
@@ -86,8 +92,22 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         errors = error.errors if isinstance(error, ValidationFailed) else None
         allowed = error.allowed if isinstance(error, Conflict) else None
+        if isinstance(error, TooManyAttempts):
+            errors = {error.field: [error.message]}
         if _wants_api():
-            return problem(error.status, error.title, error.message, errors=errors, allowed=allowed)
+            headers = (
+                {"Retry-After": str(error.retry_after)}
+                if isinstance(error, TooManyAttempts)
+                else None
+            )
+            return problem(
+                error.status,
+                error.title,
+                error.message,
+                errors=errors,
+                allowed=allowed,
+                headers=headers,
+            )
         if error.status in (404, 403):
             return render_template("errors/error.html", error=error), error.status
         flash(error.message, "error")

@@ -7,16 +7,20 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from contracts_app.accounts.models import User
 from contracts_app.accounts.passwords import hash_password
 from contracts_app.accounts.services import issue_token
+from contracts_app.agreements import status as agreement_status
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.models import Agreement, Membership
-from contracts_app.agreements.services import AgreementInput, create_agreement, update_agreement
+from contracts_app.agreements.services import AgreementInput, create_agreement
 from contracts_app.annexes.models import Annex
-from contracts_app.annexes.services import AnnexInput, create_annex, make_effective
+from contracts_app.annexes.services import AnnexInput, create_annex, fire_event
 from contracts_app.db import db
 from contracts_app.enums import Role, Side
+from workflows.annex_states import AnnexState
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2id is slow on purpose
@@ -84,10 +88,41 @@ def make_agreement(
         manager,
     )
     if status != "draft":
-        update_agreement(
-            agreement, membership_of(manager, agreement.id), {"status": status}, manager
-        )
+        staff(agreement)
+        set_status(agreement, status)
     return agreement
+
+
+def staff(agreement: Agreement) -> None:
+    """Give each side the manager and approver activation needs, where it has none."""
+    held = {(m.side, m.role) for m in _memberships(agreement)}
+    for side in Side:
+        for role in (Role.MANAGER, Role.APPROVER):
+            if (side, role) not in held:
+                member_user(agreement, side.value, role.value)
+
+
+def set_status(agreement: Agreement, status: str) -> None:
+    """Bring the agreement to ``status`` through its events, each confirmed by the other side."""
+    path = {
+        "active": ["activate"],
+        "suspended": ["activate", "suspend"],
+        "terminated": ["activate", "terminate"],
+    }[status]
+    for event in path:
+        if event == "activate" and agreement.status.value != "draft":
+            continue
+        asking, confirming = manager_of(agreement), manager_of(agreement, other_side=True)
+        day = max(dt.date.today(), agreement.start_date)
+        for user, name in ((asking, event), (confirming, "confirm")):
+            agreement_status.fire_event(
+                agreement,
+                membership_of(user, agreement.id),
+                name,
+                user,
+                reason=f"{event} in a test",
+                today=day,
+            )
 
 
 def add_member(
@@ -107,9 +142,31 @@ def member_user(agreement: Agreement, side: str = "customer", role: str = "viewe
     return user
 
 
-def manager_of(agreement: Agreement) -> User:
-    member = next(m for m in agreement.memberships if m.role == Role.MANAGER)
-    return member.user
+def _memberships(agreement: Agreement) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.agreement_id == agreement.id)
+            .order_by(Membership.id)
+        ).all()
+    )
+
+
+def manager_of(agreement: Agreement, *, other_side: bool = False) -> User:
+    """The agreement's creator (a manager), or a manager of the creator's other side."""
+    members = _memberships(agreement)
+    creator = next((m for m in members if m.user_id == agreement.created_by_id), None)
+    creator_side = creator.side if creator is not None else Side.PROVIDER
+    if not other_side and creator is not None and creator.role == Role.MANAGER:
+        return creator.user
+    wanted = creator_side if not other_side else next(s for s in Side if s != creator_side)
+    return next(m.user for m in members if m.role == Role.MANAGER and m.side == wanted)
+
+
+def approver_of(agreement: Agreement, side: str) -> User:
+    return next(
+        m.user for m in _memberships(agreement) if m.role == Role.APPROVER and m.side == Side(side)
+    )
 
 
 def make_annex(
@@ -128,7 +185,22 @@ def make_annex(
         manager,
     )
     if effective:
-        make_effective(annex, manager)
+        agree_to(annex)
+    return annex
+
+
+def agree_to(annex: Annex, today: dt.date | None = None) -> Annex:
+    """Take an annex through the real workflow: submitted by a manager, then approved and
+    signed by an approver of every side the agreement requires. ``today`` defaults to the
+    annex's date when that lies ahead, so that it becomes effective rather than scheduled."""
+    agreement = annex.agreement
+    today = today or max(dt.date.today(), annex.effective_date)
+    fire_event(annex.id, "submit", manager_of(agreement), today=today)
+    for event, extra in (("approve", {}), ("sign", {"password": PASSWORD})):
+        for side in list(agreement.approval_sides):
+            fire_event(annex.id, event, approver_of(agreement, side), today=today, **extra)
+    db.session.refresh(annex)
+    assert annex.state in (AnnexState.EFFECTIVE, AnnexState.SCHEDULED, AnnexState.CHANGES_REQUESTED)
     return annex
 
 

@@ -1,10 +1,14 @@
 """The annex approval workflow, declared once as data and built into one machine.
 
-States are in ``workflows.annex_states``. Who may fire what is declared here as
-role names; the service checks them against agreement memberships. The service
-also owns the transaction: ``transitions`` does not undo a state change when a
-callback raises, so every event runs inside a database transaction that is rolled
-back (restoring the state column) on any error.
+Every rule of the life cycle is a condition on a transition, read from an ``AnnexFacts``
+gathered by the service under the agreement's lock: who acts (side, role, author,
+administrator, the system), the approvals and signatures of the current review round,
+whether the agreement is running, and the dates. So the events offered to a person are
+exactly those the machine would fire for them, and the service refuses nothing the
+machine could have known.
+
+``transitions`` does not undo a state change when a callback raises, so the service
+runs every event inside a database transaction that is rolled back on any error.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from workflows.annex_states import AnnexState
-from workflows.binding import StateHolder
+from workflows.binding import EventSpec, StateHolder, permitted, transition_for
 
 
 class AnnexEvent(enum.StrEnum):
@@ -43,32 +47,63 @@ USER_EVENTS = (
     AnnexEvent.SIGN,
 )
 
-# Who may fire each event: agreement roles, plus "author" for the annex's author.
-PERMISSIONS: dict[AnnexEvent, frozenset[str]] = {
-    AnnexEvent.SUBMIT: frozenset({"manager"}),
-    AnnexEvent.APPROVE: frozenset({"approver"}),
-    AnnexEvent.REQUEST_CHANGES: frozenset({"approver"}),
-    AnnexEvent.REJECT: frozenset({"approver"}),
-    AnnexEvent.WITHDRAW: frozenset({"manager", "author"}),
-    AnnexEvent.SIGN: frozenset({"approver"}),
+# What each person's event needs from a form; pages and the API render these.
+EVENT_SPECS: dict[AnnexEvent, EventSpec] = {
+    AnnexEvent.SUBMIT: EventSpec(
+        "submit", "Submit for approval", comment="none", help="Send the annex to the approvers."
+    ),
+    AnnexEvent.APPROVE: EventSpec("approve", "Approve", for_side=True),
+    AnnexEvent.REQUEST_CHANGES: EventSpec(
+        "request_changes",
+        "Request changes",
+        comment="required",
+        help="Send the annex back to its author; say what should change.",
+    ),
+    AnnexEvent.REJECT: EventSpec(
+        "reject", "Reject", comment="required", danger=True, help="Reject the annex for good."
+    ),
+    AnnexEvent.WITHDRAW: EventSpec(
+        "withdraw", "Withdraw", danger=True, help="Take the annex back; it cannot be reopened."
+    ),
+    AnnexEvent.SIGN: EventSpec(
+        "sign",
+        "Sign",
+        comment="none",
+        password=True,
+        for_side=True,
+        help="Sign for your side; your password is asked again.",
+    ),
 }
-# Events recorded for the actor's side (approvals and signatures are per side).
-FOR_A_SIDE = frozenset({AnnexEvent.APPROVE, AnnexEvent.SIGN})
-COMMENT_REQUIRED = frozenset({AnnexEvent.REQUEST_CHANGES, AnnexEvent.REJECT})
-PASSWORD_REQUIRED = frozenset({AnnexEvent.SIGN})
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who fires an event: a member of one side with one role, an administrator, or the
+    system (scheduled activation, conflicts found while applying)."""
+
+    side: str | None = None
+    role: str | None = None
+    is_admin: bool = False
+    is_author: bool = False
+    is_system: bool = False
+
+
+SYSTEM = Actor(is_system=True)
 
 
 @dataclasses.dataclass(frozen=True)
 class AnnexFacts:
-    """What the conditions need to know, gathered by the service under its lock.
+    """What the conditions read, gathered by the service under the agreement's lock.
 
-    ``approved_sides`` and ``signed_sides`` include the approval or signature
-    being recorded by the current event.
+    ``approved_sides`` and ``signed_sides`` are those of the current review round,
+    before the event being fired.
     """
 
+    actor: Actor
     required_sides: frozenset[str]
     approved_sides: frozenset[str] = frozenset()
     signed_sides: frozenset[str] = frozenset()
+    agreement_running: bool = True
     effective_date: dt.date = dt.date.min
     today: dt.date = dt.date.min
 
@@ -77,14 +112,54 @@ def _facts(event: EventData) -> AnnexFacts:
     return event.kwargs["facts"]
 
 
-def every_side_approved(event: EventData) -> bool:
-    facts = _facts(event)
-    return facts.required_sides <= facts.approved_sides
+# --- conditions ---------------------------------------------------------------------------
 
 
-def every_side_signed(event: EventData) -> bool:
+def by_manager(event: EventData) -> bool:
+    actor = _facts(event).actor
+    return actor.is_admin or actor.role == "manager"
+
+
+def by_author_or_manager(event: EventData) -> bool:
+    return _facts(event).actor.is_author or by_manager(event)
+
+
+def by_required_approver(event: EventData) -> bool:
+    """An approver of a side whose approval and signature the agreement requires."""
     facts = _facts(event)
-    return facts.required_sides <= facts.signed_sides
+    return facts.actor.role == "approver" and facts.actor.side in facts.required_sides
+
+
+def by_system(event: EventData) -> bool:
+    return _facts(event).actor.is_system
+
+
+def agreement_running(event: EventData) -> bool:
+    return _facts(event).agreement_running
+
+
+def side_has_not_approved(event: EventData) -> bool:
+    facts = _facts(event)
+    return facts.actor.side not in facts.approved_sides
+
+
+def side_has_not_signed(event: EventData) -> bool:
+    facts = _facts(event)
+    return facts.actor.side not in facts.signed_sides
+
+
+def completes_approvals(event: EventData) -> bool:
+    facts = _facts(event)
+    return facts.required_sides <= facts.approved_sides | {facts.actor.side}
+
+
+def completes_signatures(event: EventData) -> bool:
+    facts = _facts(event)
+    return facts.required_sides <= facts.signed_sides | {facts.actor.side}
+
+
+def nothing_signed(event: EventData) -> bool:
+    return not _facts(event).signed_sides
 
 
 def effective_date_reached(event: EventData) -> bool:
@@ -92,43 +167,83 @@ def effective_date_reached(event: EventData) -> bool:
     return facts.effective_date <= facts.today
 
 
+# Short phrases for the diagram and for refusals, one per condition.
+CONDITION_PHRASES: dict[Callable[[EventData], bool], str] = {
+    by_manager: "by a manager",
+    by_author_or_manager: "by its author or a manager",
+    by_required_approver: "by an approver of a side that approves",
+    by_system: "by the system",
+    agreement_running: "while the agreement is active or suspended",
+    side_has_not_approved: "once per side",
+    side_has_not_signed: "once per side",
+    completes_approvals: "when every side has approved",
+    completes_signatures: "when every side has signed",
+    nothing_signed: "before any signature",
+    effective_date_reached: "on or after the effective date",
+}
+
 S = AnnexState
+_APPROVER_ONCE = [by_required_approver, side_has_not_approved, agreement_running]
+_SIGNER_ONCE = [by_required_approver, side_has_not_signed, agreement_running]
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "submit", "source": [S.DRAFT, S.CHANGES_REQUESTED], "dest": S.IN_REVIEW},
+    {
+        "trigger": "submit",
+        "source": [S.DRAFT, S.CHANGES_REQUESTED],
+        "dest": S.IN_REVIEW,
+        "conditions": [by_manager, agreement_running],
+    },
     {
         "trigger": "approve",
         "source": S.IN_REVIEW,
         "dest": S.APPROVED,
-        "conditions": [every_side_approved],
+        "conditions": [*_APPROVER_ONCE, completes_approvals],
     },
-    {"trigger": "approve", "source": S.IN_REVIEW, "dest": None},  # recorded; other sides pending
-    {"trigger": "request_changes", "source": S.IN_REVIEW, "dest": S.CHANGES_REQUESTED},
-    {"trigger": "reject", "source": S.IN_REVIEW, "dest": S.REJECTED},
+    # recorded; other sides still to approve
+    {"trigger": "approve", "source": S.IN_REVIEW, "dest": None, "conditions": _APPROVER_ONCE},
+    {
+        "trigger": "request_changes",
+        "source": S.IN_REVIEW,
+        "dest": S.CHANGES_REQUESTED,
+        "conditions": [by_required_approver],
+    },
+    {
+        "trigger": "reject",
+        "source": S.IN_REVIEW,
+        "dest": S.REJECTED,
+        "conditions": [by_required_approver],
+    },
     {
         "trigger": "withdraw",
         "source": [S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED],
         "dest": S.WITHDRAWN,
+        "conditions": [by_author_or_manager, nothing_signed],
     },
     {
         "trigger": "sign",
         "source": S.APPROVED,
         "dest": S.EFFECTIVE,
-        "conditions": [every_side_signed, effective_date_reached],
+        "conditions": [*_SIGNER_ONCE, completes_signatures, effective_date_reached],
     },
     {
         "trigger": "sign",
         "source": S.APPROVED,
         "dest": S.SCHEDULED,
-        "conditions": [every_side_signed],
+        "conditions": [*_SIGNER_ONCE, completes_signatures],
     },
-    {"trigger": "sign", "source": S.APPROVED, "dest": None},  # recorded; other sides pending
+    # recorded; other sides still to sign
+    {"trigger": "sign", "source": S.APPROVED, "dest": None, "conditions": _SIGNER_ONCE},
     {
         "trigger": "activate",
         "source": S.SCHEDULED,
         "dest": S.EFFECTIVE,
-        "conditions": [effective_date_reached],
+        "conditions": [by_system, agreement_running, effective_date_reached],
     },
-    {"trigger": "conflict", "source": [S.APPROVED, S.SCHEDULED], "dest": S.CHANGES_REQUESTED},
+    {
+        "trigger": "conflict",
+        "source": [S.APPROVED, S.SCHEDULED],
+        "dest": S.CHANGES_REQUESTED,
+        "conditions": [by_system],
+    },
 ]
 
 
@@ -137,6 +252,14 @@ def _run_on_change(event: EventData) -> None:
     on_change: Callable[[str, str], None] | None = event.kwargs.get("on_change")
     if on_change is not None:
         on_change(event.transition.source, event.transition.dest or event.transition.source)
+
+
+def _as_strings(transition: dict[str, Any]) -> dict[str, Any]:
+    converted = dict(transition)
+    source = transition["source"]
+    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
+    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
+    return converted
 
 
 class AnnexWorkflow:
@@ -153,10 +276,16 @@ class AnnexWorkflow:
             after_state_change=[_run_on_change],
         )
 
-    def allowed_events(self, state: AnnexState | str) -> list[str]:
-        """Events people may fire from ``state`` (asked without binding any object)."""
-        triggers = set(self.machine.get_triggers(str(state)))
-        return [event.value for event in USER_EVENTS if event.value in triggers]
+    def allowed_events(self, state: AnnexState | str, facts: AnnexFacts) -> list[str]:
+        """The person's events that the machine would fire now for ``facts.actor``."""
+        return permitted(self.machine, str(state), [e.value for e in USER_EVENTS], facts=facts)
+
+    def destination(self, state: AnnexState | str, event: AnnexEvent, facts: AnnexFacts) -> str:
+        """Where ``event`` would take the annex ("" when it would not fire), nothing bound."""
+        transition = transition_for(self.machine, str(state), event.value, facts=facts)
+        if transition is None:
+            return ""
+        return transition.dest or transition.source
 
     def fire(
         self,
@@ -177,12 +306,25 @@ class AnnexWorkflow:
             self.machine.remove_model(holder)
 
 
-def _as_strings(transition: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(transition)
-    source = transition["source"]
-    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
-    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
-    return converted
+# Conditions about who acts; a refusal by one of these is about the person (403), by
+# any other about the annex's state or the moment (409).
+WHO_CONDITIONS = frozenset({by_manager, by_author_or_manager, by_required_approver, by_system})
+
+
+def refusal(state: AnnexState | str, event: AnnexEvent, facts: AnnexFacts) -> tuple[bool, str]:
+    """Why the machine will not fire ``event``: whether it is about the person, and the
+    first unmet condition in plain words."""
+    machine = annex_workflow().machine
+    candidates = machine.events[event.value].transitions.get(str(state), [])
+    if not candidates:
+        return False, f"it cannot be {EVENT_SPECS[event].label.lower()} in this state"
+    event_data = EventData(None, machine.events[event.value], machine, None, (), {"facts": facts})
+    # The most permissive transition (declared last) names the condition missing.
+    for condition in candidates[-1].conditions:
+        if not condition.check(event_data):
+            phrase = CONDITION_PHRASES.get(condition.func, condition.func.__name__)
+            return condition.func in WHO_CONDITIONS, f"{EVENT_SPECS[event].label} only {phrase}"
+    return False, "not allowed now"
 
 
 @functools.cache
@@ -190,18 +332,32 @@ def annex_workflow() -> AnnexWorkflow:
     return AnnexWorkflow()
 
 
+def diagram_label(transition: dict[str, Any]) -> str:
+    spec = EVENT_SPECS.get(AnnexEvent(transition["trigger"]))
+    return spec.label if spec else transition["trigger"]
+
+
 @functools.cache
 def diagram_svg() -> str:
-    """The state diagram drawn from the same declaration (Graphviz ``dot``), once per process."""
+    """The state diagram drawn from the same declaration (Graphviz ``dot``), once per process.
+
+    Edges are labelled with the names people use; internal transitions (an approval or
+    signature recorded while other sides are pending) are not drawn.
+    """
     from transitions.extensions import GraphMachine
 
+    drawn = [
+        {**_as_strings(t), "trigger": diagram_label(t), "conditions": []}
+        for t in TRANSITIONS
+        if t["dest"] is not None
+    ]
     machine = GraphMachine(
         states=[state.value for state in AnnexState],
-        transitions=[_as_strings(t) for t in TRANSITIONS],
+        transitions=drawn,
         initial=AnnexState.DRAFT.value,
         auto_transitions=False,
         graph_engine="graphviz",
-        show_conditions=True,
+        show_conditions=False,
         title="",
     )
     svg = machine.get_graph().pipe(format="svg").decode()

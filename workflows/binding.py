@@ -1,9 +1,14 @@
-"""Binding one object to a machine built once, for the length of one event."""
+"""Binding one object to a machine built once, for the length of one event, and asking a
+machine what it would allow without binding anything."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Iterable
 from typing import Any
+
+from transitions import EventData, Machine
 
 
 class StateHolder:
@@ -25,3 +30,62 @@ class StateHolder:
     @state.setter
     def state(self, value: str) -> None:
         self._target.state = self._state_type(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class EventSpec:
+    """What a form needs to offer one event: published by the machine, rendered by pages.
+
+    ``comment`` is "required", "optional" or "none"; ``for_side`` says the event is given
+    for the actor's side (an approval, a signature); ``danger`` events ask for confirmation.
+    """
+
+    name: str
+    label: str
+    comment: str = "optional"
+    password: bool = False
+    for_side: bool = False
+    danger: bool = False
+    help: str = ""
+    date: bool = False  # the event carries an effective date
+
+    @property
+    def comment_required(self) -> bool:
+        return self.comment == "required"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": self.name,
+            "label": self.label,
+            "comment": self.comment,
+            "password": self.password,
+            "for_side": self.for_side,
+            "danger": self.danger,
+            "date": self.date,
+        }
+
+
+def transition_for(machine: Machine, state: str, trigger: str, **kwargs: Any) -> Any | None:
+    """The transition ``trigger`` would take from ``state`` with these arguments, or None.
+
+    Evaluates the machine's own conditions, in declaration order, exactly as firing
+    would, but binds no object and changes nothing. Conditions must read only their
+    keyword arguments (machines here are built with ``send_event=True``).
+    """
+    event = machine.events.get(trigger)
+    if event is None:
+        return None
+    event_data = EventData(None, event, machine, None, (), kwargs)
+    for transition in event.transitions.get(state, []):
+        if all(condition.check(event_data) for condition in transition.conditions):
+            return transition
+    return None
+
+
+def permitted(machine: Machine, state: str, triggers: Iterable[str], **kwargs: Any) -> list[str]:
+    """The triggers that would fire from ``state`` with these arguments, in the given order."""
+    return [
+        trigger
+        for trigger in triggers
+        if transition_for(machine, state, trigger, **kwargs) is not None
+    ]

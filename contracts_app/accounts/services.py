@@ -90,6 +90,18 @@ def confirm_password(user: User, password: str | None) -> None:
         raise ValidationFailed({"password": ["The password is not correct."]})
 
 
+def record_failed_password(user: User, purpose: str) -> None:
+    """Audit a wrong re-entered password (its own transaction: the refused action left none)."""
+    with unit_of_work():
+        record(
+            "user.password_failed",
+            user,
+            user,
+            agreement_id=None,
+            changes={"purpose": {"before": None, "after": purpose}},
+        )
+
+
 def set_active(user: User, active: bool, actor: User) -> None:
     if not actor.is_admin:
         raise Forbidden("Only administrators manage users.")

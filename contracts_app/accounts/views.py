@@ -19,17 +19,12 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contracts_app.accounts import services
+from contracts_app.accounts import attempts, services
 from contracts_app.accounts.forms import LoginForm, TokenForm, UserForm
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.db import db
 from contracts_app.errors import ValidationFailed
-from contracts_app.extensions import (
-    limiter,
-    login_account_key,
-    login_limit_per_account,
-    login_limit_per_address,
-)
+from contracts_app.extensions import limiter, login_limit_per_address
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
 
@@ -52,19 +47,22 @@ def _safe_next(target: str | None) -> str:
     methods=["POST"],
     error_message="Too many sign-in attempts from your address; wait a minute and try again.",
 )
-@limiter.limit(
-    login_limit_per_account,
-    key_func=login_account_key,
-    methods=["POST"],
-    error_message="Too many sign-in attempts for this account; wait a minute and try again.",
-)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("agreements.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        # Failed password checks per account, shared with re-entered passwords (signing).
+        wait = attempts.seconds_to_wait(email)
+        if wait:
+            form.password.errors = [
+                f"Too many sign-in attempts for this account; try again in {wait} seconds."
+            ]
+            return render_template("accounts/login.html", form=form), 429
+        user = services.authenticate(email, form.password.data or "")
         if user is None:
+            attempts.count_failure(email)
             form.password.errors = ["The email or the password is not correct."]
         else:
             next_url = _safe_next(request.args.get("next"))

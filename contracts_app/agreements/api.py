@@ -6,7 +6,9 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from contracts_app.agreements import members as member_services
 from contracts_app.agreements import services
+from contracts_app.agreements import status as status_services
 from contracts_app.agreements.access import agreement_for
 from contracts_app.agreements.schemas import (
     AgreementIn,
@@ -14,10 +16,13 @@ from contracts_app.agreements.schemas import (
     AgreementPage,
     AgreementPatch,
     AgreementQuery,
+    InvitationOut,
     MemberIn,
     MemberOut,
+    RoleIn,
+    StatusEventIn,
+    StatusOut,
 )
-from contracts_app.annexes.workflow import activate_due_on_read
 from contracts_app.api_common import api_user, page_of
 from contracts_app.extensions import token_auth
 
@@ -56,7 +61,6 @@ def create_agreement(body: dict[str, Any]) -> Any:
 @api.doc(summary="One agreement", responses=[401, 404])
 def get_agreement(code: str) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    activate_due_on_read(agreement)
     return agreement
 
 
@@ -77,28 +81,136 @@ def update_agreement(code: str, body: dict[str, Any]) -> Any:
 @api.doc(summary="Members of an agreement", responses=[401, 404])
 def list_members(code: str) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    return services.list_members(agreement)
+    return member_services.list_members(agreement)
 
 
 @api.post("/agreements/<code>/members")
 @api.auth_required(token_auth)
 @api.input(MemberIn, arg_name="body")
-@api.output(MemberOut, status_code=201)
-@api.doc(summary="Give a user a side and a role (managers)", responses=[401, 403, 404, 409, 422])
+@api.output(InvitationOut, status_code=201)
+@api.doc(
+    summary="Invite someone to a side and a role (that side's managers)",
+    description="Makes an invitation; the membership exists once the person accepts it "
+    "(`POST /api/v1/invitations/{id}/accept`). The answer is the same whether or not an "
+    "account has this email. While a side has no manager, the agreement's creator or an "
+    "administrator invites its first manager.",
+    responses=[401, 403, 404, 409, 422],
+)
 def add_member(code: str, body: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    return services.add_member(
+    return member_services.invite_member(
         agreement, membership, body["email"], body["side"], body["role"], user
     )
+
+
+@api.patch("/agreements/<code>/members/<id:member_id>")
+@api.auth_required(token_auth)
+@api.input(RoleIn, arg_name="body")
+@api.output(MemberOut)
+@api.doc(
+    summary="Change a member's role (that side's managers); the side never changes",
+    responses=[401, 403, 404, 409, 422],
+)
+def change_role(code: str, member_id: int, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    return member_services.change_role(agreement, membership, member_id, body["role"], user)
 
 
 @api.delete("/agreements/<code>/members/<id:member_id>")
 @api.auth_required(token_auth)
 @api.output({}, status_code=204)
-@api.doc(summary="Remove a member (managers)", responses=[401, 403, 404, 409])
+@api.doc(
+    summary="Remove a member (that side's managers)",
+    description="A running agreement keeps a manager and an approver on each side (409).",
+    responses=[401, 403, 404, 409],
+)
 def remove_member(code: str, member_id: int) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    services.remove_member(agreement, membership, member_id, user)
+    member_services.remove_member(agreement, membership, member_id, user)
     return ""
+
+
+@api.get("/agreements/<code>/invitations")
+@api.auth_required(token_auth)
+@api.output(InvitationOut(many=True))
+@api.doc(summary="Invitations of an agreement, newest first", responses=[401, 404])
+def list_invitations(code: str) -> Any:
+    agreement, _membership = agreement_for(api_user(), code)
+    return member_services.list_invitations(agreement)
+
+
+@api.get("/me/invitations")
+@api.auth_required(token_auth)
+@api.output(InvitationOut(many=True))
+@api.doc(summary="Open invitations addressed to you", responses=[401])
+def my_invitations() -> Any:
+    return member_services.invitations_for(api_user())
+
+
+@api.post("/invitations/<id:invitation_id>/<any(accept, decline, withdraw):decision>")
+@api.auth_required(token_auth)
+@api.output(InvitationOut)
+@api.doc(
+    summary="Accept or decline an invitation (the person invited) or withdraw it "
+    "(the inviting side's managers)",
+    responses=[401, 403, 404, 409],
+)
+def decide_invitation(invitation_id: int, decision: str) -> Any:
+    act = {
+        "accept": member_services.accept_invitation,
+        "decline": member_services.decline_invitation,
+        "withdraw": member_services.withdraw_invitation,
+    }[decision]
+    return act(invitation_id, api_user())
+
+
+def _status_body(agreement: Any, membership: Any) -> dict[str, Any]:
+    user = api_user()
+    return {
+        "status": agreement.status.value,
+        "open_change": status_services.open_change(agreement),
+        "history": status_services.history(agreement),
+        "allowed_events": status_services.events_for(agreement, user, membership),
+        "missing_staff": member_services.missing_staff(agreement.id),
+    }
+
+
+@api.get("/agreements/<code>/status")
+@api.auth_required(token_auth)
+@api.output(StatusOut)
+@api.doc(
+    summary="The status, the change awaiting the other side, the dated history",
+    responses=[401, 404],
+)
+def get_status(code: str) -> Any:
+    agreement, membership = agreement_for(api_user(), code)
+    return _status_body(agreement, membership)
+
+
+@api.post("/agreements/<code>/events")
+@api.auth_required(token_auth)
+@api.input(StatusEventIn, arg_name="body")
+@api.output(StatusOut)
+@api.doc(
+    summary="Ask for, confirm, decline or cancel a change of status",
+    description="`activate`, `suspend`, `resume` and `terminate` by a manager of one side "
+    "stay pending until a manager of the other side fires `confirm` (or `decline`); the "
+    "asking side may `cancel`. A draft is terminated by one side at once. The change takes "
+    "effect on `effective_date` (activate: the start date by default; others: today).",
+    responses=[401, 403, 404, 409, 422],
+)
+def fire_status_event(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    status_services.fire_event(
+        agreement,
+        membership,
+        body["event"],
+        user,
+        effective_date=body["effective_date"],
+        reason=body["reason"] or body["comment"],
+    )
+    return _status_body(agreement, membership)

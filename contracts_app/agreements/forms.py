@@ -9,13 +9,14 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from contracts_app.enums import AgreementStatus, CapPeriod, CapUnit, ClauseKind, Role, Side
+from contracts_app.enums import CapPeriod, CapUnit, ClauseKind, Role, Side
 from contracts_app.forms_common import split_list
 
 
@@ -38,16 +39,36 @@ class AgreementForm(FlaskForm):
     )
     value = DecimalField("Value", places=2, default=0, validators=[Optional(), NumberRange(min=0)])
     sla_notes = TextAreaField("SLA and KPI notes", validators=[Length(max=20_000)])
-    customer_approves = BooleanField("The customer approves annexes", default=True)
-    provider_approves = BooleanField("The provider approves annexes", default=True)
+    customer_approves = BooleanField("The customer approves and signs annexes", default=True)
+    provider_approves = BooleanField("The provider approves and signs annexes", default=True)
+    customer_signs_off = BooleanField("The customer signs off summaries", default=True)
+    provider_signs_off = BooleanField("The provider signs off summaries", default=True)
+    creator_side = SelectField(
+        "Your side",
+        choices=[(Side.PROVIDER.value, "provider"), (Side.CUSTOMER.value, "customer")],
+        default=Side.PROVIDER.value,
+        description="You become its first manager and invite the other side's.",
+    )
 
     def approval_sides(self) -> list[str]:
-        sides = []
-        if self.customer_approves.data:
-            sides.append(Side.CUSTOMER.value)
-        if self.provider_approves.data:
-            sides.append(Side.PROVIDER.value)
-        return sides
+        return self._sides(self.customer_approves.data, self.provider_approves.data)
+
+    def signoff_sides(self) -> list[str]:
+        return self._sides(self.customer_signs_off.data, self.provider_signs_off.data)
+
+    @staticmethod
+    def _sides(customer: bool, provider: bool) -> list[str]:
+        return [
+            side.value
+            for side, chosen in ((Side.CUSTOMER, customer), (Side.PROVIDER, provider))
+            if chosen
+        ]
+
+    def fill_governance(self, approval_sides: list[str], signoff_sides: list[str]) -> None:
+        self.customer_approves.data = "customer" in approval_sides
+        self.provider_approves.data = "provider" in approval_sides
+        self.customer_signs_off.data = "customer" in signoff_sides
+        self.provider_signs_off.data = "provider" in signoff_sides
 
     def values(self) -> dict[str, Any]:
         return {
@@ -60,6 +81,7 @@ class AgreementForm(FlaskForm):
             "value": self.value.data if self.value.data is not None else 0,
             "sla_notes": self.sla_notes.data or "",
             "approval_sides": self.approval_sides(),
+            "signoff_sides": self.signoff_sides(),
         }
 
 
@@ -127,11 +149,19 @@ class ClauseForm(FlaskForm):
         self.rate.data = _decimal(clause["rate"])
 
 
-class StatusForm(FlaskForm):
-    status = SelectField("New status", choices=_choices(AgreementStatus))
+class StatusEventForm(FlaskForm):
+    """One status event; which fields show comes from the machine's event spec."""
+
+    event = HiddenField(validators=[DataRequired()])
+    effective_date = DateField("Effective date", validators=[Optional()])
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=10_000)])
 
 
-class MemberForm(FlaskForm):
+class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     side = SelectField("Side", choices=_choices(Side))
+    role = SelectField("Role", choices=_choices(Role))
+
+
+class RoleForm(FlaskForm):
     role = SelectField("Role", choices=_choices(Role))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from contracts_app.db import Base, utcnow
 from contracts_app.enums import AgreementStatus, Role, Side, str_enum
 
 DEFAULT_APPROVAL_SIDES = [Side.CUSTOMER.value, Side.PROVIDER.value]
+INVITATION_DAYS = 14
 
 
 class Party(Base):
@@ -50,7 +52,12 @@ class Agreement(Base):
         str_enum(AgreementStatus, "agreement_status"), default=AgreementStatus.DRAFT, index=True
     )
     sla_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The rules of consent (agreements.governance): fixed when the agreement leaves draft.
     approval_sides: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_APPROVAL_SIDES))
+    signoff_sides: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_APPROVAL_SIDES))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -67,6 +74,10 @@ class Agreement(Base):
     def covers(self, day: dt.date) -> bool:
         """Whether ``day`` is inside the agreement's term."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    @property
+    def term_text(self) -> str:
+        return f"{self.start_date} to {self.end_date or 'open-ended'}"
 
     def __repr__(self) -> str:
         return f"<Agreement {self.code}>"
@@ -87,3 +98,119 @@ class Membership(Base):
 
     agreement: Mapped[Agreement] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class InvitationState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class Invitation(Base):
+    """An offer of a side and a role on an agreement, made by that side's manager.
+
+    The membership exists only once the invited person accepts. ``email`` need not
+    belong to an account yet: whoever later owns it may accept.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        sa.Index(
+            "uq_invitations_pending_email",
+            "agreement_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        ),
+        sa.Index("ix_invitations_email_state", "email", "state"),
+        sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    side: Mapped[Side] = mapped_column(str_enum(Side, "invitation_side"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "invitation_role"))
+    state: Mapped[InvitationState] = mapped_column(
+        str_enum(InvitationState, "invitation_state"), default=InvitationState.PENDING
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None]
+
+    agreement: Mapped[Agreement] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def status_at(self, now: dt.datetime) -> str:
+        """The state as a person sees it: a pending invitation past its date has expired."""
+        if self.state == InvitationState.PENDING and self.expires_at <= now:
+            return "expired"
+        return self.state.value
+
+
+class StatusChangeState(enum.StrEnum):
+    PENDING = "pending"  # asked by one side, awaiting the other side's confirmation
+    SCHEDULED = "scheduled"  # agreed, effective on a later date
+    DONE = "done"  # in force
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class StatusChange(Base):
+    """A change of an agreement's status: a dated fact, asked, agreed and applied.
+
+    The status in force on a day is the ``to_status`` of the last change in force
+    (done or scheduled) effective on or before that day, or ``draft`` before any.
+    """
+
+    __tablename__ = "agreement_status_changes"
+    __table_args__ = (
+        sa.Index(
+            "uq_agreement_status_changes_open",
+            "agreement_id",
+            unique=True,
+            sqlite_where=sa.text("state IN ('pending', 'scheduled')"),
+            postgresql_where=sa.text("state IN ('pending', 'scheduled')"),
+        ),
+        sa.Index("ix_agreement_status_changes_agreement_day", "agreement_id", "effective_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(sa.String(20))
+    state: Mapped[StatusChangeState] = mapped_column(
+        str_enum(StatusChangeState, "status_change_state")
+    )
+    from_status: Mapped[AgreementStatus] = mapped_column(
+        str_enum(AgreementStatus, "status_change_from")
+    )
+    to_status: Mapped[AgreementStatus] = mapped_column(
+        str_enum(AgreementStatus, "status_change_to")
+    )
+    effective_date: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    requested_side: Mapped[Side | None] = mapped_column(str_enum(Side, "status_change_side"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None]
+    decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    applied_at: Mapped[dt.datetime | None]
+
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

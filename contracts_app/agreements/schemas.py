@@ -27,6 +27,18 @@ class AgreementIn(Schema):
         fields.String(validate=validators.OneOf(_SIDES)),
         load_default=lambda: list(_SIDES),
         validate=validators.Length(1, 2),
+        metadata={"description": "sides that approve and sign annexes; fixed after draft"},
+    )
+    signoff_sides = fields.List(
+        fields.String(validate=validators.OneOf(_SIDES)),
+        load_default=lambda: list(_SIDES),
+        validate=validators.Length(1, 2),
+        metadata={"description": "sides that sign off summaries; fixed after draft"},
+    )
+    creator_side = fields.String(
+        load_default="provider",
+        validate=validators.OneOf(_SIDES),
+        metadata={"description": "your side: you become its first manager"},
     )
     scope = fields.List(fields.Nested(ClauseSchema), load_default=list)
 
@@ -41,9 +53,19 @@ class AgreementPatch(Schema):
     value = _value_field()
     sla_notes = fields.String(validate=validators.Length(max=20_000))
     approval_sides = fields.List(
-        fields.String(validate=validators.OneOf(_SIDES)), validate=validators.Length(1, 2)
+        fields.String(validate=validators.OneOf(_SIDES)),
+        validate=validators.Length(1, 2),
+        metadata={"description": "in draft only; later by an annex's governance change (409)"},
     )
-    status = fields.String(validate=validators.OneOf([s.value for s in AgreementStatus]))
+    signoff_sides = fields.List(
+        fields.String(validate=validators.OneOf(_SIDES)),
+        validate=validators.Length(1, 2),
+        metadata={"description": "in draft only; later by an annex's governance change (409)"},
+    )
+    status = fields.String(
+        validate=validators.OneOf([s.value for s in AgreementStatus]),
+        metadata={"description": "never changed here: 409 naming the status events"},
+    )
     scope = fields.List(fields.Nested(ClauseSchema))
 
 
@@ -59,6 +81,7 @@ class AgreementOut(Schema):
     status = fields.String()
     sla_notes = fields.String()
     approval_sides = fields.List(fields.String())
+    signoff_sides = fields.List(fields.String())
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -78,6 +101,67 @@ class AgreementQuery(Schema):
     party = fields.String(load_default="", validate=validators.Length(max=200))
     page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))
+
+
+class RoleIn(Schema):
+    role = fields.String(required=True, validate=validators.OneOf([r.value for r in Role]))
+
+
+class InvitationOut(Schema):
+    id = fields.Integer()
+    agreement = fields.String(attribute="agreement.code")
+    email = fields.String()
+    side = fields.String()
+    role = fields.String()
+    state = fields.Method("_state")
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+    def _state(self, invitation: object) -> str:
+        from contracts_app.db import utcnow
+
+        return invitation.status_at(utcnow())  # type: ignore[attr-defined]
+
+
+class StatusEventIn(Schema):
+    event = fields.String(
+        required=True,
+        validate=validators.OneOf(
+            ["activate", "suspend", "resume", "terminate", "confirm", "decline", "cancel"]
+        ),
+    )
+    effective_date = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "when the change takes effect; activate: the start date"},
+    )
+    reason = fields.String(load_default="", validate=validators.Length(max=10_000))
+    comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+
+
+class StatusChangeOut(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    state = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    effective_date = fields.Date()
+    reason = fields.String()
+    requested_by = fields.String(attribute="requested_by.email", allow_none=True)
+    requested_side = fields.String(allow_none=True)
+    requested_at = fields.DateTime()
+    decided_by = fields.String(attribute="decided_by.email", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_comment = fields.String()
+
+
+class StatusOut(Schema):
+    status = fields.String()
+    open_change = fields.Nested(StatusChangeOut, allow_none=True)
+    history = fields.List(fields.Nested(StatusChangeOut))
+    allowed_events = fields.List(fields.String())
+    missing_staff = fields.List(fields.String())
 
 
 class MemberIn(Schema):

@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
-from contracts_app.accounts.services import user_by_email
+from contracts_app.agreements import governance
 from contracts_app.agreements.access import MANAGERS, require_role, visible_agreements
 from contracts_app.agreements.models import Agreement, Membership, Party
+from contracts_app.agreements.status import events_for as status_events_for
 from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
@@ -29,22 +30,18 @@ from contracts_app.scope.services import base_scope, set_base_scope
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
-# Which statuses an agreement may move to from each status.
-STATUS_MOVES: dict[AgreementStatus, frozenset[AgreementStatus]] = {
-    AgreementStatus.DRAFT: frozenset({AgreementStatus.ACTIVE, AgreementStatus.TERMINATED}),
-    AgreementStatus.ACTIVE: frozenset(
-        {AgreementStatus.SUSPENDED, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED}
-    ),
-    AgreementStatus.SUSPENDED: frozenset(
-        {AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED}
-    ),
-    AgreementStatus.EXPIRED: frozenset(),
-    AgreementStatus.TERMINATED: frozenset(),
-}
-
 # Fields that define the contract as signed: they change only while it is a draft.
 DRAFT_ONLY_FIELDS = ("customer", "provider", "start_date", "end_date", "currency", "value", "scope")
-EDITABLE_FIELDS = (*DRAFT_ONLY_FIELDS, "title", "sla_notes", "approval_sides", "status")
+# The rules of consent: fixed when the agreement leaves draft, then changed by annex only.
+GOVERNANCE_FIELDS = tuple(governance.FIELDS)
+EDITABLE_FIELDS = (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS, "title", "sla_notes", "status")
+
+
+def frozen_fields(agreement: Agreement) -> tuple[str, ...]:
+    """The fields that no longer change by editing (only by annex), for forms to disable."""
+    if agreement.status == AgreementStatus.DRAFT:
+        return ()
+    return (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS)
 
 
 @dataclasses.dataclass
@@ -61,7 +58,10 @@ class AgreementInput:
     value: Decimal = Decimal("0")
     sla_notes: str = ""
     approval_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
+    signoff_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
     scope: Sequence[Any] = ()
+    # The creator's side: they become its first manager and may invite the other side's.
+    creator_side: str = Side.PROVIDER.value
 
 
 def _party(name: str) -> Party:
@@ -100,14 +100,21 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
     start, end = values.get("start_date"), values.get("end_date")
     if start and end and end < start:
         errors["end_date"] = ["The end date must not be before the start date."]
-    if "approval_sides" in values:
-        sides = list(values["approval_sides"] or [])
-        if not sides or any(side not in {s.value for s in Side} for side in sides):
-            errors["approval_sides"] = ["Give one or both of: customer, provider."]
+    for name in GOVERNANCE_FIELDS:
+        if name in values:
+            try:
+                governance.FIELDS[name].parse(list(values[name] or []), name)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+    if "creator_side" in values and values["creator_side"] not in {s.value for s in Side}:
+        errors["creator_side"] = ["Must be customer or provider."]
 
 
 def create_agreement(data: AgreementInput, actor: User) -> Agreement:
-    """Create a draft agreement with its base scope; any user may, and becomes its manager.
+    """Create a draft agreement with its base scope; any user may.
+
+    The creator (unless an administrator) becomes the first manager of their side and
+    may invite the other side's first manager; nobody else is attached without consent.
 
     Refuses a duplicate code, an end before the start, bad money or currency, and
     invalid or duplicate clauses, naming each field; nothing is stored then.
@@ -135,8 +142,14 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             currency=data.currency,
             value=Decimal(data.value).quantize(Decimal("0.01")),
             sla_notes=data.sla_notes,
-            approval_sides=list(dict.fromkeys(data.approval_sides)),
+            approval_sides=governance.FIELDS["approval_sides"].parse(
+                list(data.approval_sides), "approval_sides"
+            ),
+            signoff_sides=governance.FIELDS["signoff_sides"].parse(
+                list(data.signoff_sides), "signoff_sides"
+            ),
             status=AgreementStatus.DRAFT,
+            created_by_id=actor.id,
         )
         db.session.add(agreement)
         db.session.flush()
@@ -146,7 +159,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
                 Membership(
                     agreement_id=agreement.id,
                     user_id=actor.id,
-                    side=Side.PROVIDER,
+                    side=Side(data.creator_side),
                     role=Role.MANAGER,
                 )
             )
@@ -172,7 +185,7 @@ def _snapshot(agreement: Agreement) -> dict[str, Any]:
         "value": agreement.value,
         "status": agreement.status.value,
         "sla_notes": agreement.sla_notes,
-        "approval_sides": list(agreement.approval_sides),
+        **governance.governance_of(agreement),
     }
 
 
@@ -181,15 +194,29 @@ def update_agreement(
 ) -> Agreement:
     """Change an agreement's fields (a manager or admin).
 
-    The contract as signed (parties, term, money, base scope) changes only while it
-    is a draft; later, scope changes go through annexes. ``status`` moves only
-    along ``STATUS_MOVES``; anything else is a 409 naming the allowed statuses.
+    The contract as signed (parties, term, money, base scope) and its rules of consent
+    change only while it is a draft; later, through annexes signed by both sides (409
+    naming that way). The status never changes here: 409 naming the status events.
     """
     require_role(actor, agreement, membership, MANAGERS)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({name: ["Unknown field."] for name in sorted(unknown)})
+    if "status" in changes:
+        raise Conflict(
+            "The status changes through events, each confirmed by the other side: "
+            f"POST /api/v1/agreements/{agreement.code}/events with one of "
+            "activate, suspend, resume, terminate (then confirm or decline).",
+            allowed=status_events_for(agreement, actor, membership),
+        )
     if agreement.status != AgreementStatus.DRAFT:
+        frozen = [name for name in GOVERNANCE_FIELDS if name in changes]
+        if frozen:
+            raise Conflict(
+                f"{', '.join(frozen)} changed only by both sides once the agreement left "
+                'draft: draft an annex with a governance change, {"op": "modify", '
+                '"governance": {...}}, approved and signed under the rules in force.'
+            )
         locked = [name for name in DRAFT_ONLY_FIELDS if name in changes]
         if locked:
             raise ValidationFailed(
@@ -213,12 +240,6 @@ def update_agreement(
             clauses = parse_scope(list(changes["scope"]))
         except ValidationFailed as exc:
             errors.update(exc.errors)
-    new_status = None
-    if "status" in changes:
-        try:
-            new_status = AgreementStatus(changes["status"])
-        except ValueError:
-            errors["status"] = [f"Must be one of: {', '.join(s.value for s in AgreementStatus)}."]
     if errors:
         raise ValidationFailed(errors)
 
@@ -231,21 +252,13 @@ def update_agreement(
                 )
         if "value" in changes:
             agreement.value = Decimal(changes["value"]).quantize(Decimal("0.01"))
-        if "approval_sides" in changes:
-            agreement.approval_sides = list(dict.fromkeys(changes["approval_sides"]))
+        for name in GOVERNANCE_FIELDS:
+            if name in changes:
+                setattr(agreement, name, governance.FIELDS[name].parse(changes[name], name))
         if "customer" in changes:
             agreement.customer = _party(changes["customer"])
         if "provider" in changes:
             agreement.provider = _party(changes["provider"])
-        if new_status is not None and new_status != agreement.status:
-            allowed = STATUS_MOVES[agreement.status]
-            if new_status not in allowed:
-                raise Conflict(
-                    f"An agreement in status {agreement.status.value} cannot become "
-                    f"{new_status.value}.",
-                    allowed=sorted(status.value for status in allowed),
-                )
-            agreement.status = new_status
         if clauses is not None or "start_date" in changes:
             specs = clauses if clauses is not None else list(base_scope(agreement.id).values())
             set_base_scope(agreement, specs)
@@ -300,107 +313,6 @@ def search_agreements(
 
 def list_parties() -> list[Party]:
     return list(db.session.scalars(sa.select(Party).order_by(Party.name)).all())
-
-
-# --- members ---------------------------------------------------------------------------
-
-
-def list_members(agreement: Agreement) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(Membership.agreement_id == agreement.id)
-            .join(User)
-            .order_by(Membership.side, Membership.role, User.name)
-        ).all()
-    )
-
-
-def _side_and_role(side: str, role: str) -> tuple[Side, Role]:
-    errors: dict[str, list[str]] = {}
-    try:
-        side_value = Side(side)
-    except ValueError:
-        errors["side"] = ["Must be customer or provider."]
-    try:
-        role_value = Role(role)
-    except ValueError:
-        errors["role"] = [f"Must be one of: {', '.join(r.value for r in Role)}."]
-    if errors:
-        raise ValidationFailed(errors)
-    return side_value, role_value
-
-
-def add_member(
-    agreement: Agreement,
-    membership: Membership | None,
-    email: str,
-    side: str,
-    role: str,
-    actor: User,
-) -> Membership:
-    """Give a user a side and a role on the agreement (a manager or admin)."""
-    require_role(actor, agreement, membership, MANAGERS)
-    side_value, role_value = _side_and_role(side, role)
-    with unit_of_work():
-        user = user_by_email(email)
-        if user is None:
-            raise ValidationFailed({"email": ["No account has this email; an admin creates it."]})
-        exists = db.session.scalar(
-            sa.select(Membership).where(
-                Membership.agreement_id == agreement.id, Membership.user_id == user.id
-            )
-        )
-        if exists is not None:
-            raise Conflict(f"{user.email} is already a member ({exists.side} {exists.role}).")
-        member = Membership(
-            agreement_id=agreement.id, user_id=user.id, side=side_value, role=role_value
-        )
-        db.session.add(member)
-        db.session.flush()
-        record(
-            "membership.added",
-            member,
-            actor,
-            agreement_id=agreement.id,
-            changes={
-                "user": {"before": None, "after": user.email},
-                "side": {"before": None, "after": side_value.value},
-                "role": {"before": None, "after": role_value.value},
-            },
-        )
-    return member
-
-
-def remove_member(
-    agreement: Agreement, membership: Membership | None, member_id: int, actor: User
-) -> None:
-    """Remove a membership; the last manager of an agreement cannot be removed."""
-    require_role(actor, agreement, membership, MANAGERS)
-    with unit_of_work():
-        member = db.session.get(Membership, member_id)
-        if member is None or member.agreement_id != agreement.id:
-            raise NotFound("No such member.")
-        if member.role == Role.MANAGER:
-            managers = db.session.scalar(
-                sa.select(sa.func.count(Membership.id)).where(
-                    Membership.agreement_id == agreement.id, Membership.role == Role.MANAGER
-                )
-            )
-            if managers == 1 and not actor.is_admin:
-                raise Conflict("An agreement keeps at least one manager.")
-        record(
-            "membership.removed",
-            member,
-            actor,
-            agreement_id=agreement.id,
-            changes={
-                "user": {"before": member.user.email, "after": None},
-                "side": {"before": member.side.value, "after": None},
-                "role": {"before": member.role.value, "after": None},
-            },
-        )
-        db.session.delete(member)
 
 
 # --- base scope, one clause at a time (the page editor) ------------------------------

@@ -8,13 +8,21 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from contracts_app.agreements import members as member_services
 from contracts_app.agreements import services
+from contracts_app.agreements import status as status_services
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
-from contracts_app.agreements.forms import AgreementForm, ClauseForm, MemberForm, StatusForm
+from contracts_app.agreements.forms import (
+    AgreementForm,
+    ClauseForm,
+    InviteForm,
+    RoleForm,
+    StatusEventForm,
+)
 from contracts_app.annexes.services import list_annexes
-from contracts_app.annexes.workflow import activate_due_on_read
+from contracts_app.db import utcnow
 from contracts_app.enums import AgreementStatus
-from contracts_app.errors import Forbidden, ValidationFailed
+from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
 from contracts_app.scope import services as scope_services
@@ -63,7 +71,12 @@ def new() -> Any:
     if form.validate_on_submit():
         try:
             agreement = services.create_agreement(
-                services.AgreementInput(code=form.code.data or "", **form.values()), current_user
+                services.AgreementInput(
+                    code=form.code.data or "",
+                    creator_side=form.creator_side.data or "provider",
+                    **form.values(),
+                ),
+                current_user,
             )
         except ValidationFailed as exc:
             show_errors(form, exc)
@@ -84,7 +97,6 @@ def _parse_day(text: str | None) -> dt.date | None:
 @login_required
 def show(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
-    activate_due_on_read(agreement)
     today = dt.date.today()
     as_of = _parse_day(request.args.get("as_of"))
     if as_of is None:
@@ -117,9 +129,12 @@ def show(code: str) -> Any:
         diff=diff,
         diff_from=diff_from,
         diff_to=diff_to,
-        status_form=StatusForm(),
-        status_moves=sorted(s.value for s in services.STATUS_MOVES[agreement.status]),
-        term_text=scope_services.term_text(agreement),
+        status_form=StatusEventForm(),
+        status_specs=status_services.event_specs_for(agreement, current_user, membership),
+        open_change=status_services.open_change(agreement),
+        missing_staff=member_services.missing_staff(agreement.id),
+        today=today,
+        term_text=agreement.term_text,
         annexes=list_annexes(agreement),
         verdict_counts=verdict_counts(agreement),
         verdict_changes=recent_verdict_changes(agreement, limit=20),
@@ -132,15 +147,13 @@ def edit(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code, MANAGERS)
     form = AgreementForm(obj=None if request.method == "POST" else agreement)
     form.code.data = agreement.code
+    frozen = services.frozen_fields(agreement)
     if request.method == "GET":
         form.customer.data = agreement.customer.name
         form.provider.data = agreement.provider.name
-        form.customer_approves.data = "customer" in agreement.approval_sides
-        form.provider_approves.data = "provider" in agreement.approval_sides
+        form.fill_governance(agreement.approval_sides, agreement.signoff_sides)
     if form.validate_on_submit():
-        values = form.values()
-        if agreement.status != AgreementStatus.DRAFT:
-            values = {k: values[k] for k in ("title", "sla_notes", "approval_sides")}
+        values = {k: v for k, v in form.values().items() if k not in frozen}
         try:
             services.update_agreement(agreement, membership, values, current_user)
         except ValidationFailed as exc:
@@ -148,17 +161,32 @@ def edit(code: str) -> Any:
         else:
             flash("Agreement saved.", "info")
             return redirect(url_for("agreements.show", code=agreement.code))
-    return render_template("agreements/form.html", form=form, agreement=agreement)
+    return render_template("agreements/form.html", form=form, agreement=agreement, frozen=frozen)
 
 
-@pages.post("/agreements/<code>/status")
+@pages.post("/agreements/<code>/events")
 @login_required
-def change_status(code: str) -> Any:
-    agreement, membership = agreement_for(current_user, code, MANAGERS)
-    form = StatusForm()
-    if form.validate_on_submit():
-        services.update_agreement(agreement, membership, {"status": form.status.data}, current_user)
-        flash(f"{agreement.code} is now {agreement.status.value}.", "info")
+def status_event(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = StatusEventForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(f"Nothing was done: {message}", "error")
+        return redirect(url_for("agreements.show", code=agreement.code))
+    try:
+        change = status_services.fire_event(
+            agreement,
+            membership,
+            form.event.data or "",
+            current_user,
+            effective_date=form.effective_date.data,
+            reason=form.reason.data or "",
+        )
+    except (ValidationFailed, Conflict) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(status_services.outcome_message(agreement, change), "info")
     return redirect(url_for("agreements.show", code=agreement.code))
 
 
@@ -210,13 +238,13 @@ def remove_clause(code: str, ref: str) -> Any:
 @login_required
 def members(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
-    can_manage = can(current_user, membership, MANAGERS)
-    if request.method == "POST" and not can_manage:
-        raise Forbidden("Only a manager adds members.")
-    form = MemberForm()
-    if form.validate_on_submit():
+    sides = member_services.invitable_sides(current_user, agreement, membership)
+    if request.method == "POST" and not sides:
+        raise Forbidden("Only a side's managers invite its people.")
+    form = InviteForm()
+    if form.validate_on_submit():  # every side is accepted here: the service decides
         try:
-            member = services.add_member(
+            invitation = member_services.invite_member(
                 agreement,
                 membership,
                 form.email.data or "",
@@ -226,30 +254,70 @@ def members(code: str) -> Any:
             )
         except ValidationFailed as exc:
             show_errors(form, exc)
+        except Conflict as exc:
+            form.email.errors = [*form.email.errors, exc.message]
         else:
-            flash(f"{member.user.name} is now {member.side.value} {member.role.value}.", "info")
+            flash(
+                f"{invitation.email} is invited as {invitation.side.value} "
+                f"{invitation.role.value}; they become a member once they accept.",
+                "info",
+            )
             return redirect(url_for("agreements.members", code=code))
+    form.side.choices = [(side.value, side.value) for side, _first in sides]  # what it offers
+    member_list = member_services.list_members(agreement)
     return render_template(
         "agreements/members.html",
         agreement=agreement,
-        members=services.list_members(agreement),
+        members=member_list,
+        governed={
+            m.id
+            for m in member_list
+            if member_services.may_govern_side(current_user, agreement, membership, m.side)
+        },
+        invitations=member_services.list_invitations(agreement),
+        now=utcnow(),
         form=form,
-        can_manage=can_manage,
+        role_form=RoleForm(),
+        first_manager_only=[side.value for side, first in sides if first],
+        missing_staff=member_services.missing_staff(agreement.id),
     )
+
+
+@pages.post("/agreements/<code>/members/<id:member_id>/role")
+@login_required
+def change_role(code: str, member_id: int) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            member = member_services.change_role(
+                agreement, membership, member_id, form.role.data or "", current_user
+            )
+        except (ValidationFailed, Conflict) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{member.user.name} is now {member.side.value} {member.role.value}.", "info")
+    return redirect(url_for("agreements.members", code=code))
 
 
 @pages.route("/agreements/<code>/members/<id:member_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(code: str, member_id: int) -> Any:
-    agreement, membership = agreement_for(current_user, code, MANAGERS)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.remove_member(agreement, membership, member_id, current_user)
-        flash("Member removed.", "info")
-        return redirect(url_for("agreements.members", code=code))
-    member = next((m for m in services.list_members(agreement) if m.id == member_id), None)
+    agreement, membership = agreement_for(current_user, code)
+    member = next((m for m in member_services.list_members(agreement) if m.id == member_id), None)
     if member is None:
         flash("No such member.", "error")
+        return redirect(url_for("agreements.members", code=code))
+    if not member_services.may_govern_side(current_user, agreement, membership, member.side):
+        raise Forbidden(f"Only a manager of the {member.side.value} side removes its people.")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            member_services.remove_member(agreement, membership, member_id, current_user)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{member.user.name} was removed from {agreement.code}.", "info")
         return redirect(url_for("agreements.members", code=code))
     return render_template(
         "confirm.html",
@@ -262,3 +330,41 @@ def remove_member(code: str, member_id: int) -> Any:
         action="Remove member",
         cancel=url_for("agreements.members", code=code),
     )
+
+
+@pages.get("/invitations")
+@login_required
+def invitations() -> Any:
+    return render_template(
+        "agreements/invitations.html",
+        invitations=member_services.invitations_for(current_user),
+        form=ConfirmForm(),
+    )
+
+
+@pages.post("/invitations/<id:invitation_id>/<any(accept, decline, withdraw):decision>")
+@login_required
+def decide_invitation(invitation_id: int, decision: str) -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("The form expired; nothing was done. Please try again.", "error")
+        return redirect(url_for("agreements.invitations"))
+    act = {
+        "accept": member_services.accept_invitation,
+        "decline": member_services.decline_invitation,
+        "withdraw": member_services.withdraw_invitation,
+    }[decision]
+    try:
+        invitation = act(invitation_id, current_user)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("agreements.invitations"))
+    code = invitation.agreement.code
+    if decision == "accept":
+        flash(f"You are now {invitation.side.value} {invitation.role.value} on {code}.", "info")
+        return redirect(url_for("agreements.show", code=code))
+    if decision == "withdraw":
+        flash(f"The invitation of {invitation.email} is withdrawn.", "info")
+        return redirect(url_for("agreements.members", code=code))
+    flash(f"You declined the invitation to {code}.", "info")
+    return redirect(url_for("agreements.invitations"))

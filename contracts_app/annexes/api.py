@@ -6,8 +6,9 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for
-from contracts_app.annexes import services, workflow
+from contracts_app.annexes import diffs, services
 from contracts_app.annexes.models import Annex
 from contracts_app.annexes.schemas import (
     AnnexDetail,
@@ -46,7 +47,11 @@ def _summary(annex: Annex, membership: Any) -> dict[str, Any]:
             )
         },
         "agreement": annex.agreement,
-        "allowed_events": workflow.events_for(annex, user, membership),
+        "allowed_events": services.events_for(annex, user, membership),
+        "event_specs": [
+            spec.to_json() for spec in services.event_specs_for(annex, user, membership)
+        ],
+        "due": services.is_due(annex),
     }
 
 
@@ -79,12 +84,12 @@ def list_annexes(code: str, query: dict[str, Any]) -> Any:
     summary="An annex with its approvals, signatures and the diff it makes", responses=[401, 404]
 )
 def get_annex(annex_id: int) -> Any:
-    annex, membership = workflow.annex_for(api_user(), annex_id)
+    annex, membership = services.annex_for(api_user(), annex_id)
     return {
         **_summary(annex, membership),
         "approvals": annex.approvals,
         "signatures": annex.signatures,
-        "diff": services.annex_diff(annex),
+        "diff": diffs.annex_diff(annex),
     }
 
 
@@ -98,7 +103,7 @@ def get_annex(annex_id: int) -> Any:
 )
 def update_annex(annex_id: int, body: dict[str, Any]) -> Any:
     user = api_user()
-    annex, membership = workflow.annex_for(user, annex_id)
+    annex, membership = services.annex_for(user, annex_id)
     version = body.pop("version")
     annex = services.update_annex(annex, membership, body, version, user)
     return _summary(annex, membership)
@@ -117,12 +122,19 @@ def update_annex(annex_id: int, body: dict[str, Any]) -> Any:
 )
 def fire_event(annex_id: int, body: dict[str, Any]) -> Any:
     user = api_user()
-    annex = workflow.fire_event(
-        annex_id, body["event"], user, comment=body["comment"], password=body["password"]
-    )
-    _annex, membership = workflow.annex_for(user, annex_id)
+
+    def fire() -> Any:
+        return services.fire_event(
+            annex_id, body["event"], user, comment=body["comment"], password=body["password"]
+        )
+
+    if services.needs_password(body["event"]):
+        annex = with_password_limit(user, "sign an annex", fire)
+    else:
+        annex = fire()
+    _annex, membership = services.annex_for(user, annex_id)
     return {
         "state": annex.state,
-        "allowed_events": workflow.events_for(annex, user, membership),
+        "allowed_events": services.events_for(annex, user, membership),
         "version": annex.lock_version,
     }

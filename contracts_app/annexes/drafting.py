@@ -57,8 +57,13 @@ def show_change_errors(form: AnnexForm, errors: Mapping[str, list[str]]) -> None
             else:
                 _row_for_conflict(form, messages)
             continue
+        if "governance" in parts:
+            rule = getattr(form, parts[-1], None) or form.approval_sides
+            rule.errors = [*list(rule.errors or []), *messages]
+            continue
         index = int(parts[1])
         if index >= len(form.changes.entries):
+            flash("; ".join(messages), "error")
             continue
         row = form.changes.entries[index].form
         rest = [p for p in parts[2:] if p not in ("item", "fields")]

@@ -86,12 +86,38 @@ class ChangeRowForm(Form):
         self.rate.data = clause.get("rate") or ""
 
 
+SIDE_CHOICES = [
+    ("", "unchanged"),
+    ("customer,provider", "both sides"),
+    ("customer", "the customer only"),
+    ("provider", "the provider only"),
+]
+
+
 class AnnexForm(FlaskForm):
     version = HiddenField()
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     rationale = TextAreaField("Rationale", validators=[Length(max=20_000)])
     effective_date = DateField("Effective date", validators=[DataRequired()])
     changes = FieldList(FormField(ChangeRowForm), min_entries=0)
+    # A governance change, beside the scope changes (agreements.governance).
+    approval_sides = SelectField(
+        "Sides that approve and sign annexes", choices=SIDE_CHOICES, default=""
+    )
+    signoff_sides = SelectField("Sides that sign off summaries", choices=SIDE_CHOICES, default="")
+
+    def governance_json(self) -> dict[str, Any] | None:
+        rules = {
+            name: getattr(self, name).data.split(",")
+            for name in ("approval_sides", "signoff_sides")
+            if getattr(self, name).data
+        }
+        return {"op": "modify", "governance": rules} if rules else None
+
+    def fill_governance(self, change: dict[str, Any]) -> None:
+        for name, sides in change["governance"].items():
+            if hasattr(self, name):
+                getattr(self, name).data = ",".join(sides)
 
 
 class EventForm(FlaskForm):

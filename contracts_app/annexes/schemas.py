@@ -79,7 +79,17 @@ class AnnexOut(Schema):
     updated_at = fields.DateTime()
     effective_at = fields.DateTime(allow_none=True)
     review_round = fields.Integer()
+    due = fields.Boolean(
+        metadata={"description": "signed by every side and its date has come; applied daily"}
+    )
     allowed_events = fields.List(fields.String())
+    event_specs = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "per allowed event: label, comment (required|optional|none), "
+            "password, for_side, danger"
+        },
+    )
 
 
 class AnnexDetail(AnnexOut):

@@ -1,4 +1,12 @@
-"""Annexes: drafting, and making one effective on the scope timeline."""
+"""Annexes: drafting, the approval workflow's events, and becoming effective.
+
+This module is the one place that fires annex events. Each event is one transaction:
+under the agreement's lock the facts are gathered (who acts, for which side, what the
+current review round holds), the machine in ``workflows.annex`` decides, and the rows
+the event writes (approval, signature, scope versions, governance, audit event) commit
+together with the new state, or none of them does. An effective annex is applied to
+the scope here and the re-check is triggered through ``scope.signals.scope_changed``.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +18,40 @@ from typing import Any
 import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
-from contracts_app.agreements.access import MANAGERS, require_role
+from contracts_app.accounts.services import confirm_password
+from contracts_app.agreements.access import MANAGERS, object_for, require_role
+from contracts_app.agreements.governance import apply_governance
+from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
-from contracts_app.annexes.models import Annex
-from contracts_app.annexes.workflow import (
-    STATUSES_TAKING_ANNEXES,
-    apply_to_scope,
-    author_or_manager,
+from contracts_app.annexes.diffs import (
+    annex_diff,
+    check_changes_apply,
+    governance_change,
+    outside_term,
+    stored_changes,
 )
+from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationFailed
-from contracts_app.scope.clauses import apply_changes, changes_from_json, diff_scopes, parse_changes
-from contracts_app.scope.services import clause_map, lock_agreement, term_text, version_on
-from workflows.annex_states import EDITABLE_STATES, FINAL_STATES, AnnexState
+from contracts_app.scope.services import apply_annex
+from contracts_app.scope.signals import scope_changed
+from workflows.annex import (
+    EVENT_SPECS,
+    SYSTEM,
+    USER_EVENTS,
+    Actor,
+    AnnexEvent,
+    AnnexFacts,
+    annex_workflow,
+    refusal,
+)
+from workflows.annex_states import EDITABLE_STATES, AnnexState
+from workflows.binding import EventSpec
+
+# An annex changes the scope of a running agreement only.
+STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED})
 
 
 @dataclasses.dataclass
@@ -34,17 +62,25 @@ class AnnexInput:
     changes: Sequence[Any] = ()
 
 
+def annex_for(user: User, annex_id: int) -> tuple[Annex, Membership | None]:
+    """The annex if ``user`` may see its agreement; outsiders get NotFound."""
+    return object_for(user, Annex, annex_id, "annex")
+
+
+# --- drafting ------------------------------------------------------------------------------
+
+
 def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
+    """Every problem at once: title, date and each change at its position."""
     errors: dict[str, list[str]] = {}
     if not data.title.strip():
         errors["title"] = ["A title is required."]
-    if not agreement.covers(data.effective_date):
-        errors["effective_date"] = [
-            f"{data.effective_date} is outside the agreement's term ({term_text(agreement)})."
-        ]
+    problem = outside_term(agreement, data.effective_date)
+    if problem:
+        errors["effective_date"] = [problem]
     stored: list[dict[str, Any]] = []
     try:
-        stored = [change.to_json() for change in parse_changes(list(data.changes))]
+        stored = stored_changes(list(data.changes))
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
@@ -87,51 +123,18 @@ def create_annex(
     return annex
 
 
-def make_effective(annex: Annex, actor: User | None, now: dt.datetime | None = None) -> Annex:
-    """Apply the annex's changes to the scope timeline and mark it effective.
-
-    Retroactive annexes re-derive the later versions (the replaced ones are kept as
-    superseded). Refused, with nothing applied, when the agreement is not running,
-    the annex is already final, or a change cannot apply (``ScopeConflict``).
-    """
-    with unit_of_work():
-        agreement = lock_agreement(annex.agreement_id)
-        # Taken under the lock: a version superseded here was recorded before this moment.
-        now = now or utcnow()
-        db.session.refresh(annex)
-        if annex.state in FINAL_STATES:
-            raise Conflict(f"{annex.label} is already {annex.state.value}.")
-        if agreement.status not in STATUSES_TAKING_ANNEXES:
-            raise Conflict(
-                f"Agreement {agreement.code} is {agreement.status.value}; "
-                "annexes apply only to an active or suspended agreement."
-            )
-        before = annex.state
-        annex.state = AnnexState.EFFECTIVE
-        versions = apply_to_scope(annex, agreement, now)
-        record(
-            "annex.effective",
-            annex,
-            actor,
-            agreement_id=agreement.id,
-            changes={
-                "state": {"before": before.value, "after": AnnexState.EFFECTIVE.value},
-                "scope_versions": {"before": None, "after": [v.number for v in versions]},
-            },
-        )
-    return annex
+def is_editor(annex: Annex, user: User, membership: Membership | None) -> bool:
+    """The annex's author or a manager (or an administrator)."""
+    return (
+        user.is_admin
+        or annex.author_id == user.id
+        or (membership is not None and membership.role.value == "manager")
+    )
 
 
-def list_annexes(agreement: Agreement, state: str | None = None) -> list[Annex]:
-    query = sa.select(Annex).where(Annex.agreement_id == agreement.id)
-    if state:
-        try:
-            query = query.where(Annex.state == AnnexState(state))
-        except ValueError:
-            raise ValidationFailed(
-                {"state": [f"Must be one of: {', '.join(s.value for s in AnnexState)}."]}
-            ) from None
-    return list(db.session.scalars(query.order_by(Annex.number)).all())
+def may_edit(annex: Annex, user: User, membership: Membership | None) -> bool:
+    """A draft (or an annex sent back for changes) is edited by its author or a manager."""
+    return annex.state in EDITABLE_STATES and is_editor(annex, user, membership)
 
 
 def update_annex(
@@ -144,9 +147,10 @@ def update_annex(
     """Edit a draft (or an annex sent back for changes): its author or a manager.
 
     ``expected_version`` is the version the editor's form was opened at; if the annex
-    changed since, the edit is refused (409) rather than silently overwriting.
+    changed since, the edit is refused (409) rather than silently overwriting. Saving
+    what is already stored changes nothing (no new version, no audit event).
     """
-    if not author_or_manager(annex, actor, membership):
+    if not is_editor(annex, actor, membership):
         raise Forbidden("Only the annex's author or a manager edits it.")
     unknown = set(changes) - {"title", "rationale", "effective_date", "changes"}
     if unknown:
@@ -171,60 +175,333 @@ def update_annex(
         stored = _validate(agreement, merged)
         before = {
             "title": annex.title,
+            "rationale": annex.rationale,
             "effective_date": str(annex.effective_date),
-            "changes": len(annex.changes),
+            "changes": annex.changes,
         }
-        annex.title = merged.title.strip()
+        after = {
+            "title": merged.title.strip(),
+            "rationale": merged.rationale,
+            "effective_date": str(merged.effective_date),
+            "changes": stored,
+        }
+        if before == after:
+            return annex
+        annex.title = after["title"]
         annex.rationale = merged.rationale
         annex.effective_date = merged.effective_date
         annex.changes = stored
         db.session.flush()
-        after = {
-            "title": annex.title,
-            "effective_date": str(annex.effective_date),
-            "changes": len(annex.changes),
-        }
-        record(
-            "annex.updated",
-            annex,
-            actor,
-            agreement_id=agreement.id,
-            changes={
-                k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
-            },
-        )
+        diff = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+        if "changes" in diff:
+            diff["changes"] = {"before": len(before["changes"]), "after": len(stored)}
+        record("annex.updated", annex, actor, agreement_id=agreement.id, changes=diff)
     return annex
 
 
-def annex_diff(annex: Annex) -> dict[str, Any]:
-    """The diff the annex makes against the scope valid at its effective date.
+def list_annexes(agreement: Agreement, state: str | None = None) -> list[Annex]:
+    query = sa.select(Annex).where(Annex.agreement_id == agreement.id)
+    if state:
+        try:
+            query = query.where(Annex.state == AnnexState(state))
+        except ValueError:
+            raise ValidationFailed(
+                {"state": [f"Must be one of: {', '.join(s.value for s in AnnexState)}."]}
+            ) from None
+    return list(db.session.scalars(query.order_by(Annex.number)).all())
 
-    For an effective annex, against the version before it took effect.
-    """
-    agreement = annex.agreement
-    base = version_on(agreement, annex.effective_date)
-    if annex.state == AnnexState.EFFECTIVE and annex.effective_at is not None:
-        base = version_on(
-            agreement,
-            annex.effective_date,
-            recorded_at=annex.effective_at - dt.timedelta(microseconds=1),
+
+def is_due(annex: Annex, today: dt.date | None = None) -> bool:
+    """Signed by every side, its date has come, and the daily job has not yet applied it."""
+    return annex.state == AnnexState.SCHEDULED and annex.effective_date <= (
+        today or dt.date.today()
+    )
+
+
+# --- the workflow --------------------------------------------------------------------------
+
+
+def actor_of(annex: Annex, user: User, membership: Membership | None) -> Actor:
+    return Actor(
+        side=membership.side.value if membership is not None else None,
+        role=membership.role.value if membership is not None else None,
+        is_admin=user.is_admin,
+        is_author=annex.author_id == user.id,
+    )
+
+
+def _round_sides(row_type: type[AnnexApproval] | type[AnnexSignature], annex: Annex) -> frozenset:
+    """The sides that approved (or signed) the annex in its current review round, read fresh."""
+    sides = db.session.scalars(
+        sa.select(row_type.side).where(
+            row_type.annex_id == annex.id, row_type.review_round == annex.review_round
         )
-    before = clause_map(base) if base is not None else {}
+    ).all()
+    return frozenset(side.value for side in sides)
+
+
+def facts_for(
+    annex: Annex, agreement: Agreement, actor: Actor, today: dt.date | None = None
+) -> AnnexFacts:
+    return AnnexFacts(
+        actor=actor,
+        required_sides=frozenset(agreement.approval_sides),
+        approved_sides=_round_sides(AnnexApproval, annex),
+        signed_sides=_round_sides(AnnexSignature, annex),
+        agreement_running=agreement.status in STATUSES_TAKING_ANNEXES,
+        effective_date=annex.effective_date,
+        today=today or dt.date.today(),
+    )
+
+
+def events_for(
+    annex: Annex, user: User, membership: Membership | None, today: dt.date | None = None
+) -> list[str]:
+    """The events this user may fire on the annex now: exactly what the machine allows."""
+    facts = facts_for(annex, annex.agreement, actor_of(annex, user, membership), today)
+    return annex_workflow().allowed_events(annex.state, facts)
+
+
+def event_specs_for(
+    annex: Annex, user: User, membership: Membership | None, today: dt.date | None = None
+) -> list[EventSpec]:
+    """What a page offers: the allowed events with what each form needs."""
+    return [EVENT_SPECS[AnnexEvent(name)] for name in events_for(annex, user, membership, today)]
+
+
+def needs_password(event_name: str) -> bool:
     try:
-        after = apply_changes(
-            before, changes_from_json(annex.changes), annex.label, str(annex.effective_date)
+        return EVENT_SPECS[AnnexEvent(event_name)].password
+    except (ValueError, KeyError):
+        return False
+
+
+def fire_event(
+    annex_id: int,
+    event_name: str,
+    actor: User,
+    *,
+    comment: str = "",
+    password: str | None = None,
+    today: dt.date | None = None,
+) -> Annex:
+    """Fire a person's event on an annex.
+
+    Refused when the machine would not fire it for this person now: 409 with the
+    events they may fire when the state allows none of theirs or the event, 403 when
+    only someone else could fire it; 422 for a missing comment, a wrong password or
+    changes that do not apply. Nothing is stored on a refusal.
+    """
+    try:
+        event = AnnexEvent(event_name)
+    except ValueError:
+        event = None
+    if event is None or event not in USER_EVENTS:
+        raise ValidationFailed({"event": [f"Unknown event {event_name!r}."]})
+    spec = EVENT_SPECS[event]
+    comment = (comment or "").strip()
+
+    with unit_of_work():
+        annex, membership = annex_for(actor, annex_id)
+        agreement = lock_agreement(annex.agreement_id)
+        db.session.refresh(annex)  # the state as of the lock, not as first read
+        who = actor_of(annex, actor, membership)
+        facts = facts_for(annex, agreement, who, today)
+        workflow = annex_workflow()
+        allowed = workflow.allowed_events(annex.state, facts)
+        if event.value not in allowed:
+            about_the_person, reason = refusal(annex.state, event, facts)
+            message = f"{annex.label} is {annex.state.value.replace('_', ' ')}: {reason}."
+            if about_the_person:
+                raise Forbidden(message)
+            raise Conflict(message, allowed=allowed)
+        if spec.comment_required and not comment:
+            raise ValidationFailed({"comment": ["Say why: a comment is required."]})
+        if spec.password:
+            confirm_password(actor, password)
+        if event == AnnexEvent.SUBMIT:
+            check_changes_apply(annex, agreement)
+        _fire_with_effects(annex, agreement, event, facts, actor, membership, comment)
+    return annex
+
+
+def _fire_with_effects(
+    annex: Annex,
+    agreement: Agreement,
+    event: AnnexEvent,
+    facts: AnnexFacts,
+    actor: User | None,
+    membership: Membership | None,
+    comment: str,
+) -> None:
+    """Fire the machine; a scope conflict on becoming effective sends it back for changes."""
+
+    def effects(source: str, dest: str) -> None:
+        _record_rows(annex, event, actor, membership, comment)
+        if dest == AnnexState.EFFECTIVE and source != dest:
+            make_effective_now(annex, agreement)
+        record(
+            f"annex.{event.value}",
+            annex,
+            actor,
+            agreement_id=agreement.id,
+            changes={"state": {"before": source, "after": dest}},
+            comment=comment,
         )
+
+    savepoint = db.session.begin_nested()
+    try:
+        annex_workflow().fire(annex, event, facts, on_change=effects)
+        savepoint.commit()
     except ScopeConflict as conflict:
-        return {"added": [], "removed": [], "modified": [], "conflict": conflict.message}
-    return diff_scopes(before, after)
+        reason = conflict.message
+        savepoint.rollback()
+        db.session.refresh(annex)
+
+        def conflict_effects(source: str, dest: str) -> None:
+            _record_rows(annex, event, actor, membership, comment)
+            record(
+                "annex.conflict",
+                annex,
+                actor,
+                agreement_id=agreement.id,
+                changes={"state": {"before": source, "after": dest}},
+                comment=f"Not applied: {reason}",
+            )
+
+        annex_workflow().fire(
+            annex,
+            AnnexEvent.CONFLICT,
+            dataclasses.replace(facts, actor=SYSTEM),
+            on_change=conflict_effects,
+        )
 
 
-def preview_diff(
-    agreement: Agreement, effective_date: dt.date, raw_changes: Sequence[Any]
-) -> dict[str, Any]:
-    """The diff a draft would make, for the form's preview (nothing stored)."""
-    changes = parse_changes(list(raw_changes))
-    version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
-    before = clause_map(version) if version is not None else {}
-    after = apply_changes(before, changes, "This annex", str(effective_date))
-    return diff_scopes(before, after)
+def _record_rows(
+    annex: Annex,
+    event: AnnexEvent,
+    actor: User | None,
+    membership: Membership | None,
+    comment: str,
+) -> None:
+    if event == AnnexEvent.SUBMIT:
+        annex.review_round += 1
+    elif EVENT_SPECS.get(event, EVENT_SPECS[AnnexEvent.SUBMIT]).for_side:
+        assert membership is not None and actor is not None  # the machine's conditions
+        common = {
+            "review_round": annex.review_round,
+            "side": membership.side,
+            "user_id": actor.id,
+            "role": membership.role,
+        }
+        if event == AnnexEvent.APPROVE:
+            annex.approvals.append(AnnexApproval(comment=comment, **common))
+        else:
+            annex.signatures.append(AnnexSignature(**common))
+    db.session.flush()
+
+
+def outcome_message(annex: Annex, event_name: str) -> str:
+    """What a person is told after their event: what was recorded and what is awaited."""
+    agreement = annex.agreement
+    required = set(agreement.approval_sides)
+    if event_name in (AnnexEvent.APPROVE, AnnexEvent.SIGN) and annex.state in (
+        AnnexState.IN_REVIEW,
+        AnnexState.APPROVED,
+    ):
+        rows = annex.approvals if event_name == AnnexEvent.APPROVE else annex.signatures
+        done = {row.side.value for row in rows if row.review_round == annex.review_round}
+        waiting = sorted(required - done)
+        noun = "approval" if event_name == AnnexEvent.APPROVE else "signature"
+        if waiting:
+            return (
+                f"Your {noun} of {annex.label} is recorded; "
+                f"waiting for the {' and '.join(waiting)} side."
+            )
+    if annex.state == AnnexState.SCHEDULED:
+        return f"{annex.label} is signed by every side; it takes effect on {annex.effective_date}."
+    return f"{annex.label} is now {annex.state.value.replace('_', ' ')}."
+
+
+def make_effective_now(annex: Annex, agreement: Agreement, now: dt.datetime | None = None) -> None:
+    """Apply an annex the machine just made effective: scope, governance, re-check.
+
+    Gives the annex its activation order, applies its scope changes to the timeline
+    (retroactively if its date is past), sets the rules of governance it changes, and
+    tells the tasks domain to check again from its date, all in the caller's transaction.
+    """
+    now = now or utcnow()
+    annex.applied_diff = annex_diff(annex)  # against the scope at its date, before it applies
+    annex.activation_seq = (
+        db.session.scalar(
+            sa.select(sa.func.max(Annex.activation_seq)).where(Annex.agreement_id == agreement.id)
+        )
+        or 0
+    ) + 1
+    annex.effective_at = now
+    db.session.flush()
+    versions = apply_annex(agreement, annex, now)
+    governance = governance_change(annex.changes)
+    if governance is not None:
+        diff = apply_governance(agreement, governance)
+        if diff:
+            record(
+                "agreement.governance_changed",
+                agreement,
+                None,
+                agreement_id=agreement.id,
+                changes=diff,
+                comment=f"By {annex.label}, signed by every side.",
+            )
+    db.session.flush()
+    scope_changed.send(agreement, start=annex.effective_date, annex_id=annex.id)
+    record(
+        "annex.applied",
+        annex,
+        None,
+        agreement_id=agreement.id,
+        changes={"scope_versions": {"before": None, "after": [v.number for v in versions]}},
+    )
+
+
+def activate_due(today: dt.date | None = None, agreement_id: int | None = None) -> list[Annex]:
+    """Make scheduled annexes whose effective date has come effective (one transaction each).
+
+    Run by the daily job. An annex whose changes no longer apply goes back for changes
+    with the conflict named; a failure of one agreement does not stop the others.
+    """
+    today = today or dt.date.today()
+    query = sa.select(Annex.id).where(
+        Annex.state == AnnexState.SCHEDULED, Annex.effective_date <= today
+    )
+    if agreement_id is not None:
+        query = query.where(Annex.agreement_id == agreement_id)
+    activated = []
+    for annex_id in db.session.scalars(query.order_by(Annex.effective_date, Annex.id)).all():
+        with unit_of_work():
+            annex = db.session.get(Annex, annex_id)
+            assert annex is not None
+            agreement = lock_agreement(annex.agreement_id)
+            db.session.refresh(annex)
+            facts = facts_for(annex, agreement, SYSTEM, today)
+            if not annex_workflow().destination(annex.state, AnnexEvent.ACTIVATE, facts):
+                continue  # activated meanwhile, or the agreement is no longer running
+            _fire_with_effects(annex, agreement, AnnexEvent.ACTIVATE, facts, None, None, "")
+            activated.append(annex)
+    return activated
+
+
+__all__ = [
+    "STATUSES_TAKING_ANNEXES",
+    "AnnexInput",
+    "activate_due",
+    "annex_for",
+    "create_annex",
+    "event_specs_for",
+    "events_for",
+    "fire_event",
+    "is_due",
+    "list_annexes",
+    "may_edit",
+    "update_annex",
+]

@@ -10,16 +10,24 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for
-from contracts_app.annexes import services, workflow
+from contracts_app.agreements.governance import is_governance_change
+from contracts_app.annexes import diffs, services
 from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
 from contracts_app.audit.services import history_of
-from contracts_app.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from contracts_app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from contracts_app.scope.services import clause_map, version_on
 from workflows.annex import diagram_svg
-from workflows.annex_states import AnnexState
+from workflows.annex_states import EDITABLE_STATES, AnnexState
 
 pages = Blueprint("annexes", __name__)
 
@@ -68,16 +76,27 @@ def _current_scope(agreement: Any, day: dt.date | None) -> dict[str, Any]:
 def edit(code: str | None = None, annex_id: int | None = None) -> Any:
     annex = None
     if annex_id is not None:
-        annex, membership = workflow.annex_for(current_user, annex_id)
+        annex, membership = services.annex_for(current_user, annex_id)
         agreement = annex.agreement
-        if not workflow.author_or_manager(annex, current_user, membership):
-            raise Forbidden("Only the author or a manager edits an annex.")
+        if not services.is_editor(annex, current_user, membership):
+            raise Forbidden("Only the author or a manager edits a draft annex.")
+        if annex.state not in EDITABLE_STATES:
+            flash(
+                f"{annex.label} is {annex.state.value.replace('_', ' ')}; only drafts are edited.",
+                "error",
+            )
+            return redirect(url_for("annexes.show", annex_id=annex.id))
     else:
         agreement, membership = agreement_for(current_user, code or "", MANAGERS)
 
-    form = AnnexForm(obj=annex if request.method == "GET" else None)
+    form = AnnexForm()
     if request.method == "GET":
         if annex is not None:
+            # Field by field: the stored changes are JSON, not rows, so the form is not
+            # populated from the object (that would add a second, broken row per change).
+            form.title.data = annex.title
+            form.rationale.data = annex.rationale
+            form.effective_date.data = annex.effective_date
             form.version.data = str(annex.lock_version)
             _fill_rows(form, annex)
         else:
@@ -90,10 +109,13 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         form.changes.append_entry()
     elif form.validate_on_submit():
         changes, errors = rows_to_changes(form, current)
+        governance = form.governance_json()
+        if governance is not None:
+            changes.append(governance)
         try:
             if errors:
                 raise ValidationFailed(errors)
-            diff = services.preview_diff(agreement, form.effective_date.data, changes)
+            diff = diffs.preview_diff(agreement, form.effective_date.data, changes)
             if action == "save":
                 data = {
                     "title": form.title.data or "",
@@ -130,6 +152,9 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
 def _fill_rows(form: AnnexForm, annex: Annex) -> None:
     current = _current_scope(annex.agreement, annex.effective_date)
     for change in annex.changes:
+        if is_governance_change(change):
+            form.fill_governance(change)
+            continue
         row = form.changes.append_entry().form
         if change["op"] == "add":
             row.fill_from("add", change["item"])
@@ -147,19 +172,29 @@ def _fill_rows(form: AnnexForm, annex: Annex) -> None:
 @pages.get("/annexes/<id:annex_id>")
 @login_required
 def show(annex_id: int) -> Any:
-    annex, membership = workflow.annex_for(current_user, annex_id)
-    events = history_of(annex)
+    annex, membership = services.annex_for(current_user, annex_id)
+    return _render_show(annex, membership)
+
+
+def _render_show(
+    annex: Annex,
+    membership: Any,
+    form_event: str = "",
+    field_errors: dict[str, list[str]] | None = None,
+) -> str:
     return render_template(
         "annexes/show.html",
         annex=annex,
         agreement=annex.agreement,
         membership=membership,
-        allowed=workflow.events_for(annex, current_user, membership),
-        can_edit=annex.state.value in ("draft", "changes_requested")
-        and workflow.author_or_manager(annex, current_user, membership),
-        diff=services.annex_diff(annex),
-        events=events,
+        event_specs=services.event_specs_for(annex, current_user, membership),
+        due=services.is_due(annex),
+        can_edit=services.may_edit(annex, current_user, membership),
+        diff=diffs.annex_diff(annex),
+        events=history_of(annex),
         event_form=EventForm(),
+        form_event=form_event,
+        field_errors=field_errors or {},
         diagram=Markup(_highlight(diagram_svg(), annex.state.value)),
     )
 
@@ -176,21 +211,37 @@ def _highlight(svg: str, state: str) -> str:
 @login_required
 def fire(annex_id: int) -> Any:
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            annex = workflow.fire_event(
-                annex_id,
-                form.event.data or "",
-                current_user,
-                comment=form.comment.data or "",
-                password=form.password.data or None,
-            )
-        except (ValidationFailed, Conflict) as exc:
-            flash(exc.message, "error")
-        except DomainError:
-            raise
-        else:
-            flash(f"{annex.label} is now {annex.state.value.replace('_', ' ')}.", "info")
-    else:
+    if not form.validate_on_submit():
         flash("The form expired or was incomplete; nothing was done. Please try again.", "error")
+        return redirect(url_for("annexes.show", annex_id=annex_id))
+    event = form.event.data or ""
+
+    def fire() -> Any:
+        return services.fire_event(
+            annex_id,
+            event,
+            current_user,
+            comment=form.comment.data or "",
+            password=form.password.data or None,
+        )
+
+    try:
+        if services.needs_password(event):
+            annex = with_password_limit(current_user, "sign an annex", fire)
+        else:
+            annex = fire()
+    except (ValidationFailed, TooManyAttempts) as exc:
+        # Shown beside the field of the event's form, which stays open.
+        annex, membership = services.annex_for(current_user, annex_id)
+        field_errors = (
+            {exc.field: [exc.message]} if isinstance(exc, TooManyAttempts) else exc.errors
+        )
+        status = 429 if isinstance(exc, TooManyAttempts) else 422
+        return _render_show(annex, membership, form_event=event, field_errors=field_errors), status
+    except Conflict as exc:
+        flash(exc.message, "error")
+    except DomainError:
+        raise
+    else:
+        flash(services.outcome_message(annex, event), "info")
     return redirect(url_for("annexes.show", annex_id=annex_id))

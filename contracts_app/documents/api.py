@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import Response, request
 
+from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user
 from contracts_app.documents import services
@@ -74,7 +75,10 @@ def get_document(document_id: int) -> Any:
     responses=[401, 403, 404, 409, 422],
 )
 def sign_off(document_id: int, body: dict[str, Any]) -> Any:
-    return services.sign_off(document_id, api_user(), body["password"])
+    user = api_user()
+    return with_password_limit(
+        user, "sign off a summary", lambda: services.sign_off(document_id, user, body["password"])
+    )
 
 
 @api.get("/documents/<id:document_id>/pdf")

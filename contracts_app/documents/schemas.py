@@ -41,5 +41,6 @@ class VerifyOut(Schema):
     authentic = fields.Boolean()
     document_id = fields.String(allow_none=True)
     agreement = fields.String(allow_none=True)
+    required_sides = fields.List(fields.String())
     signed_off_by = fields.List(fields.Dict())
     reason = fields.String()

@@ -23,6 +23,7 @@ from contracts_app.agreements.access import (
     object_for,
     require_role,
 )
+from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
@@ -52,6 +53,7 @@ def summary_html(
     issued_at: dt.datetime,
     draft: bool,
     sign_offs: list[dict[str, Any]] | None = None,
+    required_sides: list[str] | None = None,
 ) -> str:
     template = current_app.jinja_env.get_template("pdf/summary.html")
     return template.render(
@@ -61,6 +63,7 @@ def summary_html(
         issued_at_iso=issued_at.isoformat(),
         draft=draft,
         sign_offs=sign_offs or [],
+        required_sides=required_sides or [],
     )
 
 
@@ -95,7 +98,8 @@ def issue_document(
             as_of=as_of,
             content=content,
             content_hash=canonical_hash(content),
-            required_sides=list(agreement.approval_sides),
+            # The sides whose sign-off it needs, by the agreement's rule when issued.
+            required_sides=list(agreement.signoff_sides),
             issued_by_id=actor.id,
             issued_at=utcnow(),
         )
@@ -147,6 +151,25 @@ def _sign_off_rows(document: Document) -> list[dict[str, Any]]:
     ]
 
 
+def sign_off_refusal(document: Document, membership: Membership | None) -> Exception | None:
+    """Why this member may not sign off the document now (None: they may)."""
+    if document.state == DocumentState.SIGNED_OFF:
+        return Conflict("This summary is already signed off; issue a new one for changes.")
+    if membership is None or membership.role not in SIGNERS:
+        return Forbidden("Sign-off is given by an approver of each side.")
+    if membership.side.value not in document.required_sides:
+        return Forbidden(
+            f"This summary needs the sign-off of {' and '.join(document.required_sides)} only."
+        )
+    if membership.side.value in {s.side.value for s in document.sign_offs}:
+        return Conflict(f"The {membership.side.value} side has already signed off.")
+    return None
+
+
+def may_sign_off(document: Document, membership: Membership | None) -> bool:
+    return sign_off_refusal(document, membership) is None
+
+
 def sign_off(document_id: int, actor: User, password: str | None) -> Document:
     """Record the actor's side's sign-off (an approver, with the password again).
 
@@ -156,39 +179,31 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
     """
     with unit_of_work():
         document, membership = document_for(actor, document_id)
-        from contracts_app.scope.services import lock_agreement
-
         lock_agreement(document.agreement_id)
         db.session.refresh(document)
-        if document.state == DocumentState.SIGNED_OFF:
-            raise Conflict("This summary is already signed off; issue a new one for changes.")
-        if membership is None or membership.role not in SIGNERS:
-            raise Forbidden("Sign-off is given by an approver of each side.")
-        if membership.side.value not in document.required_sides:
-            raise Forbidden(f"The {membership.side.value} side does not sign off this summary.")
+        refusal = sign_off_refusal(document, membership)
+        if refusal is not None:
+            raise refusal
         confirm_password(actor, password)
-        signed = {s.side.value for s in document.sign_offs}
-        if membership.side.value not in signed:
-            document.sign_offs.append(
-                SignOff(
-                    side=membership.side,
-                    role=membership.role,
-                    user_id=actor.id,
-                    name=actor.name,
-                    email=actor.email,
-                    signed_at=utcnow(),
-                )
+        assert membership is not None
+        document.sign_offs.append(
+            SignOff(
+                side=membership.side,
+                role=membership.role,
+                user_id=actor.id,
+                name=actor.name,
+                email=actor.email,
+                signed_at=utcnow(),
             )
-            db.session.flush()
-            record(
-                "document.signed_off",
-                document,
-                actor,
-                agreement_id=document.agreement_id,
-                changes={"side": {"before": None, "after": membership.side.value}},
-            )
-        elif set(document.required_sides) - signed:
-            raise Conflict(f"The {membership.side.value} side has already signed off.")
+        )
+        db.session.flush()
+        record(
+            "document.signed_off",
+            document,
+            actor,
+            agreement_id=document.agreement_id,
+            changes={"side": {"before": None, "after": membership.side.value}},
+        )
         complete = set(document.required_sides) <= {s.side.value for s in document.sign_offs}
     if complete:
         finalize(document)
@@ -202,6 +217,7 @@ def _document_html(document: Document, *, draft: bool) -> str:
         issued_at=document.issued_at,
         draft=draft,
         sign_offs=_sign_off_rows(document),
+        required_sides=list(document.required_sides),
     )
 
 
@@ -254,19 +270,28 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
             "authentic": False,
             "document_id": None,
             "agreement": None,
+            "required_sides": [],
             "signed_off_by": [],
             "reason": "No summary signed off here has exactly this content: "
             "the file was altered or was not issued by this system.",
         }
     material = material_from_config(current_app.config, current_app.instance_path)
     problem = signature_problem(data, material)
+    required = list(document.required_sides)
+    signed = {s.side.value for s in document.sign_offs}
+    missing = [side for side in required if side not in signed]
+    if problem is None and missing:
+        problem = f"Not signed off by every side it needed: {', '.join(missing)} did not sign off."
     return {
         "authentic": problem is None,
         "document_id": document.uid,
         "agreement": document.content["agreement"]["code"],
+        "required_sides": required,
         "signed_off_by": [
             {"name": row["name"], "side": row["side"], "role": row["role"], "at": row["at"]}
             for row in _sign_off_rows(document)
         ],
-        "reason": problem or "Issued and signed off here, unaltered, with a valid signature.",
+        "reason": problem
+        or f"Issued here, signed off by {' and '.join(required)} as required, unaltered, "
+        "with a valid signature.",
     }

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from contracts_app.agreements.models import Agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
-from contracts_app.scope.services import clause_map, list_versions, term_text, version_on
+from contracts_app.scope.services import clause_map, list_versions, version_on
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.timeline import term_of
 from contracts_app.tasks.usage import UsageLedger
@@ -101,7 +101,7 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
             "title": agreement.title,
             "customer": agreement.customer.name,
             "provider": agreement.provider.name,
-            "term": term_text(agreement),
+            "term": agreement.term_text,
             "start_date": agreement.start_date.isoformat(),
             "end_date": agreement.end_date.isoformat() if agreement.end_date else None,
             "currency": agreement.currency,
@@ -109,6 +109,7 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
             "status": agreement.status.value,
             "sla_notes": agreement.sla_notes,
             "approval_sides": list(agreement.approval_sides),
+            "signoff_sides": list(agreement.signoff_sides),
         },
         "as_of": as_of.isoformat(),
         "scope": {

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.documents import services
 from contracts_app.documents.api import pdf_response
 from contracts_app.documents.forms import IssueForm, SignOffForm, VerifyForm
-from contracts_app.enums import Role
-from contracts_app.errors import Conflict, ValidationFailed
+from contracts_app.errors import Conflict, TooManyAttempts, ValidationFailed
 
 pages = Blueprint("documents", __name__)
 
@@ -58,20 +58,16 @@ def index(code: str) -> Any:
 @login_required
 def show(document_id: int) -> Any:
     document, membership = services.document_for(current_user, document_id)
-    signed_sides = {s.side.value for s in document.sign_offs}
-    can_sign = (
-        document.state.value == "awaiting_sign_off"
-        and membership is not None
-        and membership.role == Role.APPROVER
-        and membership.side.value in document.required_sides
-        and membership.side.value not in signed_sides
-    )
+    return _render_show(document, membership, SignOffForm())
+
+
+def _render_show(document: Any, membership: Any, form: SignOffForm) -> str:
     return render_template(
         "documents/show.html",
         document=document,
         agreement=document.agreement,
-        can_sign=can_sign,
-        form=SignOffForm(),
+        can_sign=services.may_sign_off(document, membership),
+        form=form,
     )
 
 
@@ -79,24 +75,34 @@ def show(document_id: int) -> Any:
 @login_required
 def sign_off(document_id: int) -> Any:
     form = SignOffForm()
-    if form.validate_on_submit():
-        try:
-            document = services.sign_off(document_id, current_user, form.password.data)
-        except (ValidationFailed, Conflict) as exc:
-            flash(exc.message, "error")
-        else:
-            done = document.state.value == "signed_off"
-            flash(
-                "Signed off. "
-                + (
-                    "Both sides have signed off: the signed PDF is ready."
-                    if done
-                    else "It now waits for the other side."
-                ),
-                "info",
-            )
-    else:
+    if not form.validate_on_submit():
         flash("Enter your password to sign off.", "error")
+        return redirect(url_for("documents.show", document_id=document_id))
+    try:
+        document = with_password_limit(
+            current_user,
+            "sign off a summary",
+            lambda: services.sign_off(document_id, current_user, form.password.data),
+        )
+    except (ValidationFailed, TooManyAttempts) as exc:
+        document, membership = services.document_for(current_user, document_id)
+        message = exc.message if isinstance(exc, TooManyAttempts) else None
+        form.password.errors = [message] if message else exc.errors.get("password", [exc.message])
+        status = 429 if isinstance(exc, TooManyAttempts) else 422
+        return _render_show(document, membership, form), status
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        done = document.state.value == "signed_off"
+        flash(
+            "Signed off. "
+            + (
+                "Every side it needed has signed off: the signed PDF is ready."
+                if done
+                else "It now waits for the other side."
+            ),
+            "info",
+        )
     return redirect(url_for("documents.show", document_id=document_id))
 
 

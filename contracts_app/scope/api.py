@@ -8,7 +8,6 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from contracts_app.agreements.access import agreement_for
-from contracts_app.annexes.workflow import activate_due_on_read
 from contracts_app.api_common import api_user
 from contracts_app.extensions import token_auth
 from contracts_app.scope import services
@@ -46,7 +45,6 @@ def scope_body(version: Any) -> dict[str, Any]:
 )
 def scope(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    activate_due_on_read(agreement)
     day = query["as_of"] or dt.date.today()
     return scope_body(services.scope_on(agreement, day, query["recorded_at"]))
 
@@ -58,7 +56,6 @@ def scope(code: str, query: dict[str, Any]) -> Any:
 @api.doc(summary="Scope versions, oldest first", responses=[401, 404, 422])
 def versions(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    activate_due_on_read(agreement)
     return services.list_versions(agreement, query["include_superseded"])
 
 

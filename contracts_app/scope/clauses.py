@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from contracts_app.agreements.governance import is_governance_change
 from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
@@ -193,19 +194,28 @@ def _fields_json(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
-    """Validate a list of annex changes (``add``, ``modify``, ``remove``)."""
+    """Validate a list of annex changes (``add``, ``modify``, ``remove``) to the clauses.
+
+    Governance changes in the same list are not scope changes: they are skipped here
+    (and validated by ``agreements.governance``), keeping the positions for messages.
+    """
     if not isinstance(raw_changes, list):
         raise ValidationFailed({field: ["Must be a list of changes."]})
     errors: dict[str, list[str]] = {}
     changes: list[Change] = []
+    positions: list[int] = []
     for index, raw in enumerate(raw_changes):
+        if is_governance_change(raw):
+            continue
         path = f"{field}.{index}"
+        positions.append(index)
         try:
             changes.append(_parse_change(raw, path))
         except ValidationFailed as exc:
+            positions.pop()
             errors.update(exc.errors)
     touched: dict[str, int] = {}
-    for index, change in enumerate(changes):
+    for index, change in zip(positions, changes, strict=False):
         if change.ref in touched:
             errors.setdefault(f"{field}.{index}", []).append(
                 f"Clause {change.ref} is changed twice in one annex."

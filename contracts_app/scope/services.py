@@ -183,16 +183,12 @@ def scope_on(
     """Like ``version_on``, but refuses a day outside the term or before any record."""
     if not agreement.covers(day):
         raise ValidationFailed(
-            {"as_of": [f"{day} is outside the agreement's term ({term_text(agreement)})."]}
+            {"as_of": [f"{day} is outside the agreement's term ({agreement.term_text})."]}
         )
     version = version_on(agreement, day, recorded_at)
     if version is None:
         raise NotFound(f"No scope was recorded for {day} at that time.")
     return version
-
-
-def term_text(agreement: Agreement) -> str:
-    return f"{agreement.start_date} to {agreement.end_date or 'open-ended'}"
 
 
 def list_versions(agreement: Agreement, include_superseded: bool = False) -> list[ScopeVersion]:
@@ -225,23 +221,6 @@ def diff_versions(agreement: Agreement, from_number: int, to_number: int) -> dic
 # --- annexes applied to the timeline ---------------------------------------------------
 
 
-def lock_agreement(agreement_id: int) -> Agreement:
-    """Lock the agreement row for the rest of the transaction.
-
-    On PostgreSQL a row lock serialises writers of one agreement's timeline; SQLite
-    already holds the database write lock from BEGIN IMMEDIATE.
-    """
-    agreement = db.session.scalar(
-        sa.select(Agreement)
-        .where(Agreement.id == agreement_id)
-        .with_for_update(of=Agreement)
-        .execution_options(populate_existing=True)
-    )
-    if agreement is None:
-        raise NotFound("No such agreement.")
-    return agreement
-
-
 def apply_annex(agreement: Agreement, annex: Annex, now: dt.datetime) -> list[ScopeVersion]:
     """Re-derive the timeline from the annex's effective date with the annex in it.
 
@@ -258,7 +237,7 @@ def apply_annex(agreement: Agreement, annex: Annex, now: dt.datetime) -> list[Sc
         raise ValidationFailed(
             {
                 "effective_date": [
-                    f"{start} is outside the agreement's term ({term_text(agreement)})."
+                    f"{start} is outside the agreement's term ({agreement.term_text})."
                 ]
             }
         )

@@ -24,11 +24,11 @@ import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import require_role
+from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import ValidationFailed
-from contracts_app.scope.services import lock_agreement
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.services import RECORDERS, TaskInput, facts_of, validate_task
 from contracts_app.tasks.timeline import ScopeTimeline, term_of

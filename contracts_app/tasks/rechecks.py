@@ -91,6 +91,13 @@ def recheck_from(
     return changes
 
 
+def on_scope_changed(
+    agreement: Agreement, *, start: dt.date, annex_id: int | None = None, **_: object
+) -> None:
+    """Receiver of ``scope.signals.scope_changed``: re-check inside the same transaction."""
+    recheck_from(agreement, start, annex_id)
+
+
 def _change(
     agreement: Agreement,
     task: Task,

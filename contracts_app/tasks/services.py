@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import object_for, require_role
+from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.services import AnnexInput, create_annex
 from contracts_app.audit.services import record
@@ -20,7 +21,7 @@ from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
 from contracts_app.scope.index_cache import index_for
-from contracts_app.scope.services import lock_agreement, version_on
+from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger, database_usage

@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.agreements.models import Agreement, Invitation, Membership
 from contracts_app.db import db
 from contracts_app.scope.services import base_scope
 from tests.factories import (
@@ -15,6 +15,7 @@ from tests.factories import (
     manager_of,
     member_user,
     signed_in,
+    staff,
 )
 
 D = dt.date
@@ -114,12 +115,15 @@ def test_create_form_makes_a_draft_and_its_creator_the_manager(client):
             "currency": "EUR",
             "value": "0",
             "customer_approves": "y",
+            "customer_signs_off": "y",
+            "provider_signs_off": "y",
         },
     )
     assert response.status_code == 302
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "AMS-10"))
     assert agreement.status.value == "draft"
     assert agreement.approval_sides == ["customer"]
+    assert agreement.signoff_sides == ["customer", "provider"]
     member = db.session.scalar(sa.select(Membership).where(Membership.agreement_id == agreement.id))
     assert member.user_id == user.id and member.role.value == "manager"
 
@@ -176,16 +180,27 @@ def test_clause_form_adds_edits_and_removes_clauses_of_a_draft(client):
     assert base_scope(agreement.id) == {}
 
 
-def test_members_page_adds_and_removes_after_confirmation(client):
+def test_members_page_invites_and_removes_after_confirmation(client):
     agreement = make_agreement()
     newcomer = make_user(email="newcomer@example.com")
-    signed_in(client, manager_of(agreement))
+    customer_manager = manager_of(agreement, other_side=True)
+    signed_in(client, customer_manager)
     client.post(
         f"/agreements/{agreement.code}/members",
         data={"email": newcomer.email, "side": "customer", "role": "approver"},
     )
+    assert db.session.scalar(sa.select(Membership).where(Membership.user_id == newcomer.id)) is None
+    invited = client.get(f"/agreements/{agreement.code}/members").get_data(as_text=True)
+    assert "newcomer@example.com" in invited and "pending" in invited
+
+    newcomer_client = signed_in(client.application.test_client(), newcomer)
+    page = newcomer_client.get("/invitations").get_data(as_text=True)
+    assert agreement.code in page
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.email == newcomer.email))
+    newcomer_client.post(f"/invitations/{invitation.id}/accept")
     member = db.session.scalar(sa.select(Membership).where(Membership.user_id == newcomer.id))
-    assert member.role.value == "approver"
+    assert member.role.value == "approver" and member.side.value == "customer"
+
     page = client.get(f"/agreements/{agreement.code}/members/{member.id}/remove").get_data(
         as_text=True
     )
@@ -194,10 +209,22 @@ def test_members_page_adds_and_removes_after_confirmation(client):
     assert db.session.get(Membership, member.id) is None
 
 
-def test_status_can_be_changed_from_the_page(client):
+def test_status_is_asked_by_one_side_and_confirmed_by_the_other_from_the_page(client):
     agreement = make_agreement(status="draft")
+    staff(agreement)
     signed_in(client, manager_of(agreement))
-    client.post(f"/agreements/{agreement.code}/status", data={"status": "active"})
+    page = client.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    assert "Ask to activate" in page
+    client.post(f"/agreements/{agreement.code}/events", data={"event": "activate"})
+    assert db.session.get(Agreement, agreement.id).status.value == "draft"
+    page = client.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    assert "asked to <strong>activate</strong>" in page and "Ask to activate" not in page
+
+    other = signed_in(client.application.test_client(), manager_of(agreement, other_side=True))
+    confirm_page = other.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    assert ">Confirm</button>" in confirm_page
+    other.post(f"/agreements/{agreement.code}/events", data={"event": "confirm"})
+    db.session.expire_all()
     assert db.session.get(Agreement, agreement.id).status.value == "active"
 
 

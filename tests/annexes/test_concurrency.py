@@ -14,12 +14,19 @@ import pytest
 import sqlalchemy as sa
 
 from contracts_app.agreements.access import membership_of
-from contracts_app.annexes import services, workflow
+from contracts_app.annexes import services
 from contracts_app.annexes.models import Annex, AnnexApproval
 from contracts_app.db import db
 from contracts_app.errors import DomainError
 from contracts_app.scope.services import assert_timeline_consistent, clause_map, scope_on
-from tests.factories import clause, make_agreement, manager_of, member_user
+from tests.factories import (
+    PASSWORD,
+    approver_of,
+    clause,
+    make_agreement,
+    manager_of,
+    member_user,
+)
 from workflows.annex_states import AnnexState
 
 pytestmark = pytest.mark.committed
@@ -71,7 +78,7 @@ def setup_in_review():
         ),
         manager,
     )
-    workflow.fire_event(annex.id, "submit", manager)
+    services.fire_event(annex.id, "submit", manager)
     return agreement, manager, annex, people
 
 
@@ -94,8 +101,8 @@ def test_two_approvers_of_one_side_at_once_count_once(app, attempt):
     _agreement, _manager, annex, people = setup_in_review()
     results = race(
         app,
-        lambda: workflow.fire_event(annex.id, "approve", people["customer_a"]),
-        lambda: workflow.fire_event(annex.id, "approve", people["customer_b"]),
+        lambda: services.fire_event(annex.id, "approve", people["customer_a"]),
+        lambda: services.fire_event(annex.id, "approve", people["customer_b"]),
     )
     failures = [r for r in results if isinstance(r, DomainError)]
     assert len(failures) == 1 and failures[0].status == 409
@@ -108,8 +115,8 @@ def test_both_sides_approving_at_once_are_both_recorded_and_approve_it(app, atte
     _agreement, _manager, annex, people = setup_in_review()
     results = race(
         app,
-        lambda: workflow.fire_event(annex.id, "approve", people["customer_a"]),
-        lambda: workflow.fire_event(annex.id, "approve", people["provider"]),
+        lambda: services.fire_event(annex.id, "approve", people["customer_a"]),
+        lambda: services.fire_event(annex.id, "approve", people["provider"]),
     )
     assert not any(isinstance(r, DomainError) for r in results)
     assert approvals(annex.id) == ["customer", "provider"]
@@ -120,14 +127,14 @@ def test_reject_and_approve_at_once_make_exactly_one_transition(app):
     _agreement, _manager, annex, people = setup_in_review()
     results = race(
         app,
-        lambda: workflow.fire_event(annex.id, "reject", people["customer_a"], comment="No"),
-        lambda: workflow.fire_event(annex.id, "request_changes", people["provider"], comment="Fix"),
+        lambda: services.fire_event(annex.id, "reject", people["customer_a"], comment="No"),
+        lambda: services.fire_event(annex.id, "request_changes", people["provider"], comment="Fix"),
     )
     assert sum(isinstance(r, DomainError) for r in results) == 1
     assert fresh(annex.id).state in (AnnexState.REJECTED, AnnexState.CHANGES_REQUESTED)
 
 
-def test_two_annexes_becoming_effective_at_once_leave_a_consistent_timeline(app):
+def test_two_annexes_signed_into_effect_at_once_leave_a_consistent_timeline(app):
     agreement = make_agreement()
     manager = manager_of(agreement)
     membership = membership_of(manager, agreement.id)
@@ -151,11 +158,17 @@ def test_two_annexes_becoming_effective_at_once_leave_a_consistent_timeline(app)
         ),
         manager,
     )
-    results = race(
-        app,
-        lambda: services.make_effective(db.session.get(Annex, later.id), manager),
-        lambda: services.make_effective(db.session.get(Annex, earlier.id), manager),
-    )
+    customer, provider = approver_of(agreement, "customer"), approver_of(agreement, "provider")
+    for annex in (later, earlier):  # everything but the customer's signature
+        services.fire_event(annex.id, "submit", manager)
+        services.fire_event(annex.id, "approve", customer)
+        services.fire_event(annex.id, "approve", provider)
+        services.fire_event(annex.id, "sign", provider, password=PASSWORD)
+
+    def last_signature(annex_id: int) -> Callable[[], object]:
+        return lambda: services.fire_event(annex_id, "sign", customer, password=PASSWORD)
+
+    results = race(app, last_signature(later.id), last_signature(earlier.id))
     assert not any(isinstance(r, Exception) for r in results), results
     db.session.expire_all()
     assert_timeline_consistent(agreement)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from contracts_app.annexes import workflow
+from contracts_app.annexes import services
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.db import db
@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 6, 1)
 
 def fire(annex, event, user, **kwargs):
     kwargs.setdefault("today", TODAY)
-    return workflow.fire_event(annex.id, event, user, **kwargs)
+    return services.fire_event(annex.id, event, user, **kwargs)
 
 
 def approve_and_sign(cast, annex):
@@ -57,17 +57,18 @@ def test_an_annex_dated_in_the_future_is_scheduled_then_activated(cast):
     annex = approve_and_sign(cast, cast.draft(effective_date=dt.date(2026, 9, 1)))
     assert annex.state == AnnexState.SCHEDULED
     assert "3.1" not in clause_map(scope_on(cast.agreement, dt.date(2026, 9, 1)))
-    assert workflow.activate_due(today=dt.date(2026, 8, 31)) == []
-    activated = workflow.activate_due(today=dt.date(2026, 9, 1))
+    assert services.activate_due(today=dt.date(2026, 8, 31)) == []
+    activated = services.activate_due(today=dt.date(2026, 9, 1))
     assert [a.id for a in activated] == [annex.id]
     assert reload(annex).state == AnnexState.EFFECTIVE
     assert "3.1" in clause_map(scope_on(cast.agreement, dt.date(2026, 9, 1)))
 
 
-def test_the_first_read_on_or_after_the_date_activates_a_scheduled_annex(cast):
+def test_a_due_annex_is_shown_as_due_and_left_to_the_daily_job(cast):
     annex = approve_and_sign(cast, cast.draft(effective_date=dt.date(2026, 9, 1)))
-    workflow.activate_due_on_read(cast.agreement, today=dt.date(2026, 9, 2))
-    assert reload(annex).state == AnnexState.EFFECTIVE
+    assert not services.is_due(annex, dt.date(2026, 8, 31))
+    assert services.is_due(annex, dt.date(2026, 9, 2))
+    assert reload(annex).state == AnnexState.SCHEDULED
 
 
 def test_submit_is_refused_without_changes_or_when_a_change_does_not_apply(cast):
@@ -215,7 +216,7 @@ def test_a_callback_that_raises_leaves_nothing_changed(cast, monkeypatch):
     def failing_record(*_args, **_kwargs):
         raise RuntimeError("the audit store failed")
 
-    monkeypatch.setattr(workflow, "record", failing_record)
+    monkeypatch.setattr(services, "record", failing_record)
     with pytest.raises(RuntimeError):
         fire(annex, "sign", cast.provider_approver, password=PASSWORD)
 
@@ -259,11 +260,11 @@ def test_outsiders_cannot_reach_an_annex_by_id(cast):
 
     annex = cast.draft()
     with pytest.raises(NotFound):
-        workflow.annex_for(make_user(), annex.id)
+        services.annex_for(make_user(), annex.id)
 
 
 def test_a_clause_change_in_the_annex_appears_in_its_diff(cast):
-    from contracts_app.annexes.services import annex_diff
+    from contracts_app.annexes.diffs import annex_diff
 
     annex = cast.draft(changes=[{"op": "add", "item": clause("3.1", title="New")}])
     assert [c["ref"] for c in annex_diff(annex)["added"]] == ["3.1"]

@@ -106,4 +106,13 @@ def test_every_kind_of_change_is_in_the_trail(agreement):
             sa.select(AuditEvent.action).where(AuditEvent.agreement_id == agreement.id)
         )
     )
-    assert {"agreement.created", "agreement.updated", "annex.created", "annex.effective"} <= actions
+    assert {
+        "agreement.created",
+        "agreement.activate",
+        "agreement.confirm",
+        "annex.created",
+        "annex.submit",
+        "annex.approve",
+        "annex.sign",
+        "annex.applied",
+    } <= actions

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from contracts_app.annexes.models import Annex
+from contracts_app.audit.models import AuditEvent
 from contracts_app.db import db
 from contracts_app.errors import Conflict, ScopeConflict, ValidationFailed
 from contracts_app.scope import services
@@ -121,10 +122,14 @@ def test_retroactive_annex_that_breaks_a_later_annex_is_refused_naming_the_later
     make_annex(agreement, D(2026, 6, 1), [{"op": "modify", "ref": "1.2", "fields": {"rate": "70"}}])
     timeline_before = timeline(agreement)
     rows_before = db.session.scalar(sa.select(sa.func.count(ScopeVersion.id)))
-    with pytest.raises(ScopeConflict) as caught:
-        make_annex(agreement, D(2026, 3, 1), [{"op": "remove", "ref": "1.2"}], title="Retro")
-    assert caught.value.ref == "1.2"
-    assert caught.value.annex_label == "Annex 1", "the annex whose change no longer applies"
+    retro = make_annex(agreement, D(2026, 3, 1), [{"op": "remove", "ref": "1.2"}], title="Retro")
+    assert retro.state == AnnexState.CHANGES_REQUESTED, "sent back, not applied"
+    conflict = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "annex.conflict", AuditEvent.object_id == retro.id
+        )
+    )
+    assert "Annex 1: clause 1.2" in conflict.comment, "names the annex that no longer applies"
     assert timeline(agreement) == timeline_before
     assert db.session.scalar(sa.select(sa.func.count(ScopeVersion.id))) == rows_before
 

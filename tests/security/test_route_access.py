@@ -15,10 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.members import invite_member
 from contracts_app.documents.services import issue_document
 from contracts_app.tasks.services import TaskInput, record_task
 from tests.factories import (
     PASSWORD,
+    add_member,
     make_agreement,
     make_annex,
     make_user,
@@ -29,6 +31,8 @@ from tests.factories import (
 )
 
 PUBLIC, USER, ADMIN, MEMBER, MANAGER = "public", "user", "admin", "member", "manager"
+# Each side governs its own people: the walked member and invitations are on the customer side.
+SIDE_MANAGER = "customer manager"
 
 # (endpoint, method) -> who may use it
 ACCESS: dict[tuple[str, str], str] = {
@@ -73,11 +77,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("agreements.edit", "GET"): MANAGER,
     ("agreements.edit", "POST"): MANAGER,
     ("agreements.members", "GET"): MEMBER,
-    ("agreements.members", "POST"): MANAGER,
-    ("agreements.remove_member", "GET"): MANAGER,
-    ("agreements.remove_member", "POST"): MANAGER,
+    ("agreements.members", "POST"): SIDE_MANAGER,
+    ("agreements.remove_member", "GET"): SIDE_MANAGER,
+    ("agreements.remove_member", "POST"): SIDE_MANAGER,
+    ("agreements.change_role", "POST"): SIDE_MANAGER,
+    ("agreements.invitations", "GET"): USER,
+    ("agreements.decide_invitation", "POST"): "by the invitation",
     ("annexes.scope_json", "GET"): MEMBER,
-    ("agreements.change_status", "POST"): MANAGER,
+    ("agreements.status_event", "POST"): "by the workflow",
     ("documents.live_summary", "GET"): MEMBER,
     ("tasks.index", "GET"): MEMBER,
     ("tasks.import_csv", "GET"): MEMBER,
@@ -98,8 +105,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("audit_api.audit", "GET"): MEMBER,
     ("documents_api.issue", "POST"): MANAGER,
     ("agreements_api.list_members", "GET"): MEMBER,
-    ("agreements_api.add_member", "POST"): MANAGER,
-    ("agreements_api.remove_member", "DELETE"): MANAGER,
+    ("agreements_api.add_member", "POST"): SIDE_MANAGER,
+    ("agreements_api.remove_member", "DELETE"): SIDE_MANAGER,
+    ("agreements_api.change_role", "PATCH"): SIDE_MANAGER,
+    ("agreements_api.list_invitations", "GET"): MEMBER,
+    ("agreements_api.my_invitations", "GET"): USER,
+    ("agreements_api.decide_invitation", "POST"): "by the invitation",
+    ("agreements_api.get_status", "GET"): MEMBER,
+    ("agreements_api.fire_status_event", "POST"): "by the workflow",
     ("tasks_api.rechecks", "GET"): MEMBER,
     ("scope_api.scope", "GET"): MEMBER,
     ("tasks_api.scope_check", "POST"): MEMBER,
@@ -169,8 +182,18 @@ def world(app):
     document = issue_document(
         agreement, membership_of(manager, agreement.id), dt.date(2026, 3, 2), manager
     )
-    member = agreement.memberships[0]
+    member = add_member(agreement, make_user(), "customer", "viewer")
+    invitation = invite_member(
+        agreement,
+        membership_of(users["customer manager"], agreement.id),
+        "invited@example.com",
+        "customer",
+        "viewer",
+        users["customer manager"],
+    )
     values = {
+        "invitation_id": invitation.id,
+        "decision": "accept",
         "code": agreement.code,
         "annex_id": annex.id,
         "task_id": task.id,
@@ -207,6 +230,8 @@ def expected_get(access: str, who: str, agreement_scoped: bool) -> str:
         return "ok"
     if access == MANAGER:
         return "ok" if role == "manager" else "forbidden"
+    if access == SIDE_MANAGER:
+        return "ok" if who in (SIDE_MANAGER,) else "forbidden"
     return "ok"
 
 
@@ -281,10 +306,15 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ),
     ("documents_api.issue", "POST"): (MANAGER, {"json": {}}),
     ("agreements_api.add_member", "POST"): (
-        MANAGER,
+        SIDE_MANAGER,
         {"json": {"email": "{newcomer}", "side": "customer", "role": "viewer"}},
     ),
-    ("agreements_api.remove_member", "DELETE"): (MANAGER, {}),
+    ("agreements_api.remove_member", "DELETE"): (SIDE_MANAGER, {}),
+    ("agreements_api.change_role", "PATCH"): (SIDE_MANAGER, {"json": {"role": "contributor"}}),
+    ("agreements_api.fire_status_event", "POST"): (
+        MANAGER,
+        {"json": {"event": "suspend", "reason": "walk"}},
+    ),
     ("tasks_api.scope_check", "POST"): (MEMBER, {"json": {"title": "x", "date": "2026-03-01"}}),
     ("tasks_api.create_task", "POST"): (
         RECORDER,
@@ -370,11 +400,15 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
         },
     ),
     ("agreements.members", "POST"): (
-        MANAGER,
+        SIDE_MANAGER,
         {"data": {"email": "{newcomer}", "side": "customer", "role": "viewer"}},
     ),
-    ("agreements.remove_member", "POST"): (MANAGER, {"data": {}}),
-    ("agreements.change_status", "POST"): (MANAGER, {"data": {"status": "suspended"}}),
+    ("agreements.remove_member", "POST"): (SIDE_MANAGER, {"data": {}}),
+    ("agreements.change_role", "POST"): (SIDE_MANAGER, {"data": {"role": "contributor"}}),
+    ("agreements.status_event", "POST"): (
+        MANAGER,
+        {"data": {"event": "suspend", "reason": "walk"}},
+    ),
     ("tasks.import_csv", "POST"): (RECORDER, {"csv_upload": True}),
     ("tasks.new", "POST"): (
         RECORDER,
@@ -387,6 +421,9 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).
 NOT_WALKED = {
+    # an invitation is decided by the person invited or the inviting side: tests/agreements
+    ("agreements.decide_invitation", "POST"),
+    ("agreements_api.decide_invitation", "POST"),
     ("accounts.logout", "POST"),
     ("accounts.revoke_token", "POST"),
     ("accounts.set_active", "POST"),
@@ -404,6 +441,8 @@ ALLOWED_ROLES = {
 # Workflow events check the state before the role (409 with the allowed events, then 403),
 # so someone whose role may not fire an event can get either, depending on the state.
 STATE_FIRST = {
+    ("agreements_api.fire_status_event", "POST"),
+    ("agreements.status_event", "POST"),
     ("annexes_api.fire_event", "POST"),
     ("annexes.fire", "POST"),
     ("tasks_api.task_event", "POST"),
@@ -411,6 +450,8 @@ STATE_FIRST = {
     ("documents_api.sign_off", "POST"),
     ("documents.sign_off", "POST"),
 }
+# Status events are asked and confirmed by a side's manager; administrators are no side.
+STATUS_EVENTS = {("agreements_api.fire_status_event", "POST"), ("agreements.status_event", "POST")}
 ALLOWED = ("ok", "conflict")  # allowed through; the answer may still be a 409 or a 422
 
 
@@ -425,8 +466,10 @@ def expected_write(
         return ALLOWED
     if who == "outsider":
         return ("not found",) if agreement_scoped else ALLOWED
-    if who == "admin":  # approvals and sign-offs are given for a side, which admins do not have
-        return refused if access == APPROVER else ALLOWED
+    if who == "admin":  # approvals, sign-offs and status events are given for a side
+        return refused if access == APPROVER or key in STATUS_EVENTS else ALLOWED
+    if access == SIDE_MANAGER:
+        return ALLOWED if who == SIDE_MANAGER else refused
     return ALLOWED if who.split()[1] in ALLOWED_ROLES[access] else refused
 
 

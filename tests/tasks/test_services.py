@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from contracts_app.annexes.models import Annex
-from contracts_app.annexes.services import make_effective
 from contracts_app.db import db
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.services import fire_task_event
-from tests.factories import clause, make_annex, manager_of, member_user
+from tests.factories import agree_to, clause, make_annex, manager_of, member_user
 from workflows.task import task_workflow
 from workflows.task_states import TaskState, Verdict
 
@@ -106,7 +105,7 @@ def test_when_the_proposed_annex_becomes_effective_the_task_is_checked_again(agr
         title="Build a loyalty programme", category="development.loyalty", day=D(2026, 5, 2)
     )
     task = fire_task_event(task.id, "propose_annex", manager_of(agreement))
-    make_effective(db.session.get(Annex, task.proposed_annex_id), manager_of(agreement))
+    agree_to(db.session.get(Annex, task.proposed_annex_id))
     db.session.expire_all()
     task = db.session.get(Task, task.id)
     assert task.verdict == Verdict.IN_SCOPE, "the added clause is more specific than exclusion 9.1"

@@ -9,7 +9,7 @@ import pytest
 
 from contracts_app.db import db
 from contracts_app.tasks.services import TaskInput, check_task
-from tests.factories import make_agreement, manager_of
+from tests.factories import make_agreement
 
 D = dt.date
 
@@ -39,13 +39,9 @@ def test_boundary_dates_of_the_term(agreement, day, expected):
 
 
 def test_an_agreement_that_is_not_active_covers_nothing(agreement):
-    manager = manager_of(agreement)
-    from contracts_app.agreements.access import membership_of
-    from contracts_app.agreements.services import update_agreement
+    from tests.factories import set_status
 
-    update_agreement(
-        agreement, membership_of(manager, agreement.id), {"status": "suspended"}, manager
-    )
+    set_status(agreement, "suspended")
     result = verdict(agreement, category="support.request", hours=1)
     assert result["verdict"] == "out_of_scope"
     assert "suspended" in result["reasons"][0]

@@ -1,0 +1,124 @@
+"""An annex's changes: validated, split into scope and governance, and shown as diffs.
+
+Reads only: nothing here fires an event or writes a row, so the drafting form, the
+register, summaries and the service can all use it without importing each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from contracts_app.agreements.governance import (
+    governance_diff,
+    is_governance_change,
+    parse_governance_change,
+)
+from contracts_app.agreements.models import Agreement
+from contracts_app.annexes.models import Annex
+from contracts_app.errors import ScopeConflict, ValidationFailed
+from contracts_app.scope.clauses import apply_changes, changes_from_json, diff_scopes, parse_changes
+from contracts_app.scope.services import clause_map, version_on
+from workflows.annex_states import AnnexState
+
+
+def stored_changes(raw_changes: Sequence[Any], field: str = "changes") -> list[dict[str, Any]]:
+    """Validate an annex's changes (scope and governance); the form they are stored in.
+
+    Every error is reported at once, each at its position (``changes.2.item.ref``).
+    """
+    raw = list(raw_changes)
+    errors: dict[str, list[str]] = {}
+    stored: list[dict[str, Any] | None] = [None] * len(raw)
+    try:
+        clause_positions = [i for i, item in enumerate(raw) if not is_governance_change(item)]
+        for position, change in zip(clause_positions, parse_changes(raw, field), strict=True):
+            stored[position] = change.to_json()
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    governance_positions = [i for i, item in enumerate(raw) if is_governance_change(item)]
+    for position in governance_positions:
+        try:
+            stored[position] = parse_governance_change(raw[position], f"{field}.{position}")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if len(governance_positions) > 1:
+        errors.setdefault(f"{field}.{governance_positions[1]}", []).append(
+            "An annex carries at most one governance change; put every rule in it."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return [item for item in stored if item is not None]
+
+
+def governance_change(changes: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((change for change in changes if is_governance_change(change)), None)
+
+
+def outside_term(agreement: Agreement, day: dt.date) -> str | None:
+    if agreement.covers(day):
+        return None
+    return f"{day} is outside the agreement's term ({agreement.term_text})."
+
+
+def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
+    """Refuse an annex without changes, outside the term, or not applying at its date."""
+    if not annex.changes:
+        raise ValidationFailed({"changes": ["An annex needs at least one change."]})
+    problem = outside_term(agreement, annex.effective_date)
+    if problem:
+        raise ValidationFailed({"effective_date": [problem]})
+    version = version_on(agreement, annex.effective_date)
+    current = clause_map(version) if version is not None else {}
+    apply_changes(
+        current, changes_from_json(annex.changes), annex.label, annex.effective_date.isoformat()
+    )
+
+
+def _with_governance(
+    diff: dict[str, Any], agreement: Agreement, changes: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    change = governance_change(changes)
+    diff["governance"] = governance_diff(agreement, change) if change else []
+    return diff
+
+
+def annex_diff(annex: Annex) -> dict[str, Any]:
+    """The diff the annex makes against the scope valid at its effective date.
+
+    For an effective annex, the diff recorded when it took effect.
+    """
+    if annex.state == AnnexState.EFFECTIVE and annex.applied_diff is not None:
+        return {"governance": [], **annex.applied_diff}
+    agreement = annex.agreement
+    base = (
+        version_on(agreement, annex.effective_date)
+        if agreement.covers(annex.effective_date)
+        else None
+    )
+    before = clause_map(base) if base is not None else {}
+    try:
+        after = apply_changes(
+            before, changes_from_json(annex.changes), annex.label, str(annex.effective_date)
+        )
+    except ScopeConflict as conflict:
+        return {
+            "added": [],
+            "removed": [],
+            "modified": [],
+            "governance": [],
+            "conflict": conflict.message,
+        }
+    return _with_governance(diff_scopes(before, after), agreement, annex.changes)
+
+
+def preview_diff(
+    agreement: Agreement, effective_date: dt.date, raw_changes: Sequence[Any]
+) -> dict[str, Any]:
+    """The diff a draft would make, for the form's preview (nothing stored)."""
+    stored = stored_changes(raw_changes)
+    version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
+    before = clause_map(version) if version is not None else {}
+    after = apply_changes(before, changes_from_json(stored), "This annex", str(effective_date))
+    return _with_governance(diff_scopes(before, after), agreement, stored)
