@@ -18,7 +18,13 @@ from contracts_app.agreements.governance import (
 from contracts_app.agreements.models import Agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.errors import ScopeConflict, ValidationFailed
-from contracts_app.scope.clauses import apply_changes, changes_from_json, diff_scopes, parse_changes
+from contracts_app.scope.clauses import (
+    apply_changes,
+    changes_from_json,
+    diff_scopes,
+    is_clause_change,
+    parse_changes,
+)
 from contracts_app.scope.services import clause_map, version_on
 from workflows.annex_states import AnnexState
 
@@ -32,12 +38,12 @@ def stored_changes(raw_changes: Sequence[Any], field: str = "changes") -> list[d
     errors: dict[str, list[str]] = {}
     stored: list[dict[str, Any] | None] = [None] * len(raw)
     try:
-        clause_positions = [i for i, item in enumerate(raw) if not is_governance_change(item)]
+        clause_positions = [i for i, item in enumerate(raw) if is_clause_change(item)]
         for position, change in zip(clause_positions, parse_changes(raw, field), strict=True):
             stored[position] = change.to_json()
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    governance_positions = [i for i, item in enumerate(raw) if is_governance_change(item)]
+    governance_positions = [i for i, item in enumerate(raw) if not is_clause_change(item)]
     for position in governance_positions:
         try:
             stored[position] = parse_governance_change(raw[position], f"{field}.{position}")

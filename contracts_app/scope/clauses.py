@@ -13,7 +13,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from contracts_app.agreements.governance import is_governance_change
 from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
@@ -193,6 +192,12 @@ def _fields_json(values: Mapping[str, Any]) -> dict[str, Any]:
     return ClauseSchema(only=tuple(values)).dump(values)
 
 
+def is_clause_change(raw: Any) -> bool:
+    """Whether an annex's change is about clauses; other changes an annex carries (its
+    governance changes, ``{"op": "modify", "governance": {...}}``) are not the scope's."""
+    return not (isinstance(raw, Mapping) and "governance" in raw)
+
+
 def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
     """Validate a list of annex changes (``add``, ``modify``, ``remove``) to the clauses.
 
@@ -205,7 +210,7 @@ def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
     changes: list[Change] = []
     positions: list[int] = []
     for index, raw in enumerate(raw_changes):
-        if is_governance_change(raw):
+        if not is_clause_change(raw):
             continue
         path = f"{field}.{index}"
         positions.append(index)

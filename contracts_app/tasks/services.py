@@ -20,9 +20,9 @@ from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
-from contracts_app.scope.index_cache import index_for
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
+from contracts_app.tasks.scope_index import index_for
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger, database_usage
 from contracts_app.tasks.verdicts import CheckResult, TaskFacts, cap_period, check

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from contracts_app.agreements.models import Agreement
 from contracts_app.db import db
-from contracts_app.scope.index_cache import index_for
 from contracts_app.scope.models import ScopeVersion
+from contracts_app.tasks.scope_index import index_for
 from contracts_app.tasks.verdicts import ScopeIndex, Term
 
 
