@@ -121,6 +121,8 @@ def show(code: str) -> Any:
         agreement=agreement,
         membership=membership,
         can_manage=can(current_user, membership, MANAGERS),
+        base_scope_editable=can(current_user, membership, MANAGERS)
+        and "scope" not in services.frozen_fields(agreement),
         as_of=as_of,
         version=version,
         clauses=scope_services.clause_map(version).values() if version else [],
