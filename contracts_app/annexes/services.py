@@ -339,7 +339,7 @@ def _fire_with_effects(
     def effects(source: str, dest: str) -> None:
         _record_rows(annex, event, actor, membership, comment)
         if dest == AnnexState.EFFECTIVE and source != dest:
-            make_effective_now(annex, agreement)
+            apply_effective(annex, agreement)
         record(
             f"annex.{event.value}",
             annex,
@@ -423,7 +423,7 @@ def outcome_message(annex: Annex, event_name: str) -> str:
     return f"{annex.label} is now {annex.state.value.replace('_', ' ')}."
 
 
-def make_effective_now(annex: Annex, agreement: Agreement, now: dt.datetime | None = None) -> None:
+def apply_effective(annex: Annex, agreement: Agreement, now: dt.datetime | None = None) -> None:
     """Apply an annex the machine just made effective: scope, governance, re-check.
 
     Gives the annex its activation order, applies its scope changes to the timeline

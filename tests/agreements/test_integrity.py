@@ -630,3 +630,34 @@ def test_a_draft_opened_for_editing_shows_exactly_its_changes_and_saves_unchange
     saved = db.session.get(Annex, annex.id)
     assert saved.changes == stored
     assert saved.lock_version == annex.lock_version, "saving it unchanged changes nothing"
+
+
+def test_the_members_page_refuses_a_provider_manager_inviting_for_the_customer(client):
+    agreement = make_agreement()
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/members").get_data(as_text=True)
+    assert '<option value="customer"' not in page, "only the sides one governs are offered"
+    response = client.post(
+        f"/agreements/{agreement.code}/members",
+        data={"email": make_user().email, "side": "customer", "role": "approver"},
+    )
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
+def test_the_sign_off_page_names_the_sides_it_needs_and_limits_passwords(client, limiter_reset):
+    from contracts_app.documents.services import issue_document
+
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    document = issue_document(agreement, _member(agreement, manager), D(2026, 3, 1), manager)
+    signed_in(client, approver_of(agreement, "provider"))
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert page.count(">awaiting<") == 2, "one row per required side"
+    answers = [
+        client.post(f"/documents/{document.id}/sign-off", data={"password": "wrong"})
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [422] * 5 + [429]
+    assert "try again in" in answers[-1].get_data(as_text=True)
+    assert db.session.get(type(document), document.id).sign_offs == []
