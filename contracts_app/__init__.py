@@ -135,10 +135,13 @@ def _init_extensions(app: APIFlask) -> None:
 
 def _connect_domains() -> None:
     """Receivers of one domain's signals in a higher domain (no import the other way)."""
+    from contracts_app.escalations.services import on_task_escalated
     from contracts_app.scope.signals import scope_changed
     from contracts_app.tasks.rechecks import on_scope_changed
+    from contracts_app.tasks.signals import task_escalated
 
     scope_changed.connect(on_scope_changed, weak=False)
+    task_escalated.connect(on_task_escalated, weak=False)
 
 
 def _register_blueprints(app: APIFlask) -> None:
@@ -152,6 +155,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.audit.views import pages as audit_pages
     from contracts_app.documents.api import api as documents_api
     from contracts_app.documents.views import pages as documents_pages
+    from contracts_app.escalations.api import api as escalations_api
+    from contracts_app.escalations.views import pages as escalations_pages
     from contracts_app.extensions import csrf
     from contracts_app.scope.api import api as scope_api
     from contracts_app.tasks.api import api as tasks_api
@@ -164,6 +169,7 @@ def _register_blueprints(app: APIFlask) -> None:
         annexes_api,
         tasks_api,
         documents_api,
+        escalations_api,
         audit_api,
     ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
@@ -173,6 +179,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(annexes_pages)
     app.register_blueprint(tasks_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(escalations_pages)
     app.register_blueprint(audit_pages)
 
 

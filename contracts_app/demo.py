@@ -14,10 +14,10 @@ from contracts_app.agreements import status as agreement_status
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.members import accept_invitation, invite_member
 from contracts_app.agreements.models import Agreement
-from contracts_app.agreements.services import AgreementInput, create_agreement
+from contracts_app.agreements.services import AgreementInput, create_agreement, update_agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.annexes.services import AnnexInput, create_annex, fire_event
-from contracts_app.db import db
+from contracts_app.db import db, utcnow
 
 DEMO_PASSWORD = "demo-password"  # demo accounts only; `flask demo` refuses production
 
@@ -378,6 +378,8 @@ def load_demo() -> str:
     )
     for agreement in (shop, dba):
         _staff(agreement, admin, people)
+    update_agreement(shop, None, {"escalation_ladder": SHOP_LADDER}, admin)
+    for agreement in (shop, dba):
         _activate(agreement, people)
 
     manager = people["paula.provider-manager@example.com"]
@@ -499,7 +501,124 @@ def load_demo() -> str:
         people["clara.customer-manager@example.com"],
     )
     _demo_tasks(shop, people["pia.provider-contributor@example.com"])
+    _demo_escalations(shop, people)
     return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
+
+
+SHOP_LADDER = [
+    {"level": 1, "name": "Service managers", "response_hours": "8", "members": {}},
+    {
+        "level": 2,
+        "name": "Delivery heads",
+        "response_hours": "24",
+        "members": {
+            "customer": ["carl.customer-approver@example.com"],
+            "provider": ["peter.provider-approver@example.com"],
+        },
+    },
+    {"level": 3, "name": "Steering committee", "response_hours": "72", "members": {}},
+]
+
+
+def _demo_escalations(agreement: Agreement, people: dict[str, User]) -> None:
+    """At several levels: one climbed because the deadline passed, one on a disputed task
+    awaiting a resolution, one escalated by choice, one resolved."""
+    from contracts_app.escalations.services import (
+        EscalationInput,
+        climb_overdue,
+        raise_escalation,
+    )
+    from contracts_app.escalations.services import (
+        fire_event as fire_escalation,
+    )
+    from contracts_app.tasks.models import Task
+    from contracts_app.tasks.services import fire_task_event
+
+    now = utcnow()
+    clara = people["clara.customer-manager@example.com"]
+    paula = people["paula.provider-manager@example.com"]
+    carl = people["carl.customer-approver@example.com"]
+    peter = people["peter.provider-approver@example.com"]
+
+    def raised(user: User, subject: str, when: dt.datetime, **fields: Any) -> Any:
+        return raise_escalation(
+            agreement,
+            membership_of(user, agreement.id),
+            EscalationInput(subject=subject, **fields),
+            user,
+            now=when,
+        )
+
+    late = raised(
+        clara,
+        "Incident hours of clause 1.2 ran out mid-month",
+        now - dt.timedelta(days=2),
+        clause="1.2",
+        description="November's incidents used the whole cap by the 12th; we need cover.",
+    )
+    climb_overdue(now - dt.timedelta(days=1))  # the provider let level 1's 8 hours pass
+
+    disputed = db.session.scalar(
+        sa.select(Task).where(Task.agreement_id == agreement.id, Task.ref == "DEV-4001")
+    )
+    fire_task_event(
+        disputed.id,
+        "escalate",
+        people["pia.provider-contributor@example.com"],
+        comment="The loyalty pages reuse the checkout: we see them as maintenance.",
+    )
+    from contracts_app.escalations.services import escalation_of_task
+
+    task_escalation = escalation_of_task(disputed.id)
+    fire_escalation(
+        task_escalation.id,
+        "propose_resolution",
+        carl,
+        message="Half as maintenance: we accept the task if the next one is quoted.",
+        decision="accept",
+    )
+
+    choice = raised(
+        paula, "Payment provider outage: credit for the downtime", now - dt.timedelta(hours=30)
+    )
+    fire_escalation(
+        choice.id,
+        "answer",
+        carl,
+        message="We consider a 5 % credit.",
+        now=now - dt.timedelta(hours=20),
+    )
+    fire_escalation(
+        choice.id,
+        "escalate",
+        peter,
+        message="Beyond our mandate.",
+        now=now - dt.timedelta(hours=10),
+    )
+    fire_escalation(
+        choice.id,
+        "escalate",
+        carl,
+        message="For the steering committee.",
+        now=now - dt.timedelta(hours=2),
+    )
+
+    done = raised(clara, "Backup restore test postponed", now - dt.timedelta(days=20))
+    fire_escalation(
+        done.id,
+        "propose_resolution",
+        paula,
+        message="Rescheduled for the 10th.",
+        now=now - dt.timedelta(days=19),
+    )
+    fire_escalation(
+        done.id,
+        "accept_resolution",
+        clara,
+        message="Fine.",
+        now=now - dt.timedelta(days=19) + dt.timedelta(hours=3),
+    )
+    assert late.level == 2
 
 
 def _staff(agreement: Agreement, admin: User, people: dict[str, User]) -> None:

@@ -11,6 +11,7 @@ from contracts_app.agreements.models import (
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.documents.models import Document, SignOff
+from contracts_app.escalations.models import BallHold, Escalation, EscalationMessage
 from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.tasks.models import Task, VerdictChange
 
@@ -21,8 +22,11 @@ __all__ = [
     "AnnexSignature",
     "ApiToken",
     "AuditEvent",
+    "BallHold",
     "Clause",
     "Document",
+    "Escalation",
+    "EscalationMessage",
     "Invitation",
     "Membership",
     "Party",

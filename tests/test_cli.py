@@ -66,6 +66,13 @@ def test_demo_loads_two_agreements_with_annexes_once(app):
             )
         )
         assert superseded > 0
+    from contracts_app.escalations.models import Escalation, EscalationMessage
+
+    levels = set(db.session.scalars(sa.select(Escalation.level)))
+    assert {1, 2, 3} <= levels, "escalations at several levels"
+    assert db.session.scalar(
+        sa.select(sa.func.count(EscalationMessage.id)).where(EscalationMessage.by_deadline)
+    ), "one climbed by deadline"
     again = runner.invoke(args=["demo"])
     assert "already loaded" in again.output
 

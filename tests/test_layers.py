@@ -12,7 +12,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "contracts_app"
 # Lowest first: a domain may import only from those before it.
-LAYERS = ["audit", "accounts", "scope", "agreements", "annexes", "tasks", "documents"]
+LAYERS = [
+    "audit",
+    "accounts",
+    "scope",
+    "agreements",
+    "annexes",
+    "tasks",
+    "escalations",
+    "documents",
+]
 WEB = {"views.py", "api.py", "forms.py", "drafting.py", "cli.py", "demo.py", "schemas.py"}
 
 

@@ -9,6 +9,7 @@ Later capabilities register their own fields here (notice terms, the escalation 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,11 +39,18 @@ class GovernanceField:
     parse: Callable[[Any, str], Any]
 
 
+def _ladder(value: Any, path: str) -> Any:
+    from contracts_app.agreements.ladder import parse_ladder
+
+    return parse_ladder(value, path)
+
+
 FIELDS: dict[str, GovernanceField] = {
     "approval_sides": GovernanceField(
         "approval_sides", "Sides that approve and sign annexes", _sides
     ),
     "signoff_sides": GovernanceField("signoff_sides", "Sides that sign off summaries", _sides),
+    "escalation_ladder": GovernanceField("escalation_ladder", "Escalation ladder", _ladder),
 }
 
 
@@ -79,7 +87,7 @@ def parse_governance_change(raw: Mapping[str, Any], path: str) -> dict[str, Any]
 
 
 def governance_of(agreement: Agreement) -> dict[str, Any]:
-    return {name: list(getattr(agreement, name)) for name in FIELDS}
+    return {name: copy.deepcopy(getattr(agreement, name)) for name in FIELDS}
 
 
 def governance_diff(agreement: Agreement, change: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -101,6 +109,6 @@ def apply_governance(agreement: Agreement, change: Mapping[str, Any]) -> dict[st
     """Set the rules the change names; returns the audit diff."""
     diff: dict[str, Any] = {}
     for row in governance_diff(agreement, change):
-        setattr(agreement, row["field"], list(row["after"]))
+        setattr(agreement, row["field"], copy.deepcopy(row["after"]))
         diff[row["field"]] = {"before": row["before"], "after": row["after"]}
     return diff

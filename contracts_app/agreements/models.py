@@ -55,6 +55,8 @@ class Agreement(Base):
     # The rules of consent (agreements.governance): fixed when the agreement leaves draft.
     approval_sides: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_APPROVAL_SIDES))
     signoff_sides: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_APPROVAL_SIDES))
+    # Levels of the escalation ladder (agreements.ladder); None: the default ladder.
+    escalation_ladder: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -13,6 +13,35 @@ def _value_field(**kwargs: object) -> fields.Decimal:
     return decimal_field(maximum=MAX_AMOUNT, **kwargs)
 
 
+class LadderMembers(Schema):
+    customer = fields.List(fields.String(validate=validators.Length(3, 254)), load_default=list)
+    provider = fields.List(fields.String(validate=validators.Length(3, 254)), load_default=list)
+
+
+class LadderLevel(Schema):
+    level = fields.Integer(required=True, validate=validators.Range(1, 10))
+    name = fields.String(required=True, validate=validators.Length(1, 100))
+    response_hours = fields.String(
+        required=True,
+        validate=validators.Regexp(r"^\d{1,5}(\.\d{1,2})?$"),
+        metadata={"description": "hours on the service calendar (wall-clock without one)"},
+    )
+    members = fields.Nested(LadderMembers, load_default=dict)
+
+
+def _ladder_field(**kwargs: object) -> fields.List:
+    return fields.List(
+        fields.Nested(LadderLevel),
+        validate=validators.Length(max=10),
+        allow_none=True,
+        metadata={
+            "description": "levels 1..n; members must be members of that side; without a "
+            "ladder one level of both sides' managers, 16 hours. Fixed after draft."
+        },
+        **kwargs,
+    )
+
+
 class AgreementIn(Schema):
     code = fields.String(required=True, validate=validators.Length(2, 40))
     title = fields.String(required=True, validate=validators.Length(1, 200))
@@ -35,6 +64,7 @@ class AgreementIn(Schema):
         validate=validators.Length(1, 2),
         metadata={"description": "sides that sign off summaries; fixed after draft"},
     )
+    escalation_ladder = _ladder_field(load_default=None)
     creator_side = fields.String(
         load_default="provider",
         validate=validators.OneOf(_SIDES),
@@ -62,6 +92,7 @@ class AgreementPatch(Schema):
         validate=validators.Length(1, 2),
         metadata={"description": "in draft only; later by an annex's governance change (409)"},
     )
+    escalation_ladder = _ladder_field()
     status = fields.String(
         validate=validators.OneOf([s.value for s in AgreementStatus]),
         metadata={"description": "never changed here: 409 naming the status events"},
@@ -82,6 +113,7 @@ class AgreementOut(Schema):
     sla_notes = fields.String()
     approval_sides = fields.List(fields.String())
     signoff_sides = fields.List(fields.String())
+    escalation_ladder = fields.List(fields.Dict(), allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

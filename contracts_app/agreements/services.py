@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from contracts_app.accounts.models import User
 from contracts_app.agreements import governance
 from contracts_app.agreements.access import MANAGERS, require_role, visible_agreements
+from contracts_app.agreements.ladder import check_members
 from contracts_app.agreements.models import Agreement, Membership, Party
 from contracts_app.agreements.status import events_for as status_events_for
 from contracts_app.audit.services import field_changes, record
@@ -59,6 +60,7 @@ class AgreementInput:
     sla_notes: str = ""
     approval_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
     signoff_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
+    escalation_ladder: Sequence[Any] | None = None
     scope: Sequence[Any] = ()
     # The creator's side: they become its first manager and may invite the other side's.
     creator_side: str = Side.PROVIDER.value
@@ -103,11 +105,15 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
     for name in GOVERNANCE_FIELDS:
         if name in values:
             try:
-                governance.FIELDS[name].parse(list(values[name] or []), name)
+                governance.FIELDS[name].parse(_plain(values[name]), name)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
     if "creator_side" in values and values["creator_side"] not in {s.value for s in Side}:
         errors["creator_side"] = ["Must be customer or provider."]
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def create_agreement(data: AgreementInput, actor: User) -> Agreement:
@@ -148,6 +154,9 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             signoff_sides=governance.FIELDS["signoff_sides"].parse(
                 list(data.signoff_sides), "signoff_sides"
             ),
+            escalation_ladder=governance.FIELDS["escalation_ladder"].parse(
+                _plain(data.escalation_ladder), "escalation_ladder"
+            ),
             status=AgreementStatus.DRAFT,
             created_by_id=actor.id,
         )
@@ -163,6 +172,8 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
                     role=Role.MANAGER,
                 )
             )
+        db.session.flush()
+        check_members(agreement, agreement.escalation_ladder)
         record(
             "agreement.created",
             agreement,
@@ -255,6 +266,8 @@ def update_agreement(
         for name in GOVERNANCE_FIELDS:
             if name in changes:
                 setattr(agreement, name, governance.FIELDS[name].parse(changes[name], name))
+        if "escalation_ladder" in changes:
+            check_members(agreement, agreement.escalation_ladder)
         if "customer" in changes:
             agreement.customer = _party(changes["customer"])
         if "provider" in changes:

@@ -15,6 +15,7 @@ from contracts_app.agreements.governance import (
     is_governance_change,
     parse_governance_change,
 )
+from contracts_app.agreements.ladder import check_members
 from contracts_app.agreements.models import Agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.errors import ScopeConflict, ValidationFailed
@@ -80,6 +81,9 @@ def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
     apply_changes(
         current, changes_from_json(annex.changes), annex.label, annex.effective_date.isoformat()
     )
+    change = governance_change(annex.changes)
+    if change is not None and "escalation_ladder" in change["governance"]:
+        check_members(agreement, change["governance"]["escalation_ladder"])
 
 
 def _with_governance(

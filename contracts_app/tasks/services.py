@@ -23,6 +23,7 @@ from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.scope_index import index_for
+from contracts_app.tasks.signals import task_escalated
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger, database_usage
 from contracts_app.tasks.verdicts import CheckResult, TaskFacts, cap_period, check
@@ -217,6 +218,8 @@ def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "
         task_workflow().fire(task, event)
         task.needs_attention = False
         db.session.flush()
+        if event == TaskEvent.ESCALATE:  # creates or joins the task's escalation
+            task_escalated.send(task, actor=actor, membership=membership, comment=comment)
         record(
             f"task.{event.value}",
             task,

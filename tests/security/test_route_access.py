@@ -130,10 +130,26 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents_api.sign_off", "POST"): "approver",
     ("tasks_api.get_task", "GET"): MEMBER,
     ("tasks_api.task_event", "POST"): "by the workflow",
+    ("escalations.index", "GET"): MEMBER,
+    ("escalations.new", "GET"): "participant",
+    ("escalations.new", "POST"): "participant",
+    ("escalations.show", "GET"): MEMBER,
+    ("escalations.fire", "POST"): "by the workflow",
+    ("escalations_api.raise_escalation", "POST"): "participant",
+    ("escalations_api.list_escalations", "GET"): MEMBER,
+    ("escalations_api.get_escalation", "GET"): MEMBER,
+    ("escalations_api.fire_event", "POST"): "by the workflow",
+    ("escalations_api.stats", "GET"): MEMBER,
 }
 
 # Reads whose query arguments are required (validated before anything else).
-QUERY = {"scope_api.diff": "?from=1&to=1"}
+QUERY = {
+    "scope_api.diff": "?from=1&to=1",
+    "escalations_api.stats": "?from=2026-01-01&to=2026-12-31",
+}
+
+# Path arguments that reach an agreement: outsiders get "not found" there.
+SCOPED_ARGUMENTS = ("code", "annex_id", "task_id", "document_id", "escalation_id")
 
 ROLES = [
     (side, role)
@@ -191,7 +207,16 @@ def world(app):
         "viewer",
         users["customer manager"],
     )
+    from contracts_app.escalations.services import EscalationInput, raise_escalation
+
+    escalation = raise_escalation(
+        agreement,
+        membership_of(manager, agreement.id),
+        EscalationInput(subject="Walked"),
+        manager,
+    )
     values = {
+        "escalation_id": escalation.id,
         "invitation_id": invitation.id,
         "decision": "accept",
         "code": agreement.code,
@@ -223,8 +248,8 @@ def expected_get(access: str, who: str, agreement_scoped: bool) -> str:
         return "ok" if who == "admin" else "not found"
     if who == "outsider":
         return "not found" if agreement_scoped else "ok"
-    if who == "admin":
-        return "ok"
+    if who == "admin":  # administrators see everything; they act for no side
+        return "forbidden" if access == "participant" else "ok"
     role = who.split()[1] if " " in who else "manager"
     if access == MEMBER:
         return "ok"
@@ -232,6 +257,8 @@ def expected_get(access: str, who: str, agreement_scoped: bool) -> str:
         return "ok" if role == "manager" else "forbidden"
     if access == SIDE_MANAGER:
         return "ok" if who in (SIDE_MANAGER,) else "forbidden"
+    if access == "participant":
+        return "ok" if role in ("manager", "approver", "contributor") else "forbidden"
     return "ok"
 
 
@@ -262,9 +289,7 @@ def test_reads_follow_the_access_table_for_every_kind_of_user(app, world):
             api = rule.rule.startswith("/api/")
             url = url_for_rule(rule, values) + QUERY.get(rule.endpoint, "")
             response = page_client.get(url, headers=headers if api else {})
-            scoped = any(
-                a in rule.arguments for a in ("code", "annex_id", "task_id", "document_id")
-            )
+            scoped = any(a in rule.arguments for a in SCOPED_ARGUMENTS)
             expected = expected_get(ACCESS[(rule.endpoint, method)], who, scoped)
             assert outcome(response, api) == expected, (who, method, url, response.status_code)
             checked += 1
@@ -288,7 +313,7 @@ def test_writes_turn_anonymous_clients_away_before_anything_runs(app, world):
 
 # --- writes, per role ---------------------------------------------------------------------
 
-RECORDER, APPROVER, ACCEPTER = "recorder", "approver", "accepter"
+RECORDER, APPROVER, ACCEPTER, PARTICIPANT = "recorder", "approver", "accepter", "participant"
 CSV = "ref,title,date\nW-2,Walk,2026-03-01\n"
 
 # (endpoint, method) -> (who may, how the request is sent)
@@ -417,6 +442,13 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("annexes.fire", "POST"): (MANAGER, {"data": {"event": "submit"}}),
     ("tasks.fire", "POST"): (ACCEPTER, {"data": {}}),
     ("documents.sign_off", "POST"): (APPROVER, {"data": {"password": PASSWORD}}),
+    ("escalations.new", "POST"): (PARTICIPANT, {"data": {"subject": "Walked {n}"}}),
+    ("escalations.fire", "POST"): (PARTICIPANT, {"data": {"event": "answer", "message": "hi"}}),
+    ("escalations_api.raise_escalation", "POST"): (PARTICIPANT, {"json": {"subject": "W{n}"}}),
+    ("escalations_api.fire_event", "POST"): (
+        PARTICIPANT,
+        {"json": {"event": "answer", "message": "hi"}},
+    ),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).
@@ -435,12 +467,15 @@ ALLOWED_ROLES = {
     RECORDER: {"manager", "contributor"},
     APPROVER: {"approver"},
     ACCEPTER: {"manager", "approver"},
+    PARTICIPANT: {"manager", "approver", "contributor"},
 }
 
 
 # Workflow events check the state before the role (409 with the allowed events, then 403),
 # so someone whose role may not fire an event can get either, depending on the state.
 STATE_FIRST = {
+    ("escalations.fire", "POST"),
+    ("escalations_api.fire_event", "POST"),
     ("agreements_api.fire_status_event", "POST"),
     ("agreements.status_event", "POST"),
     ("annexes_api.fire_event", "POST"),
@@ -451,7 +486,15 @@ STATE_FIRST = {
     ("documents.sign_off", "POST"),
 }
 # Status events are asked and confirmed by a side's manager; administrators are no side.
-STATUS_EVENTS = {("agreements_api.fire_status_event", "POST"), ("agreements.status_event", "POST")}
+# Status events and escalations are given by a side; administrators are no side.
+STATUS_EVENTS = {
+    ("agreements_api.fire_status_event", "POST"),
+    ("agreements.status_event", "POST"),
+    ("escalations.new", "POST"),
+    ("escalations.fire", "POST"),
+    ("escalations_api.raise_escalation", "POST"),
+    ("escalations_api.fire_event", "POST"),
+}
 ALLOWED = ("ok", "conflict")  # allowed through; the answer may still be a 409 or a 422
 
 
@@ -528,9 +571,7 @@ def test_writes_follow_the_access_table_for_every_kind_of_user(app, world):
             response = page_client.open(
                 url, method=method, headers=headers if api else {}, **kwargs
             )
-            scoped = any(
-                a in rule.arguments for a in ("code", "annex_id", "task_id", "document_id")
-            )
+            scoped = any(a in rule.arguments for a in SCOPED_ARGUMENTS)
             got = "conflict" if response.status_code == 409 else outcome(response, api)
             if not api and key in STATE_FIRST and response.status_code == 302:
                 # the page tells a refusal by the state in an error message, then redirects
