@@ -15,6 +15,30 @@ users_cli = AppGroup("users", help="User accounts and API tokens.")
 annexes_cli = AppGroup("annexes", help="Annex workflow jobs.")
 tasks_cli = AppGroup("tasks", help="Tasks and their scope checks.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
+agreements_cli = AppGroup("agreements", help="Agreement status jobs.")
+escalations_cli = AppGroup("escalations", help="Escalation deadline jobs.")
+
+
+@agreements_cli.command("apply-due")
+def agreements_apply_due() -> None:
+    """Agreed status changes whose date has come take effect; ended terms expire (daily)."""
+    from contracts_app.agreements.status import apply_due
+
+    changed = apply_due()
+    for agreement in changed:
+        click.echo(f"{agreement.code}: {agreement.status.value}")
+    click.echo(f"{len(changed)} agreement(s) changed status.", err=True)
+
+
+@escalations_cli.command("climb-overdue")
+def escalations_climb_overdue() -> None:
+    """Open escalations whose response time has passed climb one level (run often)."""
+    from contracts_app.escalations.services import climb_overdue
+
+    climbed = climb_overdue()
+    for escalation in climbed:
+        click.echo(f"{escalation.agreement.code} {escalation.label}: level {escalation.level}")
+    click.echo(f"{len(climbed)} escalation(s) climbed.", err=True)
 
 
 @audit_cli.command("verify")
@@ -174,6 +198,8 @@ def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(agreements_cli)
+    app.cli.add_command(escalations_cli)
     app.cli.add_command(tasks_cli)
     app.cli.add_command(annexes_cli)
     app.cli.add_command(db_cli)
