@@ -79,7 +79,7 @@ EVENT_SPECS: dict[AgreementEvent, EventSpec] = {
     E.RESUME: EventSpec("resume", "Ask to resume", date=True, help="The other side confirms."),
     E.TERMINATE: EventSpec(
         "terminate",
-        "Terminate",
+        "Ask to terminate",
         comment="required",
         date=True,
         danger=True,

@@ -317,7 +317,8 @@ def refusal(state: AnnexState | str, event: AnnexEvent, facts: AnnexFacts) -> tu
     machine = annex_workflow().machine
     candidates = machine.events[event.value].transitions.get(str(state), [])
     if not candidates:
-        return False, f"it cannot be {EVENT_SPECS[event].label.lower()} in this state"
+        label = EVENT_SPECS[event].label
+        return False, f"“{label}” is not possible while it is {str(state).replace('_', ' ')}"
     event_data = EventData(None, machine.events[event.value], machine, None, (), {"facts": facts})
     # The most permissive transition (declared last) names the condition missing.
     for condition in candidates[-1].conditions:

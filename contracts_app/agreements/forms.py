@@ -160,7 +160,8 @@ class StatusEventForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     side = SelectField("Side", choices=_choices(Side))
-    role = SelectField("Role", choices=_choices(Role))
+    # least privilege first: a role is raised on purpose, not by leaving a default
+    role = SelectField("Role", choices=list(reversed(_choices(Role))), default=Role.VIEWER.value)
 
 
 class RoleForm(FlaskForm):

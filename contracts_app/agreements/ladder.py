@@ -98,8 +98,11 @@ def _hours(value: Any) -> Decimal | None:
     return hours
 
 
-def check_members(agreement: Agreement, ladder: list[dict[str, Any]] | None) -> None:
-    """Refuse a ladder naming someone who is not a member of the agreement on that side."""
+def check_members(
+    agreement: Agreement, ladder: list[dict[str, Any]] | None, path: str = "escalation_ladder"
+) -> None:
+    """Refuse a ladder naming someone who is not a member of the agreement on that side,
+    or a viewer there (viewers take no part in escalations)."""
     if not ladder:
         return
     members = {
@@ -107,7 +110,7 @@ def check_members(agreement: Agreement, ladder: list[dict[str, Any]] | None) -> 
         for email, side in db.session.execute(
             sa.select(User.email, Membership.side)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.agreement_id == agreement.id)
+            .where(Membership.agreement_id == agreement.id, Membership.role != Role.VIEWER)
         ).all()
     }
     errors: dict[str, list[str]] = {}
@@ -115,8 +118,8 @@ def check_members(agreement: Agreement, ladder: list[dict[str, Any]] | None) -> 
         for side, emails in level["members"].items():
             missing = [email for email in emails if (email, side) not in members]
             if missing:
-                errors[f"escalation_ladder.{index}.members.{side}"] = [
-                    f"Not a member on the {side} side: {', '.join(missing)}."
+                errors[f"{path}.{index}.members.{side}"] = [
+                    f"Not a member taking part on the {side} side: {', '.join(missing)}."
                 ]
     if errors:
         raise ValidationFailed(errors)

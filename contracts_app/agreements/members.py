@@ -196,6 +196,7 @@ def invite_member(
             invited_by_id=actor.id,
             created_at=now,
             expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+            first_of_side=allowed[side_value],
         )
         db.session.add(invitation)
         db.session.flush()
@@ -286,6 +287,15 @@ def _decide(
         invitation.decided_by_id = actor.id
         invitation.decided_at = now
         member = None
+        if (
+            state == InvitationState.ACCEPTED
+            and invitation.first_of_side
+            and _side_has_manager(agreement.id, invitation.side)
+        ):
+            raise Conflict(
+                f"The {invitation.side.value} side of {agreement.code} has a manager now; "
+                "an invitation to that side comes from its own managers."
+            )
         if state == InvitationState.ACCEPTED:
             if db.session.scalar(
                 sa.select(Membership.id).where(
@@ -300,6 +310,18 @@ def _decide(
                 role=invitation.role,
             )
             db.session.add(member)
+            if invitation.first_of_side:  # the side now governs itself: the others lapse
+                for other in db.session.scalars(
+                    sa.select(Invitation).where(
+                        Invitation.agreement_id == agreement.id,
+                        Invitation.side == invitation.side,
+                        Invitation.first_of_side.is_(True),
+                        Invitation.state == InvitationState.PENDING,
+                        Invitation.id != invitation.id,
+                    )
+                ):
+                    other.state = InvitationState.WITHDRAWN
+                    other.decided_at = now
         db.session.flush()
         record(
             f"invitation.{state.value}",

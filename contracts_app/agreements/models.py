@@ -140,6 +140,9 @@ class Invitation(Base):
     state: Mapped[InvitationState] = mapped_column(
         str_enum(InvitationState, "invitation_state"), default=InvitationState.PENDING
     )
+    # Sent by the agreement's creator to a side that had no manager: valid only while
+    # that side still has none (its own managers govern it from then on).
+    first_of_side: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     invited_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -32,7 +32,17 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 # Fields that define the contract as signed: they change only while it is a draft.
-DRAFT_ONLY_FIELDS = ("customer", "provider", "start_date", "end_date", "currency", "value", "scope")
+# (the SLA notes too: they state what the provider promised)
+DRAFT_ONLY_FIELDS = (
+    "customer",
+    "provider",
+    "start_date",
+    "end_date",
+    "currency",
+    "value",
+    "sla_notes",
+    "scope",
+)
 # The rules of consent: fixed when the agreement leaves draft, then changed by annex only.
 GOVERNANCE_FIELDS = tuple(governance.FIELDS)
 EDITABLE_FIELDS = (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS, "title", "sla_notes", "status")

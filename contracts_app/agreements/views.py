@@ -58,6 +58,7 @@ def index() -> Any:
     )
     return render_template(
         "agreements/index.html",
+        invitations=len(member_services.invitations_for(current_user)),
         page=Page(rows, number, per_page, total),
         filters=filters,
         statuses=[s.value for s in AgreementStatus],

@@ -81,9 +81,18 @@ def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
     apply_changes(
         current, changes_from_json(annex.changes), annex.label, annex.effective_date.isoformat()
     )
-    change = governance_change(annex.changes)
-    if change is not None and "escalation_ladder" in change["governance"]:
-        check_members(agreement, change["governance"]["escalation_ladder"])
+    check_ladder_members(agreement, annex.changes)
+
+
+def check_ladder_members(agreement: Agreement, changes: Sequence[dict[str, Any]]) -> None:
+    """A ladder in a governance change names members taking part on each side."""
+    for index, change in enumerate(changes):
+        if not is_clause_change(change) and "escalation_ladder" in change["governance"]:
+            check_members(
+                agreement,
+                change["governance"]["escalation_ladder"],
+                f"changes.{index}.governance.escalation_ladder",
+            )
 
 
 def _with_governance(

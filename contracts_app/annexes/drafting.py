@@ -23,6 +23,8 @@ def rows_to_changes(
     errors: dict[str, list[str]] = {}
     for index, entry in enumerate(form.changes.entries):
         row: ChangeRowForm = entry.form
+        if row.is_blank():  # an empty row offered by the form is no change
+            continue
         ref = (row.ref.data or "").strip()
         if row.op.data == "add":
             changes.append({"op": "add", "item": row.clause_json()})

@@ -44,6 +44,26 @@ class ChangeRowForm(Form):
     per_task_limit = StringField("Per-task limit")
     rate = StringField("Rate")
 
+    def is_blank(self) -> bool:
+        """A row left as the form offers it: nothing typed, nothing chosen."""
+        typed = (
+            self.ref,
+            self.title,
+            self.description,
+            self.categories,
+            self.systems,
+            self.keywords,
+            self.cap_limit,
+            self.per_task_limit,
+            self.rate,
+        )
+        return (
+            self.op.data == "add"
+            and not any((field.data or "").strip() for field in typed)
+            and not self.cap_unit.data
+            and not self.cap_period.data
+        )
+
     def clause_json(self) -> dict[str, Any]:
         def text(field: Any) -> str | None:
             value = (field.data or "").strip()
@@ -94,6 +114,9 @@ SIDE_CHOICES = [
 ]
 
 
+FORM_RULES = ("approval_sides", "signoff_sides")
+
+
 class AnnexForm(FlaskForm):
     version = HiddenField()
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
@@ -106,12 +129,17 @@ class AnnexForm(FlaskForm):
     )
     signoff_sides = SelectField("Sides that sign off summaries", choices=SIDE_CHOICES, default="")
 
-    def governance_json(self) -> dict[str, Any] | None:
+    def governance_json(self, stored: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The governance change: the sides chosen here, and any other rule the stored
+        change carries that this form does not show (kept as it is)."""
         rules = {
-            name: getattr(self, name).data.split(",")
-            for name in ("approval_sides", "signoff_sides")
-            if getattr(self, name).data
+            name: value
+            for name, value in (stored or {}).get("governance", {}).items()
+            if name not in FORM_RULES
         }
+        for name in FORM_RULES:
+            if getattr(self, name).data:
+                rules[name] = getattr(self, name).data.split(",")
         return {"op": "modify", "governance": rules} if rules else None
 
     def fill_governance(self, change: dict[str, Any]) -> None:

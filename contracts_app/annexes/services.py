@@ -26,6 +26,7 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.diffs import (
     annex_diff,
     check_changes_apply,
+    check_ladder_members,
     governance_change,
     outside_term,
     stored_changes,
@@ -81,6 +82,7 @@ def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
     stored: list[dict[str, Any]] = []
     try:
         stored = stored_changes(list(data.changes))
+        check_ladder_members(agreement, stored)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:

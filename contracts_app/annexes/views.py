@@ -14,6 +14,7 @@ from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for
 from contracts_app.agreements.governance import is_governance_change
 from contracts_app.annexes import diffs, services
+from contracts_app.annexes.diffs import governance_change
 from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
@@ -109,7 +110,9 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         form.changes.append_entry()
     elif form.validate_on_submit():
         changes, errors = rows_to_changes(form, current)
-        governance = form.governance_json()
+        governance = form.governance_json(
+            governance_change(annex.changes) if annex is not None else None
+        )
         if governance is not None:
             changes.append(governance)
         try:
@@ -145,6 +148,12 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         annex=annex,
         diff=diff,
         clauses={ref: spec.to_json() for ref, spec in current.items()},
+        kept_rules=sorted(
+            set((governance_change(annex.changes) or {}).get("governance", {}))
+            - {"approval_sides", "signoff_sides"}
+        )
+        if annex is not None
+        else [],
         row_template=ChangeRowForm(prefix="changes-__prefix__-"),
     )
 

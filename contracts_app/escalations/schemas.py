@@ -12,7 +12,7 @@ class EscalationIn(Schema):
     subject = fields.String(required=True, validate=validators.Length(1, 200))
     description = fields.String(load_default="", validate=validators.Length(max=20_000))
     task = fields.Integer(
-        load_default=None, allow_none=True, validate=validators.Range(1, 2**31 - 1)
+        load_default=None, allow_none=True, strict=True, validate=validators.Range(1, 2**31 - 1)
     )
     service_level = fields.String(load_default=None, allow_none=True, validate=_REF)
     clause = fields.String(load_default=None, allow_none=True, validate=_REF)
@@ -36,6 +36,7 @@ class EscalationEventIn(Schema):
     level = fields.Integer(
         load_default=None,
         allow_none=True,
+        strict=True,
         validate=validators.Range(1, 100),
         metadata={
             "description": "the level you saw: escalating from a level already "

@@ -63,7 +63,16 @@ def _level(agreement: Agreement, number: int) -> Level:
 
 
 def _hand_ball(escalation: Escalation, side: Side, now: dt.datetime) -> None:
-    """End the current hold (its time on the clock) and give the ball to ``side``."""
+    """End the current hold (its time on the clock) and give the ball to ``side``; a side
+    that already holds it keeps its hold (one row per stretch of holding)."""
+    holding = db.session.scalar(
+        sa.select(BallHold.side).where(
+            BallHold.escalation_id == escalation.id, BallHold.ended_at.is_(None)
+        )
+    )
+    if holding == side:
+        _restart_deadline(escalation, now)
+        return
     _end_hold(escalation, now)
     db.session.add(BallHold(escalation_id=escalation.id, side=side, started_at=now))
     escalation.ball_with = side

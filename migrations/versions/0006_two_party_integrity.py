@@ -167,6 +167,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("first_of_side", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("invited_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),

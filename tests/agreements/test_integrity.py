@@ -661,3 +661,140 @@ def test_the_sign_off_page_names_the_sides_it_needs_and_limits_passwords(client,
     assert [a.status_code for a in answers] == [422] * 5 + [429]
     assert "try again in" in answers[-1].get_data(as_text=True)
     assert db.session.get(type(document), document.id).sign_offs == []
+
+
+def test_the_status_buttons_work_as_a_browser_submits_them(client):
+    from tests.forms import submit
+
+    agreement = make_agreement()
+    clara = manager_of(agreement, other_side=True)
+    signed_in(client, clara)
+    page = client.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    response = submit(
+        client,
+        page,
+        "/events",
+        fill={"effective_date": "2026-12-15", "reason": "Unpaid invoices"},
+        event="suspend",
+    )
+    assert response.status_code == 302
+    from contracts_app.agreements.status import open_change
+
+    change = open_change(_reload(agreement))
+    assert change is not None and change.event == "suspend" and change.reason == "Unpaid invoices"
+    paula = signed_in(client.application.test_client(), manager_of(agreement))
+    page = paula.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    submit(paula, page, "/events", fill={"reason": "We pay on Friday"}, event="decline")
+    assert open_change(_reload(agreement)) is None
+
+
+def test_the_creators_invitations_to_the_other_side_lapse_once_it_has_a_manager(client):
+    clara = make_user()
+    agreement = make_agreement(status="draft", manager=clara)  # clara: the creator's side
+    own = _member(agreement, clara)
+    invite = invite_member(agreement, own, "real@example.com", "customer", "manager", clara)
+    puppet_invite = invite_member(
+        agreement, own, "puppet@example.com", "customer", "manager", clara
+    )
+    accept_invitation(invite.id, make_user(email="real@example.com"))
+    puppet = make_user(email="puppet@example.com")
+    response = client.post(
+        f"/api/v1/invitations/{puppet_invite.id}/accept", headers=token_for(puppet)
+    )
+    assert response.status_code == 409
+    assert membership_of(puppet, agreement.id) is None
+
+
+def test_the_sla_notes_of_a_running_agreement_change_only_by_annex(client):
+    agreement = make_agreement()
+    response = client.patch(
+        f"/api/v1/agreements/{agreement.code}",
+        json={"sla_notes": "none"},
+        headers=token_for(manager_of(agreement, other_side=True)),
+    )
+    assert response.status_code == 422 and "sla_notes" in response.json["errors"]
+
+
+def test_a_governance_only_annex_is_drafted_in_the_form_and_shown_before_signing(client):
+    agreement = make_agreement()
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/annexes/new").get_data(as_text=True)
+    from tests.forms import submit
+
+    response = submit(
+        client,
+        page,
+        "",
+        fill={"title": "Customer signs off alone", "signoff_sides": "customer", "action": "save"},
+        url=f"/agreements/{agreement.code}/annexes/new",
+        version="",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    annex = db.session.scalar(sa.select(Annex).where(Annex.title == "Customer signs off alone"))
+    assert annex.changes == [{"op": "modify", "governance": {"signoff_sides": ["customer"]}}]
+    shown = client.get(f"/annexes/{annex.id}").get_data(as_text=True)
+    assert "Sides that sign off summaries" in shown and "No change to the scope" in shown
+
+
+def test_saving_an_annex_unchanged_in_the_form_keeps_a_ladder_change_it_does_not_show(client):
+    agreement = make_agreement()
+    customer_manager = manager_of(agreement, other_side=True)
+    ladder = [
+        {"level": 1, "name": "Managers", "response_hours": "8", "members": {}},
+        {
+            "level": 2,
+            "name": "Heads",
+            "response_hours": "24",
+            "members": {"customer": [customer_manager.email]},
+        },
+    ]
+    annex = make_annex(
+        agreement,
+        D(2026, 6, 1),
+        [{"op": "modify", "governance": {"escalation_ladder": ladder}}],
+        effective=False,
+    )
+    stored = list(annex.changes)
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/annexes/{annex.id}/edit").get_data(as_text=True)
+    assert "also changes the escalation ladder" in page
+    from tests.forms import submit
+
+    submit(client, page, "", fill={"action": "save"}, url=f"/annexes/{annex.id}/edit", version="1")
+    db.session.expire_all()
+    assert db.session.get(Annex, annex.id).changes == stored
+
+
+def test_a_ladder_naming_a_viewer_or_the_other_side_is_refused_when_drafted():
+    from contracts_app.errors import ValidationFailed
+
+    agreement = make_agreement()
+    viewer = member_user(agreement, "customer", "viewer")
+    with pytest.raises(ValidationFailed) as caught:
+        make_annex(
+            agreement,
+            D(2026, 6, 1),
+            [
+                {
+                    "op": "modify",
+                    "governance": {
+                        "escalation_ladder": [
+                            {
+                                "level": 1,
+                                "name": "Heads",
+                                "response_hours": "8",
+                                "members": {
+                                    "customer": [viewer.email],
+                                    "provider": [manager_of(agreement, other_side=True).email],
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
+            effective=False,
+        )
+    assert set(caught.value.errors) == {
+        "changes.0.governance.escalation_ladder.0.members.customer",
+        "changes.0.governance.escalation_ladder.0.members.provider",
+    }

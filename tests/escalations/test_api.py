@@ -65,3 +65,28 @@ def test_the_escalation_page_shows_the_ball_and_offers_what_the_machine_allows(c
     assert ">Accept the resolution</button>" not in page
     listing = client.get(f"/agreements/{agreement.code}/escalations").get_data(as_text=True)
     assert "Disputed task" in listing and "The last 12 months" in listing
+
+
+def test_every_escalation_button_works_as_a_browser_submits_it(client):
+    from contracts_app.db import db
+    from contracts_app.escalations.models import Escalation
+    from tests.forms import submit
+
+    agreement = laddered_agreement()
+    signed_in(client, manager_of(agreement))
+    created = client.post(
+        f"/agreements/{agreement.code}/escalations/new", data={"subject": "Disputed task"}
+    )
+    url = created.headers["Location"]
+    customer = signed_in(client.application.test_client(), approver_of(agreement, "customer"))
+    page = customer.get(url).get_data(as_text=True)
+    submit(customer, page, "/events", fill={"message": "Checking"}, event="answer")
+    import sqlalchemy as sa
+
+    db.session.expire_all()
+    escalation = db.session.scalar(sa.select(Escalation))
+    assert escalation.ball_with.value == "provider"
+    page = client.get(url).get_data(as_text=True)
+    submit(client, page, "/events", fill={"message": "Please decide"}, event="escalate")
+    db.session.expire_all()
+    assert db.session.get(Escalation, escalation.id).level == 2
