@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     register_error_handlers(app)
     register_commands(app)
+    from contracts_app import request_limits
+
+    request_limits.register(app)
     app.after_request(_security_headers)
     from contracts_app.pagination import url_with
 

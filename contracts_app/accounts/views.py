@@ -38,6 +38,10 @@ def _safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("agreements.index")
+    # Control characters would split the Location header; browsers read a backslash or
+    # a tab in a path as "//", i.e. another host.
+    if any(ord(char) < 0x21 or char in "\\\x7f" for char in target):
+        return url_for("agreements.index")
     return target
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from contracts_app import dates
 from contracts_app.accounts.models import User
 from contracts_app.agreements import governance
 from contracts_app.agreements.access import MANAGERS, require_role, visible_agreements
@@ -100,6 +101,9 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
         except (InvalidOperation, TypeError):
             errors["value"] = ["Must be a number."]
     start, end = values.get("start_date"), values.get("end_date")
+    for name in ("start_date", "end_date"):
+        if values.get(name) and not dates.in_range(values[name]):
+            errors[name] = [dates.OUT_OF_RANGE]
     if start and end and end < start:
         errors["end_date"] = ["The end date must not be before the start date."]
     for name in GOVERNANCE_FIELDS:

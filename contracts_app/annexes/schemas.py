@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.dates import Day
 from workflows.annex import USER_EVENTS
 from workflows.annex_states import AnnexState
 
@@ -21,7 +22,7 @@ class ChangeSchema(Schema):
 class AnnexIn(Schema):
     title = fields.String(required=True, validate=validators.Length(1, 200))
     rationale = fields.String(load_default="", validate=validators.Length(max=20_000))
-    effective_date = fields.Date(required=True)
+    effective_date = Day(required=True)
     changes = fields.List(fields.Raw(), load_default=list, metadata={"items": ChangeSchema})
 
 
@@ -29,7 +30,7 @@ class AnnexPatch(Schema):
     version = fields.Integer(required=True, metadata={"description": "the version you read"})
     title = fields.String(validate=validators.Length(1, 200))
     rationale = fields.String(validate=validators.Length(max=20_000))
-    effective_date = fields.Date()
+    effective_date = Day()
     changes = fields.List(fields.Raw())
 
 

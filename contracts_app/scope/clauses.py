@@ -20,6 +20,9 @@ from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messag
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 MAX_AMOUNT = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+# Sizes that keep a scope renderable within the PDF time limit and a check fast.
+MAX_CLAUSES = 2_000
+MAX_DESCRIPTION = 20_000
 
 CLAUSE_FIELDS = (
     "title",
@@ -51,7 +54,7 @@ class ClauseSchema(Schema):
         required=True, validate=[validate.Length(1, 40), validate.Regexp(REF_PATTERN)]
     )
     title = fields.String(required=True, validate=validate.Length(1, 300))
-    description = fields.String(load_default="", validate=validate.Length(max=10_000))
+    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ClauseKind]))
     categories = fields.List(
         fields.String(validate=[validate.Length(1, 100), validate.Regexp(CATEGORY_PATTERN)]),
@@ -148,6 +151,10 @@ def parse_scope(raw_items: Any, field: str = "scope") -> list[ClauseSpec]:
     """Validate a list of clauses: each one well formed, and no ref twice."""
     if not isinstance(raw_items, list):
         raise ValidationFailed({field: ["Must be a list of clauses."]})
+    if len(raw_items) > MAX_CLAUSES:
+        raise ValidationFailed(
+            {field: [f"At most {MAX_CLAUSES} clauses; this scope has {len(raw_items)}."]}
+        )
     errors: dict[str, list[str]] = {}
     clauses: list[ClauseSpec] = []
     seen: set[str] = set()

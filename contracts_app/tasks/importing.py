@@ -70,6 +70,26 @@ def _decimal(text: str) -> Decimal | None:
     return value
 
 
+def _records(reader: csv.DictReader, problems: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """The reader's records; a record the csv module refuses (a field over its size
+    limit) becomes a problem on the line where the record starts, and reading goes on."""
+    records = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            yield next(records)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = (
+                    f"A field is longer than {csv.field_size_limit():,} characters "
+                    "(descriptions hold at most 20,000)."
+                )
+            problems.append({"line": start, "errors": {"row": [message]}})
+
+
 def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
     """Rows and per-line errors (line numbers as in the file, the header being line 1)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -91,7 +111,7 @@ def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
     rows: list[ParsedRow] = []
     problems: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    for raw in _records(reader, problems):
         line = reader.line_num
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from contracts_app import dates
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
@@ -19,7 +20,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
-from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
+from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.scope_index import index_for
@@ -60,6 +61,10 @@ def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
     system = (data.system or "").strip() or None
     if system and len(system) > 100:
         errors["system"] = ["At most 100 characters."]
+    if data.day is not None and not dates.in_range(data.day):
+        errors["date"] = [dates.OUT_OF_RANGE]
+    if len(data.description or "") > MAX_DESCRIPTION:
+        errors["description"] = [f"At most {MAX_DESCRIPTION:,} characters."]
     for name, limit in (("hours", MAX_HOURS), ("amount", MAX_AMOUNT)):
         value = getattr(data, name)
         if value is not None and (not value.is_finite() or value < 0 or value > limit):
