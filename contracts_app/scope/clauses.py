@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
+from contracts_app.identifiers import Identifier
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -60,7 +61,7 @@ class ClauseSchema(Schema):
         fields.String(validate=[validate.Length(1, 100), validate.Regexp(CATEGORY_PATTERN)]),
         load_default=list,
     )
-    systems = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+    systems = fields.List(Identifier(validate=validate.Length(1, 100)), load_default=list)
     keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
     cap = fields.Nested(CapSchema, allow_none=True, load_default=None)
     per_task_limit = _positive_amount(allow_none=True, load_default=None)

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from contracts_app import dates
+from contracts_app import dates, identifiers
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
@@ -49,6 +49,12 @@ class TaskInput:
 
 def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
     """Normalise and check task fields; errors name the field."""
+    data = dataclasses.replace(
+        data,
+        **identifiers.clean_fields(
+            {"ref": data.ref, "category": data.category, "system": data.system}
+        ),
+    )
     errors: dict[str, list[str]] = {}
     title = (data.title or "").strip()
     if not title:
@@ -133,13 +139,14 @@ def record_task(
     data = validate_task(data, ref_required=True)
     with unit_of_work():
         lock_agreement(agreement.id)
-        exists = db.session.scalar(
-            sa.select(Task.id).where(Task.agreement_id == agreement.id, Task.ref == data.ref)
+        identifiers.refuse_lookalike(
+            Task.ref,
+            Task.ref_skeleton,
+            data.ref,
+            "ref",
+            Task.agreement_id == agreement.id,
+            what=f"On {agreement.code}, task",
         )
-        if exists:
-            raise ValidationFailed(
-                {"ref": [f"Task {data.ref} already exists on {agreement.code}."]}
-            )
         result = check_task(agreement, data)
         task = Task(
             agreement_id=agreement.id,
