@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     if config:
         app.config.update(config)
     _require_secret_key(app)
+    _require_shared_production_settings(app)
     _configure_openapi(app)
 
     db.init_app(app)
@@ -81,6 +82,26 @@ def _require_secret_key(app: APIFlask) -> None:
     if app.config["ENV_NAME"] != "development" and not app.config.get("TESTING") and len(key) < 32:
         raise RuntimeError(
             "Set SECRET_KEY to a long random value (32 characters or more) outside development."
+        )
+
+
+def _require_shared_production_settings(app: APIFlask) -> None:
+    """Outside development, refuse to start without a real audit key and shared counters.
+
+    A generated audit key would sit in instance/, beside the database it protects; and
+    sign-in limits counted in each worker's memory are multiplied by the number of workers.
+    """
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    if len(app.config.get("AUDIT_HMAC_KEY") or "") < 32:
+        raise RuntimeError(
+            "Set AUDIT_HMAC_KEY to a long random value (32 characters or more) outside "
+            "development, and keep it outside the database and its backups."
+        )
+    if (app.config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        raise RuntimeError(
+            "Set REDIS_URL (or RATELIMIT_STORAGE_URI) outside development: sign-in limits "
+            "counted in each worker's memory multiply by the number of workers."
         )
 
 
