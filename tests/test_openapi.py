@@ -45,3 +45,23 @@ def test_error_responses_are_documented_as_problem_details(client):
     assert operation["responses"]["400"]["content"]["application/problem+json"]
     value = spec["components"]["schemas"]["AgreementOut"]["properties"]["value"]
     assert value["type"] == "string" and value["format"] == "decimal"
+
+
+def test_the_served_document_is_valid_openapi(client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").json
+    validate(spec)  # raises, naming the place, when the document is not valid
+
+
+def test_every_response_has_a_description(client):
+    spec = client.get("/api/v1/openapi.json").json
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        for status, response in operation.get("responses", {}).items()
+        if not response.get("description")
+    ]
+    assert missing == []

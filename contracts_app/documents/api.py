@@ -24,7 +24,23 @@ from contracts_app.extensions import token_auth
 
 api = APIBlueprint("documents_api", __name__, tag="Documents")
 
-PDF_RESPONSE = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+PDF_RESPONSE = {
+    "description": "The PDF",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemSchema"}}}
+RENDER_PROBLEMS = {
+    422: {
+        "description": "A date out of range, or a document too large to render in time",
+        "content": _PROBLEM,
+    },
+    503: {
+        "description": "Every render slot is taken, or the render passed its time limit",
+        "content": _PROBLEM,
+    },
+}
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -37,7 +53,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 @api.auth_required(token_auth)
 @api.input(SummaryQuery, location="query", arg_name="query")
 @api.doc(
-    summary="The live summary PDF, marked draft", responses={200: PDF_RESPONSE, 401: {}, 404: {}}
+    summary="The live summary PDF, marked draft",
+    responses={200: PDF_RESPONSE, 401: {}, 404: {}, **RENDER_PROBLEMS},
 )
 def live_summary(code: str, query: dict[str, Any]) -> Any:
     user = api_user()
@@ -85,7 +102,7 @@ def sign_off(document_id: int, body: dict[str, Any]) -> Any:
 @api.auth_required(token_auth)
 @api.doc(
     summary="The PDF: the signed file once signed off",
-    responses={200: PDF_RESPONSE, 401: {}, 404: {}},
+    responses={200: PDF_RESPONSE, 401: {}, 404: {}, **RENDER_PROBLEMS},
 )
 def document_pdf(document_id: int) -> Any:
     document, _membership = services.document_for(api_user(), document_id)
