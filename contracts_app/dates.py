@@ -20,6 +20,8 @@ EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2199, 12, 31)
 OUT_OF_RANGE = f"Give a date between {EARLIEST_DAY} and {LATEST_DAY}."
 DAY_DESCRIPTION = f"A date (YYYY-MM-DD) between {EARLIEST_DAY} and {LATEST_DAY}."
+# The same range as a pattern, so that generated clients and fuzzers stay inside it.
+DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 def in_range(day: dt.date) -> bool:
@@ -59,7 +61,11 @@ def _within_range(day: dt.date) -> None:
 
 def Day(**kwargs: Any) -> fields.Date:
     """An API date field with the accepted range, documented in the OpenAPI description."""
-    metadata = {"description": DAY_DESCRIPTION, **kwargs.pop("metadata", {})}
+    metadata = {
+        "description": DAY_DESCRIPTION,
+        "pattern": DAY_PATTERN,
+        **kwargs.pop("metadata", {}),
+    }
     return fields.Date(validate=_within_range, metadata=metadata, **kwargs)
 
 

@@ -25,10 +25,19 @@ from marshmallow import ValidationError, fields
 from contracts_app.db import db
 from contracts_app.errors import ValidationFailed
 
-# Other (control, format, private use, surrogate, unassigned) and line/paragraph separators.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Control, format (text direction, zero-width...), surrogates, line/paragraph separators.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Invisible, yet letters or symbols by category (TR39 and the Unicode "default ignorable" set).
 _BLANK_LOOKING = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x034F})
+
+# For the API description: a value with a visible character and none of the common
+# refused ones (the service checks every one of them).
+_COMMON_REFUSED = (
+    r"\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+)
+NAME_PATTERN = rf"^[^{_COMMON_REFUSED}]*[^\s{_COMMON_REFUSED}][^{_COMMON_REFUSED}]*$"
+NON_BLANK_PATTERN = r"^\s*\S"
 
 _local = threading.local()
 
@@ -135,4 +144,18 @@ class Identifier(fields.String):
         message = problem_with(text)
         if message:
             raise ValidationError(message)
+        return text
+
+
+class Name(Identifier):
+    """A party's name: an identifier with a visible character, documented by its pattern."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": NAME_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            raise ValidationError("This field is required.")
         return text

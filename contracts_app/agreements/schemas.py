@@ -5,6 +5,7 @@ from apiflask import Schema, fields, validators
 from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
+from contracts_app.identifiers import NON_BLANK_PATTERN, Name
 from contracts_app.scope.clauses import MAX_AMOUNT, MAX_CLAUSES, ClauseSchema
 
 _SIDES = [side.value for side in Side]
@@ -43,11 +44,22 @@ def _ladder_field(**kwargs: object) -> fields.List:
     )
 
 
+CODE_PATTERN = r"^[A-Z0-9][A-Z0-9._-]{1,39}$"
+
+
+def _title(**kwargs: object) -> fields.String:
+    return fields.String(
+        validate=[validators.Length(1, 200), validators.Regexp(NON_BLANK_PATTERN)], **kwargs
+    )
+
+
 class AgreementIn(Schema):
-    code = fields.String(required=True, validate=validators.Length(2, 40))
-    title = fields.String(required=True, validate=validators.Length(1, 200))
-    customer = fields.String(required=True, validate=validators.Length(1, 200))
-    provider = fields.String(required=True, validate=validators.Length(1, 200))
+    code = fields.String(
+        required=True, validate=[validators.Length(2, 40), validators.Regexp(CODE_PATTERN)]
+    )
+    title = _title(required=True)
+    customer = Name(required=True, validate=validators.Length(1, 200))
+    provider = Name(required=True, validate=validators.Length(1, 200))
     start_date = Day(required=True)
     end_date = Day(load_default=None, allow_none=True)
     currency = fields.String(load_default="EUR", validate=validators.Regexp(r"^[A-Z]{3}$"))
@@ -77,9 +89,9 @@ class AgreementIn(Schema):
 
 
 class AgreementPatch(Schema):
-    title = fields.String(validate=validators.Length(1, 200))
-    customer = fields.String(validate=validators.Length(1, 200))
-    provider = fields.String(validate=validators.Length(1, 200))
+    title = _title()
+    customer = Name(validate=validators.Length(1, 200))
+    provider = Name(validate=validators.Length(1, 200))
     start_date = Day()
     end_date = Day(allow_none=True)
     currency = fields.String(validate=validators.Regexp(r"^[A-Z]{3}$"))
@@ -200,7 +212,9 @@ class StatusOut(Schema):
 
 
 class MemberIn(Schema):
-    email = fields.String(required=True, validate=validators.Length(3, 254))
+    email = fields.String(
+        required=True, validate=validators.Length(3, 254), metadata={"format": "email"}
+    )
     side = fields.String(required=True, validate=validators.OneOf(_SIDES))
     role = fields.String(required=True, validate=validators.OneOf([r.value for r in Role]))
 

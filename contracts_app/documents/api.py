@@ -43,6 +43,38 @@ RENDER_PROBLEMS = {
 }
 
 
+VERIFY_BODY = {
+    "required": True,
+    "description": "The PDF to check, as the body or as a multipart `file`.",
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+}
+
+
+@api.record_once
+def _document_verify_body(state: Any) -> None:
+    """The body of the verify operation is read raw, so it is described here."""
+
+    previous = state.app.spec_callback  # the application has one processor: chain to it
+
+    @state.app.spec_processor
+    def _verify_body(spec: dict[str, Any]) -> dict[str, Any]:
+        if previous is not None:
+            spec = previous(spec)
+        operation = spec.get("paths", {}).get("/api/v1/documents/verify", {}).get("post")
+        if operation is not None:
+            operation["requestBody"] = VERIFY_BODY
+        return spec
+
+
 def pdf_response(data: bytes, filename: str) -> Response:
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -117,7 +149,7 @@ def document_pdf(document_id: int) -> Any:
     "No token is needed: anyone holding a summary can check it.",
     responses=[413, 422],
 )
-def verify() -> Any:
+def verify() -> Any:  # the request body is documented by _document_verify_body
     upload = request.files.get("file")
     data = upload.read() if upload is not None else request.get_data()
     if not data:
