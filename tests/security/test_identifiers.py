@@ -150,3 +150,38 @@ def test_skeletons_of_lookalikes_are_equal_and_of_different_refs_differ():
     assert skeleton(CYRILLIC_TE + "-HOMO") == skeleton("T-HOMO")
     assert skeleton("paypa1") == skeleton("paypal")
     assert skeleton("T-HOMO") != skeleton("T-HOMA")
+
+
+def test_an_import_treats_a_lookalike_of_a_recorded_ref_as_the_same_ticket(client):
+    agreement = make_agreement()
+    assert record(client, agreement, "T-HOMO").status_code == 201
+    text = (
+        "ref,title,category,date\n"
+        f"{CYRILLIC_TE}-HOMO,Again,support.incident,2026-03-02\n"
+        "T-NEW,New,support.incident,2026-03-02\n"
+    )
+    response = client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks/import",
+        data=text,
+        content_type="text/csv",
+        headers=token_for(manager_of(agreement)),
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 1 and response.json["skipped_existing"] == 1
+
+
+def test_an_import_refuses_two_lookalike_refs_in_one_file_on_their_lines(client):
+    agreement = make_agreement()
+    text = (
+        "ref,title,category,date\n"
+        "T-HOMO,First,support.incident,2026-03-02\n"
+        f"{CYRILLIC_TE}-HOMO,Second,support.incident,2026-03-02\n"
+    )
+    response = client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks/import",
+        data=text,
+        content_type="text/csv",
+        headers=token_for(manager_of(agreement)),
+    )
+    assert response.status_code == 422
+    assert "line 2" in str(response.json["errors"])
