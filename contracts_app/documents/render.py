@@ -53,16 +53,18 @@ class TooLargeToRender(DomainError):
 class _RenderSlots:
     """A process-wide bound on concurrent renders (each one is a forked child)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, wait_seconds: float) -> None:
         self.size = size
+        self.wait_seconds = wait_seconds
         self.semaphore = threading.BoundedSemaphore(size)
 
-    def resize(self, size: int) -> None:
+    def configure(self, size: int, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
         if size != self.size:
             self.size, self.semaphore = size, threading.BoundedSemaphore(size)
 
 
-RENDER_SLOTS = _RenderSlots(2)
+RENDER_SLOTS = _RenderSlots(2, wait_seconds=10)
 
 
 def check_renderable(html: str, max_bytes: int = MAX_HTML_BYTES, seconds: float = 60) -> None:
@@ -124,23 +126,19 @@ def _child(html: str, sender: Any) -> None:
 
 
 def render_pdf(
-    html: str,
-    seconds: float = RENDER_SECONDS,
-    *,
-    max_bytes: int = MAX_HTML_BYTES,
-    wait_seconds: float = 10,
+    html: str, seconds: float = RENDER_SECONDS, *, wait_seconds: float | None = None
 ) -> bytes:
     """Render ``html`` to PDF in a forked child that is killed after ``seconds``.
 
-    A document larger than ``max_bytes`` is refused before rendering. At most
-    ``RENDER_SLOTS.size`` renders run at once in this process; a request waits up to
-    ``wait_seconds`` for a slot, then is told to retry. Forking shares the parent's
-    loaded fonts and stylesheet; a hostile or huge input can hold the child, never
-    the worker serving requests.
+    At most ``RENDER_SLOTS.size`` renders run at once in this process; a request waits
+    up to ``wait_seconds`` (``RENDER_SLOTS.wait_seconds``) for a slot, then is told to
+    retry. Callers refuse documents too large for the limit first (``check_renderable``).
+    Forking shares the parent's loaded fonts and stylesheet; a hostile or huge input
+    can hold the child, never the worker serving requests.
     """
-    check_renderable(html, max_bytes, seconds)
     semaphore = RENDER_SLOTS.semaphore
-    if not semaphore.acquire(timeout=wait_seconds):
+    wait = RENDER_SLOTS.wait_seconds if wait_seconds is None else wait_seconds
+    if not semaphore.acquire(timeout=wait):
         raise RenderBusy(
             f"{RENDER_SLOTS.size} documents are rendering already; try again in a minute."
         )

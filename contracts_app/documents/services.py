@@ -68,14 +68,11 @@ def summary_html(
 
 
 def _render(html: str) -> bytes:
+    """Refuse what cannot render in time, then render in one of the process's slots."""
     config = current_app.config
-    RENDER_SLOTS.resize(config["PDF_RENDER_CONCURRENCY"])
-    return render_pdf(
-        html,
-        config["PDF_RENDER_SECONDS"],
-        max_bytes=config["PDF_MAX_HTML_KB"] * 1024,
-        wait_seconds=config["PDF_RENDER_WAIT_SECONDS"],
-    )
+    check_renderable(html, config["PDF_MAX_HTML_KB"] * 1024, config["PDF_RENDER_SECONDS"])
+    RENDER_SLOTS.configure(config["PDF_RENDER_CONCURRENCY"], config["PDF_RENDER_WAIT_SECONDS"])
+    return render_pdf(html, config["PDF_RENDER_SECONDS"])
 
 
 def _end_transaction() -> None:
