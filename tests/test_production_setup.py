@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts_app import create_app
+from contracts_app import _require_secret_key, _require_shared_production_settings
+from contracts_app.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,33 +45,50 @@ def environment(monkeypatch, tmp_path):
     return apply
 
 
-@pytest.mark.parametrize(
-    ("missing", "message"),
-    [
-        ("AUDIT_HMAC_KEY", "AUDIT_HMAC_KEY"),
-        ("REDIS_URL", "REDIS_URL"),
-    ],
-)
-def test_outside_development_the_app_refuses_to_start_without(environment, missing, message):
+class ConfiguredApp:
+    """What the start-up checks read of an application: its configuration."""
+
+    def __init__(self, config):
+        self.config = config
+
+
+def start(tmp_path):
+    """The start-up checks of ``create_app`` on the environment's configuration (without
+    building a second application, which would rebind the tests' database)."""
+    config = load_config(tmp_path / "instance")
+    _require_secret_key(ConfiguredApp(config))
+    _require_shared_production_settings(ConfiguredApp(config))
+    return config
+
+
+@pytest.mark.parametrize("missing", ["AUDIT_HMAC_KEY", "REDIS_URL"])
+def test_outside_development_the_app_refuses_to_start_without(environment, tmp_path, missing):
     environment(_without(missing))
-    with pytest.raises(RuntimeError, match=message):
-        create_app({"DATABASE_URL": "sqlite://"})
+    with pytest.raises(RuntimeError, match=missing):
+        start(tmp_path)
 
 
-def test_redis_url_becomes_the_rate_limit_storage_unless_told_otherwise(environment, monkeypatch):
+def test_with_the_production_settings_the_app_starts(environment, tmp_path):
     environment(PRODUCTION)
-    app = create_app({"DATABASE_URL": "sqlite://"})
-    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/5"
+    assert start(tmp_path)["ENV_NAME"] == "production"
+
+
+def test_redis_url_becomes_the_rate_limit_storage_unless_told_otherwise(
+    environment, monkeypatch, tmp_path
+):
+    environment(PRODUCTION)
+    assert start(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/5"
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/6")
-    app = create_app({"DATABASE_URL": "sqlite://"})
-    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/6"
+    assert start(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/6"
 
 
-def test_memory_rate_limit_storage_is_refused_outside_development(environment, monkeypatch):
+def test_memory_rate_limit_storage_is_refused_outside_development(
+    environment, monkeypatch, tmp_path
+):
     environment(_without("REDIS_URL"))
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(RuntimeError, match="REDIS_URL"):
-        create_app({"DATABASE_URL": "sqlite://"})
+        start(tmp_path)
 
 
 def test_db_upgrade_on_the_default_database_creates_instance(tmp_path):
@@ -96,8 +114,6 @@ def test_db_upgrade_on_the_default_database_creates_instance(tmp_path):
 def test_the_worker_timeout_outlasts_a_render_and_its_wait():
     namespace: dict[str, object] = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
-    from contracts_app.config import load_config
-
     config = load_config(ROOT / "instance")
     assert namespace["timeout"] > config["PDF_RENDER_SECONDS"] + config["PDF_RENDER_WAIT_SECONDS"]
 
