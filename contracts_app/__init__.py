@@ -106,6 +106,7 @@ def _require_shared_production_settings(app: APIFlask) -> None:
 
 
 def _configure_openapi(app: APIFlask) -> None:
+    from contracts_app.openapi_links import add_links
     from contracts_app.problems import ProblemSchema
 
     app.config["DESCRIPTION"] = (
@@ -144,7 +145,7 @@ def _configure_openapi(app: APIFlask) -> None:
                     content = response.get("content", {})
                     if code.isdigit() and int(code) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
-        return spec
+        return add_links(spec)
 
 
 def _init_extensions(app: APIFlask) -> None:

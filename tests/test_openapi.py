@@ -65,3 +65,21 @@ def test_every_response_has_a_description(client):
         if not response.get("description")
     ]
     assert missing == []
+
+
+def test_links_lead_from_created_objects_to_the_operations_on_them(client):
+    spec = client.get("/api/v1/openapi.json").json
+    created = spec["paths"]["/api/v1/agreements"]["post"]["responses"]["201"]
+    links = created["links"]
+    assert links["DraftAnnex"]["parameters"] == {"code": "$response.body#/code"}
+    annex_links = spec["paths"]["/api/v1/agreements/{code}/annexes"]["post"]["responses"]["201"]
+    assert "FireAnnexEvent" in annex_links["links"]
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation["responses"].values():
+                for link in response.get("links", {}).values():
+                    _, target_path, method = link["operationRef"].rsplit("/", 2)
+                    target = target_path.replace("~1", "/").replace("~0", "~")
+                    assert method in spec["paths"][target], (path, link)
