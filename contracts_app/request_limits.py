@@ -15,7 +15,7 @@ from contracts_app.errors import DomainError
 MAX_JSON_DEPTH = 32
 
 # A JSON string (skipped as a whole, so brackets inside strings do not count) or a bracket.
-_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _OPENING = frozenset(b"[{")
 
 
