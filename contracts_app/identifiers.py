@@ -38,6 +38,7 @@ _COMMON_REFUSED = (
 )
 NAME_PATTERN = rf"^[^{_COMMON_REFUSED}]*[^\s{_COMMON_REFUSED}][^{_COMMON_REFUSED}]*$"
 NON_BLANK_PATTERN = r"^\s*\S"
+IDENTIFIER_PATTERN = rf"^[^{_COMMON_REFUSED}]*$"
 
 _local = threading.local()
 
@@ -138,6 +139,10 @@ def refuse_lookalike(
 
 class Identifier(fields.String):
     """An API string that is an identifier: NFC, without invisible or control characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": IDENTIFIER_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs))
