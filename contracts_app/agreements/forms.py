@@ -153,7 +153,7 @@ class StatusEventForm(FlaskForm):
     """One status event; which fields show comes from the machine's event spec."""
 
     event = HiddenField(validators=[DataRequired()])
-    effective_date = DateField("Effective date", validators=[Optional()])
+    effective_date = DayField("Effective date", validators=[Optional()])
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=10_000)])
 
 

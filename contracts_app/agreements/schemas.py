@@ -178,7 +178,7 @@ class StatusEventIn(Schema):
             ["activate", "suspend", "resume", "terminate", "confirm", "decline", "cancel"]
         ),
     )
-    effective_date = fields.Date(
+    effective_date = Day(
         load_default=None,
         allow_none=True,
         metadata={"description": "when the change takes effect; activate: the start date"},

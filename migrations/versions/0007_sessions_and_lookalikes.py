@@ -3,8 +3,8 @@
 Existing rows get their skeletons computed here. Lookalike task refs or party names
 recorded before this revision make the unique constraints fail: merge them first.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25 16:30:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from contracts_app.identifiers import skeleton
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
