@@ -1,7 +1,7 @@
 """OpenAPI links: how the result of one operation feeds the next.
 
 They let clients (and Schemathesis' stateful phase) create an agreement and then act
-on it: read and change it, add members, draft annexes and fire their events, record
+on it: read and change it, invite members (who decide), draft annexes and fire their events, record
 tasks, issue summaries and sign them off.
 """
 
@@ -29,6 +29,13 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
             ("RecordTask", f"{AGREEMENT}/tasks", "post"),
             ("IssueSummary", f"{AGREEMENT}/documents", "post"),
         )
+    },
+    (f"{AGREEMENT}/members", "post", "201"): {
+        "DecideInvitation": (
+            "/api/v1/invitations/{invitation_id}/{decision}",
+            "post",
+            {"invitation_id": "$response.body#/id"},
+        ),
     },
     (f"{AGREEMENT}/annexes", "post", "201"): {
         f"{name}": (path, method, {"annex_id": "$response.body#/id"})
