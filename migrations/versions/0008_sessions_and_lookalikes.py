@@ -3,8 +3,8 @@
 Existing rows get their skeletons computed here. Lookalike task refs or party names
 recorded before this revision make the unique constraints fail: merge them first.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 16:30:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from contracts_app.identifiers import skeleton
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
