@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
-# Debian packages: WeasyPrint's libraries and fonts and Graphviz (the workflow diagram) to run;
-# Chromium and the PDF tools to test.
-RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 graphviz
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf
+# Debian packages: WeasyPrint's libraries and fonts, Graphviz (the workflow diagram) and ICU
+# (PyICU builds against it: lookalike identifiers) to run; Chromium, the PDF tools and Redis
+# (the production set-up test) to test.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 graphviz libicu-dev pkg-config g++
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf redis-server
 
 .PHONY: run test lint format bench system-packages-run system-packages-test clean
 

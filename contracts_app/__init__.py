@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     if config:
         app.config.update(config)
     _require_secret_key(app)
+    _require_shared_production_settings(app)
     _configure_openapi(app)
 
     db.init_app(app)
@@ -51,6 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     register_error_handlers(app)
     register_commands(app)
+    from contracts_app import request_limits
+
+    request_limits.register(app)
     app.after_request(_security_headers)
     from contracts_app.pagination import url_with
 
@@ -81,7 +85,28 @@ def _require_secret_key(app: APIFlask) -> None:
         )
 
 
+def _require_shared_production_settings(app: APIFlask) -> None:
+    """Outside development, refuse to start without a real audit key and shared counters.
+
+    A generated audit key would sit in instance/, beside the database it protects; and
+    sign-in limits counted in each worker's memory are multiplied by the number of workers.
+    """
+    if app.config["ENV_NAME"] == "development" or app.config.get("TESTING"):
+        return
+    if len(app.config.get("AUDIT_HMAC_KEY") or "") < 32:
+        raise RuntimeError(
+            "Set AUDIT_HMAC_KEY to a long random value (32 characters or more) outside "
+            "development, and keep it outside the database and its backups."
+        )
+    if (app.config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        raise RuntimeError(
+            "Set REDIS_URL (or RATELIMIT_STORAGE_URI) outside development: sign-in limits "
+            "counted in each worker's memory multiply by the number of workers."
+        )
+
+
 def _configure_openapi(app: APIFlask) -> None:
+    from contracts_app.openapi_links import add_links
     from contracts_app.problems import ProblemSchema
 
     app.config["DESCRIPTION"] = (
@@ -120,7 +145,7 @@ def _configure_openapi(app: APIFlask) -> None:
                     content = response.get("content", {})
                     if code.isdigit() and int(code) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
-        return spec
+        return add_links(spec)
 
 
 def _init_extensions(app: APIFlask) -> None:

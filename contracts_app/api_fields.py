@@ -8,6 +8,9 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 DECIMAL_METADATA = {"type": "string", "format": "decimal", "example": "120.00"}
+# The canonical form of an input decimal, documented so that clients send numbers.
+DECIMAL_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+NON_NEGATIVE_DECIMAL_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
 def decimal_field(
@@ -26,11 +29,12 @@ def decimal_field(
             relation = "greater than" if exclusive_minimum else "at least"
             raise ValidationError(f"Must be {relation} {low} and at most {high}.")
 
+    pattern = NON_NEGATIVE_DECIMAL_PATTERN if low >= 0 else DECIMAL_PATTERN
     return fields.Decimal(
         as_string=True,
         places=2,
         validate=within_bounds,
-        metadata=DECIMAL_METADATA,
+        metadata={**DECIMAL_METADATA, "pattern": pattern},
         **kwargs,
     )
 

@@ -148,10 +148,15 @@ def annexes_activate_due() -> None:
     """Make scheduled annexes whose effective date has come effective (run daily)."""
     from contracts_app.annexes.services import activate_due
 
-    activated = activate_due()
+    failures: list[tuple[int, str]] = []
+    activated = activate_due(failures=failures)
     for annex in activated:
         click.echo(f"{annex.agreement.code} {annex.label}: {annex.state.value}")
-    click.echo(f"{len(activated)} annex(es) processed.", err=True)
+    for annex_id, error in failures:
+        click.echo(f"annex {annex_id} failed: {error}", err=True)
+    click.echo(f"{len(activated)} annex(es) processed, {len(failures)} failed.", err=True)
+    if failures:
+        raise SystemExit(1)
 
 
 @tasks_cli.command("import")

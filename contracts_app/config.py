@@ -24,6 +24,9 @@ def load_config(instance_path: Path) -> dict:
     env = os.environ
     env_name = env.get("CONTRACTS_ENV", "development")
     default_db = f"sqlite:///{instance_path / 'contracts.db'}"
+    if "DATABASE_URL" not in env:
+        # the default database lives in instance/: create it before SQLite opens the file
+        instance_path.mkdir(parents=True, exist_ok=True)
     return {
         "ENV_NAME": env_name,
         "DATABASE_URL": env.get("DATABASE_URL", default_db),
@@ -47,8 +50,18 @@ def load_config(instance_path: Path) -> dict:
         "SIGNING_CERT_FILE": env.get("SIGNING_CERT_FILE"),
         "SIGNING_KEY_PASSPHRASE": env.get("SIGNING_KEY_PASSPHRASE"),
         "PDF_RENDER_SECONDS": int(env.get("PDF_RENDER_SECONDS", "60")),
+        # Renders at once per process, and how long a request waits for a free slot;
+        # gunicorn.conf.py adds both to its worker timeout.
+        "PDF_RENDER_CONCURRENCY": int(env.get("PDF_RENDER_CONCURRENCY", "2")),
+        "PDF_RENDER_WAIT_SECONDS": int(env.get("PDF_RENDER_WAIT_SECONDS", "10")),
+        # Larger summaries are refused before rendering: they would not finish in time.
+        "PDF_MAX_HTML_KB": int(env.get("PDF_MAX_HTML_KB", "600")),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY"),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": env.get("REDIS_URL"),
+        # Counted per process in memory by default; Redis shares the counts between workers.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or env.get("REDIS_URL")
+        or "memory://",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
     }

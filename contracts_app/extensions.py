@@ -37,11 +37,15 @@ token_auth.error_processor(problem_from_http_error)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_user_id: str) -> User | None:
+    """The user of a session, unless their sessions were ended since it began."""
+    user_id, _, generation = session_user_id.partition(":")
+    if not user_id.isdigit() or not generation.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 @token_auth.verify_token

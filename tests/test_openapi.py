@@ -45,3 +45,41 @@ def test_error_responses_are_documented_as_problem_details(client):
     assert operation["responses"]["400"]["content"]["application/problem+json"]
     value = spec["components"]["schemas"]["AgreementOut"]["properties"]["value"]
     assert value["type"] == "string" and value["format"] == "decimal"
+
+
+def test_the_served_document_is_valid_openapi(client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").json
+    validate(spec)  # raises, naming the place, when the document is not valid
+
+
+def test_every_response_has_a_description(client):
+    spec = client.get("/api/v1/openapi.json").json
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        for status, response in operation.get("responses", {}).items()
+        if not response.get("description")
+    ]
+    assert missing == []
+
+
+def test_links_lead_from_created_objects_to_the_operations_on_them(client):
+    spec = client.get("/api/v1/openapi.json").json
+    created = spec["paths"]["/api/v1/agreements"]["post"]["responses"]["201"]
+    links = created["links"]
+    assert links["DraftAnnex"]["parameters"] == {"code": "$response.body#/code"}
+    annex_links = spec["paths"]["/api/v1/agreements/{code}/annexes"]["post"]["responses"]["201"]
+    assert "FireAnnexEvent" in annex_links["links"]
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation["responses"].values():
+                for link in response.get("links", {}).values():
+                    _, target_path, method = link["operationRef"].rsplit("/", 2)
+                    target = target_path.replace("~1", "/").replace("~0", "~")
+                    assert method in spec["paths"][target], (path, link)

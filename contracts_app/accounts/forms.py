@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -17,6 +17,15 @@ class UserForm(FlaskForm):
         "Initial password", validators=[DataRequired(), Length(min=10, max=1000)]
     )
     admin = BooleanField("Administrator")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")],
+    )
 
 
 class TokenForm(FlaskForm):

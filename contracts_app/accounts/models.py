@@ -18,6 +18,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's user id: raising it ends all the user's sessions at once
+    # (sign-out, a password change, a deactivation), whatever cookies were saved.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(
@@ -34,7 +37,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -110,6 +110,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     with unit_of_work():
         before = user.is_active
         user.is_active = active
+        if not active:
+            end_sessions(user)
         record(
             "user.activated" if active else "user.deactivated",
             user,
@@ -117,6 +119,30 @@ def set_active(user: User, active: bool, actor: User) -> None:
             agreement_id=None,
             changes={"is_active": {"before": before, "after": active}},
         )
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user: cookies issued before no longer sign anyone in."""
+    with unit_of_work():
+        user.session_generation += 1
+
+
+def sign_out(user: User) -> None:
+    """Sign-out ends the user's sessions, so a cookie saved before it stops working."""
+    with unit_of_work():
+        end_sessions(user)
+        record("user.signed_out", user, user, agreement_id=None)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the user's password; needs the current one, and ends all their sessions."""
+    confirm_password(user, current)
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed({"new": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
+    with unit_of_work():
+        user.password_hash = hash_password(new)
+        end_sessions(user)
+        record("user.password_changed", user, user, agreement_id=None)
 
 
 def list_users(page: int, per_page: int) -> tuple[list[User], int]:

@@ -20,10 +20,10 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from contracts_app.accounts import attempts, services
-from contracts_app.accounts.forms import LoginForm, TokenForm, UserForm
+from contracts_app.accounts.forms import LoginForm, PasswordForm, TokenForm, UserForm
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.db import db
-from contracts_app.errors import ValidationFailed
+from contracts_app.errors import TooManyAttempts, ValidationFailed
 from contracts_app.extensions import limiter, login_limit_per_address
 from contracts_app.forms_common import ConfirmForm, show_errors
 from contracts_app.pagination import Page, page_args
@@ -37,6 +37,10 @@ def _safe_next(target: str | None) -> str:
         return url_for("agreements.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("agreements.index")
+    # Control characters would split the Location header; browsers read a backslash or
+    # a tab in a path as "//", i.e. another host.
+    if any(ord(char) < 0x21 or char in "\\\x7f" for char in target):
         return url_for("agreements.index")
     return target
 
@@ -75,10 +79,39 @@ def login() -> Any:
 @pages.post("/logout")
 @login_required
 def logout() -> Any:
+    services.sign_out(current_user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@pages.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            # a guess at the current password counts like a guess at the sign-in form
+            attempts.with_password_limit(
+                user,
+                "password change",
+                lambda: services.change_password(
+                    user, form.current.data or "", form.new.data or ""
+                ),
+            )
+        except TooManyAttempts as exc:
+            form.current.errors = [exc.message]
+            return render_template("accounts/password.html", form=form), 429
+        except ValidationFailed as exc:
+            show_errors(form, exc, {"password": "current"})
+        else:
+            logout_user()
+            session.clear()
+            flash("Your password is changed; every session was signed out. Sign in again.", "info")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/password.html", form=form)
 
 
 @pages.route("/account/tokens", methods=["GET", "POST"])

@@ -6,7 +6,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind, Role, Side
 from contracts_app.forms_common import split_list
 
@@ -32,8 +32,8 @@ class AgreementForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     customer = StringField("Customer", validators=[DataRequired(), Length(max=200)])
     provider = StringField("Provider", validators=[DataRequired(), Length(max=200)])
-    start_date = DateField("Start date", validators=[DataRequired()])
-    end_date = DateField("End date", validators=[Optional()], description="Empty for open-ended.")
+    start_date = DayField("Start date", validators=[DataRequired()])
+    end_date = DayField("End date", validators=[Optional()], description="Empty for open-ended.")
     currency = StringField(
         "Currency", default="EUR", validators=[DataRequired(), Regexp(r"^[A-Z]{3}$")]
     )
@@ -153,7 +153,7 @@ class StatusEventForm(FlaskForm):
     """One status event; which fields show comes from the machine's event spec."""
 
     event = HiddenField(validators=[DataRequired()])
-    effective_date = DateField("Effective date", validators=[Optional()])
+    effective_date = DayField("Effective date", validators=[Optional()])
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=10_000)])
 
 

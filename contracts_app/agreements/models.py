@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contracts_app.accounts.models import User
 from contracts_app.db import Base, utcnow
 from contracts_app.enums import AgreementStatus, Role, Side, str_enum
+from contracts_app.identifiers import skeleton_default
 
 DEFAULT_APPROVAL_SIDES = [Side.CUSTOMER.value, Side.PROVIDER.value]
 INVITATION_DAYS = 14
@@ -23,6 +24,10 @@ class Party(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # unique by look: "\u041aestrel IT" (a Cyrillic Ka first) is "Kestrel IT"
+    name_skeleton: Mapped[str] = mapped_column(
+        sa.Text, unique=True, default=skeleton_default("name")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 from apiflask import Schema, fields, validators
 
 from contracts_app.api_fields import decimal_field, decimal_out
+from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
-from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSchema
+from contracts_app.identifiers import NON_BLANK_PATTERN, Name
+from contracts_app.scope.clauses import MAX_AMOUNT, MAX_CLAUSES, ClauseSchema
 
 _SIDES = [side.value for side in Side]
 
@@ -42,13 +44,24 @@ def _ladder_field(**kwargs: object) -> fields.List:
     )
 
 
+CODE_PATTERN = r"^[A-Z0-9][A-Z0-9._-]{1,39}$"
+
+
+def _title(**kwargs: object) -> fields.String:
+    return fields.String(
+        validate=[validators.Length(1, 200), validators.Regexp(NON_BLANK_PATTERN)], **kwargs
+    )
+
+
 class AgreementIn(Schema):
-    code = fields.String(required=True, validate=validators.Length(2, 40))
-    title = fields.String(required=True, validate=validators.Length(1, 200))
-    customer = fields.String(required=True, validate=validators.Length(1, 200))
-    provider = fields.String(required=True, validate=validators.Length(1, 200))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
+    code = fields.String(
+        required=True, validate=[validators.Length(2, 40), validators.Regexp(CODE_PATTERN)]
+    )
+    title = _title(required=True)
+    customer = Name(required=True, validate=validators.Length(1, 200))
+    provider = Name(required=True, validate=validators.Length(1, 200))
+    start_date = Day(required=True)
+    end_date = Day(load_default=None, allow_none=True)
     currency = fields.String(load_default="EUR", validate=validators.Regexp(r"^[A-Z]{3}$"))
     value = _value_field(load_default="0")
     sla_notes = fields.String(load_default="", validate=validators.Length(max=20_000))
@@ -70,15 +83,17 @@ class AgreementIn(Schema):
         validate=validators.OneOf(_SIDES),
         metadata={"description": "your side: you become its first manager"},
     )
-    scope = fields.List(fields.Nested(ClauseSchema), load_default=list)
+    scope = fields.List(
+        fields.Nested(ClauseSchema), load_default=list, validate=validators.Length(max=MAX_CLAUSES)
+    )
 
 
 class AgreementPatch(Schema):
-    title = fields.String(validate=validators.Length(1, 200))
-    customer = fields.String(validate=validators.Length(1, 200))
-    provider = fields.String(validate=validators.Length(1, 200))
-    start_date = fields.Date()
-    end_date = fields.Date(allow_none=True)
+    title = _title()
+    customer = Name(validate=validators.Length(1, 200))
+    provider = Name(validate=validators.Length(1, 200))
+    start_date = Day()
+    end_date = Day(allow_none=True)
     currency = fields.String(validate=validators.Regexp(r"^[A-Z]{3}$"))
     value = _value_field()
     sla_notes = fields.String(validate=validators.Length(max=20_000))
@@ -97,7 +112,7 @@ class AgreementPatch(Schema):
         validate=validators.OneOf([s.value for s in AgreementStatus]),
         metadata={"description": "never changed here: 409 naming the status events"},
     )
-    scope = fields.List(fields.Nested(ClauseSchema))
+    scope = fields.List(fields.Nested(ClauseSchema), validate=validators.Length(max=MAX_CLAUSES))
 
 
 class AgreementOut(Schema):
@@ -163,7 +178,7 @@ class StatusEventIn(Schema):
             ["activate", "suspend", "resume", "terminate", "confirm", "decline", "cancel"]
         ),
     )
-    effective_date = fields.Date(
+    effective_date = Day(
         load_default=None,
         allow_none=True,
         metadata={"description": "when the change takes effect; activate: the start date"},
@@ -197,7 +212,9 @@ class StatusOut(Schema):
 
 
 class MemberIn(Schema):
-    email = fields.String(required=True, validate=validators.Length(3, 254))
+    email = fields.String(
+        required=True, validate=validators.Length(3, 254), metadata={"format": "email"}
+    )
     side = fields.String(required=True, validate=validators.OneOf(_SIDES))
     role = fields.String(required=True, validate=validators.OneOf([r.value for r in Role]))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from contracts_app import dates, identifiers
 from contracts_app.accounts.models import User
 from contracts_app.agreements import governance
 from contracts_app.agreements.access import MANAGERS, require_role, visible_agreements
@@ -25,6 +26,7 @@ from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.errors import Conflict, NotFound, ValidationFailed
+from contracts_app.identifiers import skeleton
 from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSpec, parse_clause, parse_scope
 from contracts_app.scope.services import base_scope, set_base_scope
 
@@ -76,10 +78,15 @@ class AgreementInput:
     creator_side: str = Side.PROVIDER.value
 
 
-def _party(name: str) -> Party:
-    """The party with this name, created when new."""
-    name = " ".join(name.split())
-    party = db.session.scalar(sa.select(Party).where(Party.name == name))
+def _party(name: str, field: str) -> Party:
+    """The party with this name, created when new; a lookalike of a recorded name is
+    refused, naming the recorded one."""
+    name = identifiers.clean_name(name, field)
+    party = db.session.scalar(sa.select(Party).where(Party.name_skeleton == skeleton(name)))
+    if party is not None and party.name != name:
+        raise ValidationFailed(
+            {field: [f"Looks like a party already recorded as {party.name!r}; use that name."]}
+        )
     if party is None:
         party = Party(name=name)
         db.session.add(party)
@@ -93,11 +100,15 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
     for name in ("title", "customer", "provider"):
         if name in values and not (values[name] or "").strip():
             errors[name] = ["This field is required."]
+    for name in ("code", "customer", "provider"):
+        message = identifiers.problem_with(values.get(name) or "")
+        if message:
+            errors[name] = [message]
     if (
         values.get("customer")
         and values.get("provider")
-        and " ".join(values["customer"].split()).lower()
-        == " ".join(values["provider"].split()).lower()
+        and skeleton(" ".join(values["customer"].split()).lower())
+        == skeleton(" ".join(values["provider"].split()).lower())
     ):
         errors["provider"] = ["The provider must differ from the customer."]
     if "currency" in values and not CURRENCY_PATTERN.match(values["currency"] or ""):
@@ -110,6 +121,9 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
         except (InvalidOperation, TypeError):
             errors["value"] = ["Must be a number."]
     start, end = values.get("start_date"), values.get("end_date")
+    for name in ("start_date", "end_date"):
+        if values.get(name) and not dates.in_range(values[name]):
+            errors[name] = [dates.OUT_OF_RANGE]
     if start and end and end < start:
         errors["end_date"] = ["The end date must not be before the start date."]
     for name in GOVERNANCE_FIELDS:
@@ -151,8 +165,8 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
         agreement = Agreement(
             code=data.code,
             title=data.title.strip(),
-            customer=_party(data.customer),
-            provider=_party(data.provider),
+            customer=_party(data.customer, "customer"),
+            provider=_party(data.provider, "provider"),
             start_date=data.start_date,
             end_date=data.end_date,
             currency=data.currency,
@@ -279,9 +293,9 @@ def update_agreement(
         if "escalation_ladder" in changes:
             check_members(agreement, agreement.escalation_ladder)
         if "customer" in changes:
-            agreement.customer = _party(changes["customer"])
+            agreement.customer = _party(changes["customer"], "customer")
         if "provider" in changes:
-            agreement.provider = _party(changes["provider"])
+            agreement.provider = _party(changes["provider"], "provider")
         if clauses is not None or "start_date" in changes:
             specs = clauses if clauses is not None else list(base_scope(agreement.id).values())
             set_base_scope(agreement, specs)

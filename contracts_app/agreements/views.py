@@ -20,6 +20,7 @@ from contracts_app.agreements.forms import (
     StatusEventForm,
 )
 from contracts_app.annexes.services import list_annexes
+from contracts_app.dates import parse_day_or_none
 from contracts_app.db import utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
@@ -88,10 +89,14 @@ def new() -> Any:
 
 
 def _parse_day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
+    return parse_day_or_none(text)
+
+
+def _version_number(text: str | None) -> int | None:
+    """A scope version number from a query string; none beyond what a row can hold."""
+    if not text or not text.isdigit() or len(text) > 9:
         return None
+    return int(text)
 
 
 @pages.get("/agreements/<code>")
@@ -108,8 +113,8 @@ def show(code: str) -> Any:
     version = scope_services.version_on(agreement, as_of) if agreement.covers(as_of) else None
     versions = scope_services.list_versions(agreement, include_superseded=show_superseded)
     diff = None
-    diff_from = request.args.get("from", type=int)
-    diff_to = request.args.get("to", type=int)
+    diff_from = _version_number(request.args.get("from"))
+    diff_to = _version_number(request.args.get("to"))
     if diff_from and diff_to:
         try:
             diff = scope_services.diff_versions(agreement, diff_from, diff_to)

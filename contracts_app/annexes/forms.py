@@ -4,7 +4,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.forms_common import split_list
 
@@ -121,7 +121,7 @@ class AnnexForm(FlaskForm):
     version = HiddenField()
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     rationale = TextAreaField("Rationale", validators=[Length(max=20_000)])
-    effective_date = DateField("Effective date", validators=[DataRequired()])
+    effective_date = DayField("Effective date", validators=[DataRequired()])
     changes = FieldList(FormField(ChangeRowForm), min_entries=0)
     # A governance change, beside the scope changes (agreements.governance).
     approval_sides = SelectField(

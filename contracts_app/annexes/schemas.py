@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.dates import Day
+from contracts_app.identifiers import NON_BLANK_PATTERN
+from contracts_app.scope.clauses import MAX_CLAUSES, REF_PATTERN
 from workflows.annex import USER_EVENTS
 from workflows.annex_states import AnnexState
 
@@ -18,19 +21,80 @@ class ChangeSchema(Schema):
     fields_ = fields.Dict(data_key="fields")
 
 
+_CLAUSE_REF = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": REF_PATTERN}
+# What the service accepts, per operation; documented so that clients and fuzzers send it.
+CHANGES_DOC = {
+    "description": "Scope changes: add a clause, modify fields of a clause, remove a clause.",
+    "maxItems": MAX_CLAUSES,
+    "items": {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["add"]},
+                    "item": {"$ref": "#/components/schemas/ClauseSchema"},
+                },
+                "required": ["op", "item"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["modify"]},
+                    "ref": _CLAUSE_REF,
+                    "fields": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "description": "The clause fields to change, as in a clause.",
+                    },
+                },
+                "required": ["op", "ref", "fields"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["remove"]},
+                    "ref": _CLAUSE_REF,
+                },
+                "required": ["op", "ref"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+}
+
+
+def _title(**kwargs: object) -> fields.String:
+    return fields.String(
+        validate=[validators.Length(1, 200), validators.Regexp(NON_BLANK_PATTERN)], **kwargs
+    )
+
+
 class AnnexIn(Schema):
-    title = fields.String(required=True, validate=validators.Length(1, 200))
+    title = _title(required=True)
     rationale = fields.String(load_default="", validate=validators.Length(max=20_000))
-    effective_date = fields.Date(required=True)
-    changes = fields.List(fields.Raw(), load_default=list, metadata={"items": ChangeSchema})
+    effective_date = Day(required=True)
+    changes = fields.List(
+        fields.Raw(),
+        load_default=list,
+        validate=validators.Length(max=MAX_CLAUSES),
+        metadata=CHANGES_DOC,
+    )
 
 
 class AnnexPatch(Schema):
-    version = fields.Integer(required=True, metadata={"description": "the version you read"})
-    title = fields.String(validate=validators.Length(1, 200))
+    version = fields.Integer(
+        required=True,
+        validate=validators.Range(min=1, max=2**31 - 1),
+        metadata={"description": "the version you read"},
+    )
+    title = _title()
     rationale = fields.String(validate=validators.Length(max=20_000))
-    effective_date = fields.Date()
-    changes = fields.List(fields.Raw())
+    effective_date = Day()
+    changes = fields.List(
+        fields.Raw(), validate=validators.Length(max=MAX_CLAUSES), metadata=CHANGES_DOC
+    )
 
 
 class AnnexQuery(Schema):

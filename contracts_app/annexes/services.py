@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,6 +54,8 @@ from workflows.binding import EventSpec
 
 # An annex changes the scope of a running agreement only.
 STATUSES_TAKING_ANNEXES = frozenset({AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED})
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -466,31 +469,56 @@ def apply_effective(annex: Annex, agreement: Agreement, now: dt.datetime | None 
     )
 
 
-def activate_due(today: dt.date | None = None, agreement_id: int | None = None) -> list[Annex]:
+def activate_due(
+    today: dt.date | None = None,
+    agreement_id: int | None = None,
+    failures: list[tuple[int, str]] | None = None,
+) -> list[Annex]:
     """Make scheduled annexes whose effective date has come effective (one transaction each).
 
     Run by the daily job. An annex whose changes no longer apply goes back for changes
-    with the conflict named; a failure of one agreement does not stop the others.
+    with the conflict named. An annex that fails is rolled back and logged, with its
+    agreement's later annexes (they build on it), and appended to ``failures`` as
+    ``(annex id, error)``; the other agreements' annexes still become effective.
     """
     today = today or dt.date.today()
-    query = sa.select(Annex.id).where(
+    query = sa.select(Annex.id, Annex.agreement_id).where(
         Annex.state == AnnexState.SCHEDULED, Annex.effective_date <= today
     )
     if agreement_id is not None:
         query = query.where(Annex.agreement_id == agreement_id)
     activated = []
-    for annex_id in db.session.scalars(query.order_by(Annex.effective_date, Annex.id)).all():
-        with unit_of_work():
-            annex = db.session.get(Annex, annex_id)
-            assert annex is not None
-            agreement = lock_agreement(annex.agreement_id)
-            db.session.refresh(annex)
-            facts = facts_for(annex, agreement, SYSTEM, today)
-            if not annex_workflow().destination(annex.state, AnnexEvent.ACTIVATE, facts):
-                continue  # activated meanwhile, or the agreement is no longer running
-            _fire_with_effects(annex, agreement, AnnexEvent.ACTIVATE, facts, None, None, "")
+    failed_agreements: set[int] = set()
+    for annex_id, annex_agreement_id in db.session.execute(
+        query.order_by(Annex.effective_date, Annex.id)
+    ).all():
+        if annex_agreement_id in failed_agreements:
+            continue
+        try:
+            annex = _activate_one(annex_id, today)
+        except Exception as exc:  # one agreement's failure must not stop the others
+            failed_agreements.add(annex_agreement_id)
+            log.exception("Annex %s could not become effective", annex_id)
+            if failures is not None:
+                failures.append((annex_id, f"{type(exc).__name__}: {exc}"))
+            continue
+        if annex is not None:
             activated.append(annex)
     return activated
+
+
+def _activate_one(annex_id: int, today: dt.date) -> Annex | None:
+    """Activate one scheduled annex in its own transaction (None if it no longer applies)."""
+    with unit_of_work():
+        annex = db.session.get(Annex, annex_id)
+        assert annex is not None
+        agreement = lock_agreement(annex.agreement_id)
+        db.session.refresh(annex)
+        facts = facts_for(annex, agreement, SYSTEM, today)
+        if not annex_workflow().destination(annex.state, AnnexEvent.ACTIVATE, facts):
+            return None  # activated meanwhile, or the agreement is no longer running
+        _fire_with_effects(annex, agreement, AnnexEvent.ACTIVATE, facts, None, None, "")
+    return annex
 
 
 __all__ = [

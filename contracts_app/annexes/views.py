@@ -19,6 +19,7 @@ from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
 from contracts_app.audit.services import history_of
+from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import (
     Conflict,
     DomainError,
@@ -55,9 +56,8 @@ def index(code: str) -> Any:
 def scope_json(code: str) -> Any:
     """The clauses valid on a date, for pre-filling the form's modify rows."""
     agreement, _membership = agreement_for(current_user, code)
-    try:
-        day = dt.date.fromisoformat(request.args.get("as_of", ""))
-    except ValueError:
+    day = parse_day_or_none(request.args.get("as_of"))
+    if day is None:
         return jsonify({"clauses": {}})
     version = version_on(agreement, day) if agreement.covers(day) else None
     clauses = clause_map(version) if version else {}

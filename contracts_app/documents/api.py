@@ -24,7 +24,55 @@ from contracts_app.extensions import token_auth
 
 api = APIBlueprint("documents_api", __name__, tag="Documents")
 
-PDF_RESPONSE = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+PDF_RESPONSE = {
+    "description": "The PDF",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemSchema"}}}
+RENDER_PROBLEMS = {
+    422: {
+        "description": "A date out of range, or a document too large to render in time",
+        "content": _PROBLEM,
+    },
+    503: {
+        "description": "Every render slot is taken, or the render passed its time limit",
+        "content": _PROBLEM,
+    },
+}
+
+
+VERIFY_BODY = {
+    "required": True,
+    "description": "The PDF to check, as the body or as a multipart `file`.",
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+}
+
+
+@api.record_once
+def _document_verify_body(state: Any) -> None:
+    """The body of the verify operation is read raw, so it is described here."""
+
+    previous = state.app.spec_callback  # the application has one processor: chain to it
+
+    @state.app.spec_processor
+    def _verify_body(spec: dict[str, Any]) -> dict[str, Any]:
+        if previous is not None:
+            spec = previous(spec)
+        operation = spec.get("paths", {}).get("/api/v1/documents/verify", {}).get("post")
+        if operation is not None:
+            operation["requestBody"] = VERIFY_BODY
+        return spec
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -37,7 +85,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 @api.auth_required(token_auth)
 @api.input(SummaryQuery, location="query", arg_name="query")
 @api.doc(
-    summary="The live summary PDF, marked draft", responses={200: PDF_RESPONSE, 401: {}, 404: {}}
+    summary="The live summary PDF, marked draft",
+    responses={200: PDF_RESPONSE, 401: {}, 404: {}, **RENDER_PROBLEMS},
 )
 def live_summary(code: str, query: dict[str, Any]) -> Any:
     user = api_user()
@@ -85,7 +134,7 @@ def sign_off(document_id: int, body: dict[str, Any]) -> Any:
 @api.auth_required(token_auth)
 @api.doc(
     summary="The PDF: the signed file once signed off",
-    responses={200: PDF_RESPONSE, 401: {}, 404: {}},
+    responses={200: PDF_RESPONSE, 401: {}, 404: {}, **RENDER_PROBLEMS},
 )
 def document_pdf(document_id: int) -> Any:
     document, _membership = services.document_for(api_user(), document_id)
@@ -100,7 +149,7 @@ def document_pdf(document_id: int) -> Any:
     "No token is needed: anyone holding a summary can check it.",
     responses=[413, 422],
 )
-def verify() -> Any:
+def verify() -> Any:  # the request body is documented by _document_verify_body
     upload = request.files.get("file")
     data = upload.read() if upload is not None else request.get_data()
     if not data:

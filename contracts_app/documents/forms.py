@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, PasswordField
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
+
+from contracts_app.dates import DayField
 
 
 class IssueForm(FlaskForm):
-    as_of = DateField("As of", validators=[DataRequired()])
+    as_of = DayField("As of", validators=[DataRequired()])
 
 
 class SignOffForm(FlaskForm):

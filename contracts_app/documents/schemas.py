@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.dates import Day
+
 
 class IssueIn(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
 
 class SignOffIn(Schema):
@@ -12,7 +14,7 @@ class SignOffIn(Schema):
 
 
 class SummaryQuery(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
 
 class SignOffOut(Schema):

@@ -28,7 +28,7 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.documents.models import Document, DocumentState, SignOff
-from contracts_app.documents.render import render_pdf
+from contracts_app.documents.render import RENDER_SLOTS, check_renderable, render_pdf
 from contracts_app.documents.signing import material_from_config, sign_pdf, signature_problem
 from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
@@ -67,6 +67,14 @@ def summary_html(
     )
 
 
+def _render(html: str) -> bytes:
+    """Refuse what cannot render in time, then render in one of the process's slots."""
+    config = current_app.config
+    check_renderable(html, config["PDF_MAX_HTML_KB"] * 1024, config["PDF_RENDER_SECONDS"])
+    RENDER_SLOTS.configure(config["PDF_RENDER_CONCURRENCY"], config["PDF_RENDER_WAIT_SECONDS"])
+    return render_pdf(html, config["PDF_RENDER_SECONDS"])
+
+
 def _end_transaction() -> None:
     """Release the database (and SQLite's write lock) before a long render."""
     db.session.commit()
@@ -82,7 +90,7 @@ def live_summary_pdf(
     _end_transaction()
     now = utcnow()
     html = summary_html(content, document_id=f"live-{agreement.code}", issued_at=now, draft=True)
-    return render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+    return _render(html)
 
 
 def issue_document(
@@ -102,6 +110,12 @@ def issue_document(
             required_sides=list(agreement.signoff_sides),
             issued_by_id=actor.id,
             issued_at=utcnow(),
+        )
+        # a document that could never be rendered is not issued
+        check_renderable(
+            _document_html(document, draft=True),
+            current_app.config["PDF_MAX_HTML_KB"] * 1024,
+            current_app.config["PDF_RENDER_SECONDS"],
         )
         db.session.add(document)
         db.session.flush()
@@ -226,7 +240,7 @@ def finalize(document: Document) -> Document:
     html = _document_html(document, draft=False)
     _end_transaction()
     material = material_from_config(current_app.config, current_app.instance_path)
-    pdf = render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+    pdf = _render(html)
     signed = sign_pdf(pdf, material, reason=f"Agreement summary {document.uid}")
     with unit_of_work():
         db.session.refresh(document)
@@ -258,7 +272,7 @@ def document_pdf(document: Document) -> bytes:
         return document.pdf
     html = _document_html(document, draft=True)
     _end_transaction()
-    return render_pdf(html, current_app.config["PDF_RENDER_SECONDS"])
+    return _render(html)
 
 
 def verify_pdf(data: bytes) -> dict[str, Any]:

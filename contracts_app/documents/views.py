@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
+from contracts_app.dates import parse_day
 from contracts_app.documents import services
 from contracts_app.documents.api import pdf_response
 from contracts_app.documents.forms import IssueForm, SignOffForm, VerifyForm
@@ -22,14 +23,7 @@ pages = Blueprint("documents", __name__)
 @login_required
 def live_summary(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
-    try:
-        as_of = (
-            dt.date.fromisoformat(request.args.get("as_of", ""))
-            if request.args.get("as_of")
-            else None
-        )
-    except ValueError:
-        as_of = None
+    as_of = parse_day(request.args.get("as_of"), "as_of")
     data = services.live_summary_pdf(agreement, membership, current_user, as_of)
     return pdf_response(data, f"{code}-summary-draft.pdf")
 

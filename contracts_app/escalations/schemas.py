@@ -3,6 +3,7 @@ from __future__ import annotations
 from apiflask import Schema, fields, validators
 
 from contracts_app.api_common import PageQuery
+from contracts_app.dates import Day
 from workflows.escalation import USER_EVENTS, EscalationState
 
 _REF = validators.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -121,8 +122,8 @@ class EscalationQuery(PageQuery):
 
 
 class StatsQuery(Schema):
-    from_ = fields.Date(data_key="from", required=True)
-    to = fields.Date(required=True)
+    from_ = Day(data_key="from", required=True)
+    to = Day(required=True)
 
 
 class StatsOut(Schema):

@@ -16,10 +16,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
+from contracts_app.identifiers import Identifier
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 MAX_AMOUNT = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+# Sizes that keep a scope renderable within the PDF time limit and a check fast.
+MAX_CLAUSES = 2_000
+MAX_DESCRIPTION = 20_000
 
 CLAUSE_FIELDS = (
     "title",
@@ -51,13 +55,13 @@ class ClauseSchema(Schema):
         required=True, validate=[validate.Length(1, 40), validate.Regexp(REF_PATTERN)]
     )
     title = fields.String(required=True, validate=validate.Length(1, 300))
-    description = fields.String(load_default="", validate=validate.Length(max=10_000))
+    description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION))
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in ClauseKind]))
     categories = fields.List(
         fields.String(validate=[validate.Length(1, 100), validate.Regexp(CATEGORY_PATTERN)]),
         load_default=list,
     )
-    systems = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+    systems = fields.List(Identifier(validate=validate.Length(1, 100)), load_default=list)
     keywords = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
     cap = fields.Nested(CapSchema, allow_none=True, load_default=None)
     per_task_limit = _positive_amount(allow_none=True, load_default=None)
@@ -148,6 +152,10 @@ def parse_scope(raw_items: Any, field: str = "scope") -> list[ClauseSpec]:
     """Validate a list of clauses: each one well formed, and no ref twice."""
     if not isinstance(raw_items, list):
         raise ValidationFailed({field: ["Must be a list of clauses."]})
+    if len(raw_items) > MAX_CLAUSES:
+        raise ValidationFailed(
+            {field: [f"At most {MAX_CLAUSES} clauses; this scope has {len(raw_items)}."]}
+        )
     errors: dict[str, list[str]] = {}
     clauses: list[ClauseSpec] = []
     seen: set[str] = set()

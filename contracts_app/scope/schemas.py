@@ -4,6 +4,7 @@ import datetime as dt
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.dates import Day
 from contracts_app.scope.clauses import ClauseSchema
 
 
@@ -27,7 +28,7 @@ class ScopeOut(VersionOut):
 
 
 class ScopeQuery(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
     recorded_at = fields.AwareDateTime(load_default=None, default_timezone=dt.UTC)
 
 

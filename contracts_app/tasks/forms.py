@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from contracts_app.dates import DayField
 
 
 class CheckForm(FlaskForm):
@@ -13,7 +15,7 @@ class CheckForm(FlaskForm):
         "Category", validators=[Length(max=100)], description="e.g. support.incident"
     )
     system = StringField("System", validators=[Length(max=100)])
-    date = DateField("Date", validators=[DataRequired()])
+    date = DayField("Date", validators=[DataRequired()])
     hours = DecimalField("Hours", places=2, validators=[Optional(), NumberRange(min=0)])
     amount = DecimalField("Amount", places=2, validators=[Optional(), NumberRange(min=0)])
 

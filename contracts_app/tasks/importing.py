@@ -29,6 +29,7 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import ValidationFailed
+from contracts_app.identifiers import skeleton
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.services import RECORDERS, TaskInput, facts_of, validate_task
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
@@ -70,6 +71,26 @@ def _decimal(text: str) -> Decimal | None:
     return value
 
 
+def _records(reader: csv.DictReader, problems: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """The reader's records; a record the csv module refuses (a field over its size
+    limit) becomes a problem on the line where the record starts, and reading goes on."""
+    records = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            yield next(records)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = (
+                    f"A field is longer than {csv.field_size_limit():,} characters "
+                    "(descriptions hold at most 20,000)."
+                )
+            problems.append({"line": start, "errors": {"row": [message]}})
+
+
 def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
     """Rows and per-line errors (line numbers as in the file, the header being line 1)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -91,7 +112,7 @@ def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
     rows: list[ParsedRow] = []
     problems: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    for raw in _records(reader, problems):
         line = reader.line_num
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(
@@ -136,15 +157,18 @@ def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
         except ValidationFailed as exc:
             problems.append({"line": line, "errors": exc.errors})
             continue
-        if task.ref in seen:
+        look = skeleton(task.ref)  # type: ignore[arg-type]
+        if look in seen:
             problems.append(
                 {
                     "line": line,
-                    "errors": {"ref": [f"Ref {task.ref} is also on line {seen[task.ref]}."]},
+                    "errors": {
+                        "ref": [f"Ref {task.ref} is also (or a lookalike) on line {seen[look]}."]
+                    },
                 }
             )
             continue
-        seen[task.ref] = line  # type: ignore[index]
+        seen[look] = line
         rows.append(ParsedRow(line, task))
     return rows, problems
 
@@ -173,10 +197,12 @@ def import_tasks(
     report = ImportReport(invalid=problems)
     with unit_of_work():
         lock_agreement(agreement.id)
-        existing = set(
-            db.session.scalars(sa.select(Task.ref).where(Task.agreement_id == agreement.id))
+        existing = set(  # by look: a lookalike of a recorded ref is the same ticket
+            db.session.scalars(
+                sa.select(Task.ref_skeleton).where(Task.agreement_id == agreement.id)
+            )
         )
-        fresh = [row for row in rows if row.task.ref not in existing]
+        fresh = [row for row in rows if skeleton(row.task.ref) not in existing]
         report.skipped_existing = len(rows) - len(fresh)
         fresh.sort(key=lambda row: (row.task.day, row.line))
         verdicts: Counter[str] = Counter()

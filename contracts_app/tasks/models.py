@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contracts_app.accounts.models import User
 from contracts_app.db import Base, Hours, utcnow
 from contracts_app.enums import str_enum
+from contracts_app.identifiers import skeleton_default
 from workflows.task_states import TaskState, Verdict
 
 
@@ -24,6 +25,8 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "ref"),
+        # one ticket is one task, however its ref is spelt (lookalike letters)
+        sa.UniqueConstraint("agreement_id", "ref_skeleton"),
         sa.CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         sa.Index("ix_tasks_agreement_id_clause_ref_day", "agreement_id", "clause_ref", "day"),
@@ -33,6 +36,7 @@ class Task(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
     ref: Mapped[str] = mapped_column(sa.String(80))
+    ref_skeleton: Mapped[str] = mapped_column(sa.Text, default=skeleton_default("ref"))
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     category: Mapped[str | None] = mapped_column(sa.String(100))

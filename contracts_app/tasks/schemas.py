@@ -5,6 +5,7 @@ from decimal import Decimal
 from apiflask import Schema, fields, validators
 
 from contracts_app.api_fields import decimal_field, decimal_out
+from contracts_app.dates import Day
 from workflows.task import TaskEvent
 from workflows.task_states import TaskState, Verdict
 
@@ -20,7 +21,7 @@ class CheckIn(Schema):
         load_default=None, allow_none=True, validate=validators.Length(max=100)
     )
     system = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=100))
-    date = fields.Date(required=True)
+    date = Day(required=True)
     hours = _decimal()
     amount = _decimal()
 
@@ -86,8 +87,8 @@ class TaskQuery(Schema):
     state = fields.String(
         load_default=None, validate=validators.OneOf([s.value for s in TaskState])
     )
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
+    date_from = Day(load_default=None)
+    date_to = Day(load_default=None)
     clause = fields.String(load_default=None, validate=validators.Length(max=40))
     attention = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))

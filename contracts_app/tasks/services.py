@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from contracts_app import dates, identifiers
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
@@ -19,7 +20,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
-from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT
+from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.scope_index import index_for
@@ -48,6 +49,12 @@ class TaskInput:
 
 def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
     """Normalise and check task fields; errors name the field."""
+    data = dataclasses.replace(
+        data,
+        **identifiers.clean_fields(
+            {"ref": data.ref, "category": data.category, "system": data.system}
+        ),
+    )
     errors: dict[str, list[str]] = {}
     title = (data.title or "").strip()
     if not title:
@@ -60,6 +67,10 @@ def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
     system = (data.system or "").strip() or None
     if system and len(system) > 100:
         errors["system"] = ["At most 100 characters."]
+    if data.day is not None and not dates.in_range(data.day):
+        errors["date"] = [dates.OUT_OF_RANGE]
+    if len(data.description or "") > MAX_DESCRIPTION:
+        errors["description"] = [f"At most {MAX_DESCRIPTION:,} characters."]
     for name, limit in (("hours", MAX_HOURS), ("amount", MAX_AMOUNT)):
         value = getattr(data, name)
         if value is not None and (not value.is_finite() or value < 0 or value > limit):
@@ -128,13 +139,14 @@ def record_task(
     data = validate_task(data, ref_required=True)
     with unit_of_work():
         lock_agreement(agreement.id)
-        exists = db.session.scalar(
-            sa.select(Task.id).where(Task.agreement_id == agreement.id, Task.ref == data.ref)
+        identifiers.refuse_lookalike(
+            Task.ref,
+            Task.ref_skeleton,
+            data.ref,
+            "ref",
+            Task.agreement_id == agreement.id,
+            what=f"On {agreement.code}, task",
         )
-        if exists:
-            raise ValidationFailed(
-                {"ref": [f"Task {data.ref} already exists on {agreement.code}."]}
-            )
         result = check_task(agreement, data)
         task = Task(
             agreement_id=agreement.id,

@@ -150,17 +150,22 @@ def cap_period(period: CapPeriod, day: dt.date, term: Term) -> tuple[dt.date, dt
     """The calendar period of ``day`` for a cap: [start, end) and a label."""
     if period == CapPeriod.MONTH:
         start = day.replace(day=1)
-        end = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        end = _first_day(day.year + (day.month == 12), day.month % 12 + 1)
         return start, end, f"{day:%Y-%m}"
     if period == CapPeriod.QUARTER:
         first_month = 3 * ((day.month - 1) // 3) + 1
         start = dt.date(day.year, first_month, 1)
-        end = dt.date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+        end = _first_day(day.year + (first_month == 10), (first_month + 2) % 12 + 1)
         return start, end, f"{day.year}-Q{(first_month - 1) // 3 + 1}"
     if period == CapPeriod.YEAR:
-        return dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1), str(day.year)
-    end = term.end + dt.timedelta(days=1) if term.end else None
+        return dt.date(day.year, 1, 1), _first_day(day.year + 1, 1), str(day.year)
+    end = term.end + dt.timedelta(days=1) if term.end and term.end < dt.date.max else None
     return term.start, end, "term"
+
+
+def _first_day(year: int, month: int) -> dt.date | None:
+    """The first day of a month; None (open-ended) past the last year a date can hold."""
+    return dt.date(year, month, 1) if year <= dt.MAXYEAR else None
 
 
 def quantity(unit: CapUnit, task: TaskFacts) -> Decimal | None:

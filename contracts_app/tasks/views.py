@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from contracts_app.agreements.access import agreement_for
 from contracts_app.audit.services import history_of
+from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args
@@ -75,10 +76,7 @@ def index(code: str) -> Any:
 
 
 def _day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return parse_day_or_none(text)
 
 
 @pages.route("/agreements/<code>/tasks/new", methods=["GET", "POST"])

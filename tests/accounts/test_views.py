@@ -15,7 +15,7 @@ def test_login_with_the_right_password_issues_a_new_session(client):
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == f"{user.id}:{user.session_generation}"
 
 
 def test_login_with_a_wrong_password_says_so_next_to_the_field(client):

@@ -45,6 +45,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents.verify", "POST"): PUBLIC,
     ("documents_api.verify", "POST"): PUBLIC,
     ("accounts.logout", "POST"): USER,
+    ("accounts.change_password", "GET"): USER,
+    ("accounts.change_password", "POST"): USER,
     ("accounts.tokens", "GET"): USER,
     ("accounts.tokens", "POST"): USER,
     ("accounts.revoke_token", "POST"): USER,
@@ -456,6 +458,7 @@ NOT_WALKED = {
     # an invitation is decided by the person invited or the inviting side: tests/agreements
     ("agreements.decide_invitation", "POST"),
     ("agreements_api.decide_invitation", "POST"),
+    ("accounts.change_password", "POST"),  # ends the walking client's sessions
     ("accounts.logout", "POST"),
     ("accounts.revoke_token", "POST"),
     ("accounts.set_active", "POST"),

@@ -1,0 +1,78 @@
+"""Calendar days the product accepts, in one place for schemas, forms, pages and services.
+
+Dates lie between 1900-01-01 and 2199-12-31: far enough for any real contract, and
+far from the end of Python's calendar (year 9999), so that period arithmetic (the
+first day of next year, the day after the term) never overflows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, fields
+from wtforms import DateField
+from wtforms.validators import ValidationError as FormValidationError
+
+from contracts_app.errors import ValidationFailed
+
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+OUT_OF_RANGE = f"Give a date between {EARLIEST_DAY} and {LATEST_DAY}."
+DAY_DESCRIPTION = f"A date (YYYY-MM-DD) between {EARLIEST_DAY} and {LATEST_DAY}."
+# The same range as a pattern, so that generated clients and fuzzers stay inside it.
+DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def in_range(day: dt.date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def check_day(day: dt.date | None, field: str) -> None:
+    """Refuse a day outside the accepted range, naming the field."""
+    if day is not None and not in_range(day):
+        raise ValidationFailed({field: [OUT_OF_RANGE]})
+
+
+def parse_day(text: str | None, field: str) -> dt.date | None:
+    """A day typed in a query string: None when empty; refused when malformed or out of range."""
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed({field: ["Not a date (YYYY-MM-DD)."]}) from None
+    check_day(day, field)
+    return day
+
+
+def parse_day_or_none(text: str | None) -> dt.date | None:
+    """A day from a query string of a page that falls back to its default otherwise."""
+    try:
+        return parse_day(text, "day")
+    except ValidationFailed:
+        return None
+
+
+def _within_range(day: dt.date) -> None:
+    if not in_range(day):
+        raise ValidationError(OUT_OF_RANGE)
+
+
+def Day(**kwargs: Any) -> fields.Date:
+    """An API date field with the accepted range, documented in the OpenAPI description."""
+    metadata = {
+        "description": DAY_DESCRIPTION,
+        "pattern": DAY_PATTERN,
+        **kwargs.pop("metadata", {}),
+    }
+    return fields.Date(validate=_within_range, metadata=metadata, **kwargs)
+
+
+class DayField(DateField):
+    """A form date field with the accepted range; the message shows beside the field."""
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if self.data is not None and not in_range(self.data):
+            raise FormValidationError(OUT_OF_RANGE)

@@ -1,0 +1,60 @@
+"""Limits on request bodies that hold before any parser runs.
+
+Python's JSON parser recurses once per nesting level, so a body of 100,000 ``[``
+exhausts the stack: the depth is measured here, over the raw bytes, first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+
+from contracts_app.errors import DomainError
+
+MAX_JSON_DEPTH = 32
+
+# A JSON string (skipped as a whole, so brackets inside strings do not count) or a bracket.
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_OPENING = frozenset(b"[{")
+
+
+class TooDeep(DomainError):
+    status = 422
+    title = "Nested too deeply"
+
+
+def json_depth(body: bytes, stop_at: int) -> int:
+    """The deepest nesting of arrays and objects in ``body`` (stops counting past ``stop_at``)."""
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(body):
+        token = match.group()
+        if len(token) != 1:
+            continue  # a string
+        if token[0] in _OPENING:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def refuse_deep_json() -> None:
+    """Before a handler: a JSON body nested deeper than the limit is refused unparsed."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return
+    body = request.get_data(cache=True)
+    if b"[" not in body and b"{" not in body:
+        return
+    if json_depth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise TooDeep(
+            f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep; "
+            "no request of this API needs that many."
+        )
+
+
+def register(app: Flask) -> None:
+    app.before_request(refuse_deep_json)

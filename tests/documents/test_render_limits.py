@@ -1,0 +1,83 @@
+"""Renders cannot starve the server: too large is refused first, concurrency is bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from contracts_app.db import db
+from contracts_app.documents.models import Document
+from contracts_app.documents.render import (
+    RENDER_SLOTS,
+    RenderBusy,
+    RenderTimeout,
+    render_pdf,
+)
+from tests.factories import clause, make_agreement, manager_of, member_user, token_for
+
+SMALL_HTML = "<html><body><p>Hello</p></body></html>"
+
+
+@pytest.fixture
+def huge_agreement():
+    """Two thousand clauses (the most a scope may hold) of ordinary length."""
+    scope = [
+        clause(
+            f"{n}",
+            ["support"],
+            title=f"Clause {n}: application support for the shop and its back office",
+            description="Incidents and requests about the shop, answered on working days. " * 3,
+        )
+        for n in range(1, 2001)
+    ]
+    return make_agreement(start=dt.date(2026, 1, 1), end=None, scope=scope)
+
+
+def test_a_summary_too_large_to_render_in_time_is_refused_before_rendering(client, huge_agreement):
+    started = time.perf_counter()
+    response = client.get(
+        f"/api/v1/agreements/{huge_agreement.code}/summary.pdf?as_of=2026-03-01",
+        headers=token_for(member_user(huge_agreement)),
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+    assert "too large to render within the 60 s limit" in response.json["detail"]
+    assert elapsed < 20  # rendering it takes about 45 s on the reference machine
+
+
+def test_a_summary_too_large_to_render_is_not_issued(client, huge_agreement):
+    response = client.post(
+        f"/api/v1/agreements/{huge_agreement.code}/documents",
+        json={"as_of": "2026-03-01"},
+        headers=token_for(manager_of(huge_agreement)),
+    )
+    assert response.status_code == 422
+    assert "too large to render" in response.json["detail"]
+    count = db.session.scalar(
+        sa.select(sa.func.count(Document.id)).where(Document.agreement_id == huge_agreement.id)
+    )
+    assert count == 0
+
+
+def test_renders_beyond_the_process_slots_wait_then_are_told_to_retry():
+    size = RENDER_SLOTS.size
+    held = [RENDER_SLOTS.semaphore.acquire(timeout=1) for _ in range(size)]
+    try:
+        assert all(held)
+        with pytest.raises(RenderBusy) as refused:
+            render_pdf(SMALL_HTML, wait_seconds=0.2)
+        assert refused.value.status == 503
+    finally:
+        for _ in range(size):
+            RENDER_SLOTS.semaphore.release()
+    assert render_pdf(SMALL_HTML).startswith(b"%PDF")
+
+
+def test_a_render_past_its_limit_is_a_503_problem_not_a_server_error():
+    with pytest.raises(RenderTimeout) as stopped:
+        render_pdf(SMALL_HTML * 2000, seconds=0.001)
+    assert stopped.value.status == 503
