@@ -25,6 +25,7 @@ from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.errors import Conflict, NotFound, ValidationFailed
+from contracts_app.figures import currency_scale, money_what, scale_error
 from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSpec, parse_clause, parse_scope
 from contracts_app.scope.services import base_scope, set_base_scope
 
@@ -97,6 +98,10 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
             value = Decimal(values["value"])
             if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
                 errors["value"] = ["Must be zero or more."]
+            elif message := scale_error(
+                value, currency_scale(values.get("currency")), money_what(values.get("currency"))
+            ):
+                errors["value"] = [message]
         except (InvalidOperation, TypeError):
             errors["value"] = ["Must be a number."]
     start, end = values.get("start_date"), values.get("end_date")
@@ -130,7 +135,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
     _validate_fields(values, errors)
     clauses: list[ClauseSpec] = []
     try:
-        clauses = parse_scope(list(data.scope))
+        clauses = parse_scope(list(data.scope), currency=data.currency)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
@@ -146,7 +151,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             start_date=data.start_date,
             end_date=data.end_date,
             currency=data.currency,
-            value=Decimal(data.value).quantize(Decimal("0.01")),
+            value=Decimal(data.value),
             sla_notes=data.sla_notes,
             approval_sides=governance.FIELDS["approval_sides"].parse(
                 list(data.approval_sides), "approval_sides"
@@ -244,11 +249,13 @@ def update_agreement(
         **changes,
     }
     errors: dict[str, list[str]] = {}
-    _validate_fields({**merged, **changes}, errors)
+    _validate_fields({"currency": agreement.currency, **merged, **changes}, errors)
     clauses: list[ClauseSpec] | None = None
     if "scope" in changes:
         try:
-            clauses = parse_scope(list(changes["scope"]))
+            clauses = parse_scope(
+                list(changes["scope"]), currency=changes.get("currency", agreement.currency)
+            )
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if errors:
@@ -262,7 +269,7 @@ def update_agreement(
                     agreement, name, changes[name].strip() if name == "title" else changes[name]
                 )
         if "value" in changes:
-            agreement.value = Decimal(changes["value"]).quantize(Decimal("0.01"))
+            agreement.value = Decimal(changes["value"])
         for name in GOVERNANCE_FIELDS:
             if name in changes:
                 setattr(agreement, name, governance.FIELDS[name].parse(changes[name], name))
@@ -343,7 +350,7 @@ def save_base_clause(
     Errors name the clause's own fields (``ref``, ``cap.limit``), for the form.
     """
     require_role(actor, agreement, membership, MANAGERS)
-    clause = parse_clause(raw_clause)
+    clause = parse_clause(raw_clause, currency=agreement.currency)
     current = base_scope(agreement.id)
     if replacing_ref is not None and replacing_ref not in current:
         raise NotFound(f"No clause {replacing_ref} in the base scope.")

@@ -80,7 +80,7 @@ def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
         errors["effective_date"] = [problem]
     stored: list[dict[str, Any]] = []
     try:
-        stored = stored_changes(list(data.changes))
+        stored = stored_changes(list(data.changes), currency=agreement.currency)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:

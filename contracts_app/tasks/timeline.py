@@ -15,7 +15,11 @@ from contracts_app.tasks.verdicts import ScopeIndex, Term
 
 
 def term_of(agreement: Agreement) -> Term:
-    return Term(agreement.start_date, agreement.end_date, agreement.status.value)
+    """The term with the agreement's present status (periods and charts; checks take
+    the status on the task's date from the verdict pipeline)."""
+    return Term(
+        agreement.start_date, agreement.end_date, agreement.status.value, agreement.currency
+    )
 
 
 class ScopeTimeline:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from contracts_app.errors import ScopeConflict, ValidationFailed
@@ -85,7 +87,7 @@ def test_apply_changes_adds_modifies_and_removes():
     after = apply_changes(base, changes, "Annex 1", on="2026-03-01")
     assert list(after) == ["1.1", "1.2", "3.1"]
     assert after["1.2"].title == "Renamed"
-    assert str(after["1.2"].rate) == "70.00"
+    assert after["1.2"].rate == Decimal("70")
     assert after["1.1"] == base["1.1"]
 
 

@@ -179,7 +179,15 @@ def test_nothing_relevant_is_out_of_scope(agreement):
 def test_every_verdict_carries_the_scope_version_used(agreement):
     result = verdict(agreement, category="support.request")
     assert result["scope_version"] == 1
-    assert set(result) == {"verdict", "clause", "scope_version", "reasons", "candidates", "cap"}
+    assert set(result) == {
+        "verdict",
+        "clause",
+        "scope_version",
+        "reasons",
+        "candidates",
+        "cap",
+        "priced_amount",
+    }
 
 
 def test_a_check_uses_the_scope_valid_on_the_tasks_date(agreement):
