@@ -83,5 +83,6 @@ def decimal_text(value: Decimal | None) -> str | None:
     """The exact figure as text, with at least two decimals: 85.125, 120.00, 7.50."""
     if value is None:
         return None
+    value = Decimal(value)
     places = max(2, decimals_of(value))
     return f"{value:.{places}f}"
