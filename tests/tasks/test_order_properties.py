@@ -28,9 +28,7 @@ SCOPE = [
     ),
     clause("1.3", ["support.incident"], systems=["SAP"], cap=None),
     clause("3.1", ["reporting"], cap={"unit": "count", "limit": "2", "period": "quarter"}),
-    clause(
-        "4.1", ["change"], cap={"unit": "amount", "limit": "500", "period": "month"}, rate="60"
-    ),
+    clause("4.1", ["change"], cap={"unit": "amount", "limit": "500", "period": "month"}, rate="60"),
 ]
 ANNEXES = [
     [
