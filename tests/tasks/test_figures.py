@@ -15,6 +15,7 @@ from contracts_app.agreements.services import AgreementInput, create_agreement, 
 from contracts_app.db import db
 from contracts_app.errors import ValidationFailed
 from contracts_app.scope.services import base_scope
+from contracts_app.tasks.importing import import_tasks
 from contracts_app.tasks.models import Task
 from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
 
@@ -225,3 +226,19 @@ def test_the_clause_form_shows_the_scale_beside_the_rate_field(client):
     assert field is not None and 'name="rate"' in field.group(0)
     assert "the minor unit of EUR" in field.group(0)
     assert base_scope(agreement.id) == {}
+
+
+def test_an_import_refuses_figures_beyond_their_scale_naming_the_line(agreement):
+    manager = manager_of(agreement)
+    with pytest.raises(ValidationFailed) as caught:
+        import_tasks(
+            agreement,
+            membership_of(manager, agreement.id),
+            "ref,title,category,date,hours,amount\n"
+            "I-1,Outage,support.incident,2026-03-02,1.255,\n"
+            "I-2,Change,change.small,2026-03-02,,10.001\n",
+            manager,
+        )
+    assert "At most 2 decimal places (hours)" in caught.value.errors["line 2.hours"][0]
+    assert "minor unit of EUR" in caught.value.errors["line 3.amount"][0]
+    assert db.session.query(Task).count() == 0
