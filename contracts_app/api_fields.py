@@ -12,6 +12,15 @@ from contracts_app.figures import MAX_MONEY_SCALE, decimal_text, scale_error
 DECIMAL_METADATA = {"type": "string", "format": "decimal", "example": "120.00"}
 
 
+class ExactDecimal(fields.Decimal):
+    """A figure as exact text with at least two decimals ("85.125", "120.00")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return decimal_text(Decimal(value))
+
+
 def decimal_field(
     *,
     minimum: Decimal | int = 0,
@@ -40,22 +49,13 @@ def decimal_field(
         if message:
             raise ValidationError(message)
 
-    return fields.Decimal(
+    return ExactDecimal(
         as_string=True,
         places=None,
         validate=within_bounds,
         metadata=DECIMAL_METADATA,
         **kwargs,
     )
-
-
-class ExactDecimal(fields.Decimal):
-    """A stored figure as exact text with at least two decimals ("85.125", "120.00")."""
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        return decimal_text(Decimal(value))
 
 
 def decimal_out(**kwargs: Any) -> fields.Decimal:

@@ -17,7 +17,16 @@ from contracts_app.errors import ValidationFailed
 from contracts_app.scope.services import base_scope
 from contracts_app.tasks.importing import import_tasks
 from contracts_app.tasks.models import Task
-from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
+from tests.factories import (
+    clause,
+    make_agreement,
+    make_user,
+    manager_of,
+    set_status,
+    signed_in,
+    staff,
+    token_for,
+)
 
 D = dt.date
 
@@ -169,7 +178,8 @@ def test_task_amount_takes_the_currency_scale(client):
         ),
         user := make_user(),
     )
-    update_agreement(agreement, membership_of(user, agreement.id), {"status": "active"}, user)
+    staff(agreement)
+    set_status(agreement, "active")
     headers = token_for(user)
     url = f"/api/v1/agreements/{agreement.code}/scope-check"
     body = {"title": "Change", "category": "change", "date": "2026-02-01"}
