@@ -55,9 +55,13 @@ def currency_scale(currency: str | None) -> int:
 
 def decimals_of(value: Decimal) -> int:
     """Significant decimals of ``value``: trailing zeros say nothing and are not counted."""
-    if not value.is_finite() or value == 0:
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= 0:  # infinities, whole numbers
         return 0
-    exponent = value.normalize().as_tuple().exponent
+    if not value:
+        return 0
+    # trailing zeros: strip them only when the written form has any to strip
+    exponent = value.normalize().as_tuple().exponent if value % 1 else 0
     return max(0, -int(exponent))
 
 
@@ -69,7 +73,12 @@ def scale_message(scale: int, what: str) -> str:
 
 def scale_error(value: Decimal | None, scale: int, what: str) -> str | None:
     """The message when ``value`` has more decimals than ``scale``, else None."""
-    if value is None or decimals_of(value) <= scale:
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= scale:  # as written: within the scale
+        return None
+    if decimals_of(value) <= scale:
         return None
     return scale_message(scale, what)
 
@@ -84,5 +93,8 @@ def decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None
     value = Decimal(value)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:  # the common case: two decimals or fewer
+        return f"{value:.2f}"
     places = max(2, decimals_of(value))
     return f"{value:.{places}f}"

@@ -37,6 +37,7 @@ class ScopeTimeline:
             ).all()
         )
         self.starts = [v.valid_from for v in self.versions]
+        self._compiled: dict[int, ScopeIndex] = {}  # per version, for walks over many days
 
     def on(self, day: dt.date) -> ScopeIndex | None:
         position = bisect.bisect_right(self.starts, day) - 1
@@ -45,4 +46,7 @@ class ScopeTimeline:
         version = self.versions[position]
         if not version.contains(day):
             return None
-        return index_for(version)
+        compiled = self._compiled.get(position)
+        if compiled is None:
+            compiled = self._compiled[position] = index_for(version)
+        return compiled

@@ -257,26 +257,29 @@ def check(
     return _check_text(task, index)
 
 
-def _system_rank(index: ScopeIndex, spec: ClauseSpec, system: str | None) -> int | None:
-    """0: the clause names the task's system; 1: it names no system, or the task names
-    none (nothing to tell them apart); None: it names other systems only and so does
-    not apply. Systems compare case-insensitively, like categories."""
-    named = index.systems.get(spec.ref, frozenset())
-    if not named or system is None:
-        return 1
-    return 0 if system.casefold() in named else None
-
-
 def _check_category(
     task: TaskFacts, index: ScopeIndex, term: Term, usage: UsageLookup
 ) -> CheckResult:
     category = task.category.lower()  # type: ignore[union-attr]
-    depths = _covering(index, category)
-    covering = [spec for spec, _depth in depths.values()]
-    ranks = {spec.ref: _system_rank(index, spec, task.system) for spec in covering}
-    competing = [c for c in covering if ranks[c.ref] is not None]
-    skipped = [c for c in covering if ranks[c.ref] is None]
-    if not competing:
+    system = task.system.casefold() if task.system else None
+    # The most specific clause decides: the longer category path first; at equal depth
+    # a clause written for the task's system beats one for every system; then an
+    # exclusion beats an inclusion, because the contract lists exclusions as carve-outs
+    # of what it otherwise covers. What is still tied is for a person to settle.
+    ranked: list[tuple[tuple[int, int, int], int, ClauseSpec]] = []
+    skipped: list[ClauseSpec] = []
+    for spec, depth in _covering(index, category).values():
+        named = index.systems.get(spec.ref)
+        if not named or system is None:
+            system_rank = 1
+        elif system in named:
+            system_rank = 0
+        else:
+            skipped.append(spec)  # written for other systems only
+            continue
+        excluded_first = 0 if spec.kind == ClauseKind.EXCLUDED else 1
+        ranked.append(((-depth, system_rank, excluded_first), index.order[spec.ref], spec))
+    if not ranked:
         reasons = [
             f"No clause covers category {task.category}"
             + (f" on system {task.system}." if task.system else ".")
@@ -289,31 +292,24 @@ def _check_category(
             Verdict.OUT_OF_SCOPE, None, index.version, reasons, _nearest(index, task)
         )
 
-    # The most specific clause decides: the longer category path first; at equal depth
-    # a clause written for the task's system beats one for every system; then an
-    # exclusion beats an inclusion, because the contract lists exclusions as carve-outs
-    # of what it otherwise covers. What is still tied is for a person to settle.
-    def rank(spec: ClauseSpec) -> tuple[int, int, int]:
-        excluded_first = 0 if spec.kind == ClauseKind.EXCLUDED else 1
-        return (-depths[spec.ref][1], ranks[spec.ref], excluded_first)  # type: ignore[return-value]
-
-    competing.sort(key=lambda spec: (rank(spec), index.order[spec.ref]))
-    winner = competing[0]
-    tied = [c for c in competing if rank(c) == rank(winner)]
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    best = ranked[0][0]
+    winner = ranked[0][2]
+    competing = [spec for _rank, _order, spec in ranked]
     others = [c.ref for c in competing[1:]]
-    if len(tied) > 1:
-        refs = [c.ref for c in tied]
+    if len(ranked) > 1 and ranked[1][0] == best:
+        refs = [spec.ref for rank, _order, spec in ranked if rank == best]
         reasons = [
             f"Clauses {', '.join(refs[:-1])} and {refs[-1]} cover category {task.category} "
             "equally specifically (same category depth, same systems, same kind): "
             "a person must decide which applies."
         ]
-        candidates = [{"ref": c.ref, "score": 1.0} for c in tied[:TOP_CANDIDATES]]
+        candidates = [{"ref": ref, "score": 1.0} for ref in refs[:TOP_CANDIDATES]]
         return CheckResult(Verdict.NEEDS_REVIEW, None, index.version, reasons, candidates)
     reasons = [
         f"Clause {winner.ref} ({winner.title}) covers category {task.category} "
         f"with code {_covering_code(winner, category)}"
-        + (f" on system {task.system}." if ranks[winner.ref] == 0 else ".")
+        + (f" on system {task.system}." if best[1] == 0 else ".")
     ]
     if others:
         reasons.append(f"It is more specific than, or takes precedence over: {', '.join(others)}.")
