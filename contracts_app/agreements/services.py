@@ -25,8 +25,14 @@ from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.errors import Conflict, NotFound, ValidationFailed
-from contracts_app.figures import currency_scale, money_what, scale_error
-from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSpec, parse_clause, parse_scope
+from contracts_app.figures import currency_scale, decimal_text, money_what, scale_error
+from contracts_app.scope.clauses import (
+    MAX_AMOUNT,
+    ClauseSpec,
+    figure_errors,
+    parse_clause,
+    parse_scope,
+)
 from contracts_app.scope.services import base_scope, set_base_scope
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
@@ -258,6 +264,8 @@ def update_agreement(
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
+    if changes.get("currency", agreement.currency) != agreement.currency and not errors:
+        errors.update(_figures_beyond(agreement, changes))
     if errors:
         raise ValidationFailed(errors)
 
@@ -288,6 +296,29 @@ def update_agreement(
             diff["scope"] = {"before": None, "after": f"{len(clauses)} clauses"}
         record("agreement.updated", agreement, actor, agreement_id=agreement.id, changes=diff)
     return agreement
+
+
+def _figures_beyond(agreement: Agreement, changes: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A new currency must hold the figures already stored: nothing is rounded to fit."""
+    currency = changes["currency"]
+    problems: list[str] = []
+    if "value" not in changes and scale_error(
+        agreement.value, currency_scale(currency), money_what(currency)
+    ):
+        problems.append(f"the value {decimal_text(agreement.value)}")
+    if "scope" not in changes:
+        for spec in base_scope(agreement.id).values():
+            fields = {"cap": spec.cap, "per_task_limit": spec.per_task_limit, "rate": spec.rate}
+            if figure_errors(fields, currency):
+                problems.append(f"clause {spec.ref}")
+    if not problems:
+        return {}
+    return {
+        "currency": [
+            f"{', '.join(problems)} would have more decimals than the minor unit of "
+            f"{currency} ({currency_scale(currency)}); change the figures first."
+        ]
+    }
 
 
 def search_agreements(

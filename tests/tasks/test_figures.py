@@ -252,3 +252,16 @@ def test_an_import_refuses_figures_beyond_their_scale_naming_the_line(agreement)
     assert "At most 2 decimal places (hours)" in caught.value.errors["line 2.hours"][0]
     assert "minor unit of EUR" in caught.value.errors["line 3.amount"][0]
     assert db.session.query(Task).count() == 0
+
+
+def test_a_currency_change_that_would_not_hold_the_stored_figures_is_refused():
+    agreement = make_agreement(status="draft", scope=[clause("1.1", ["support"], rate="85.12")])
+    manager = manager_of(agreement)
+    membership = membership_of(manager, agreement.id)
+    with pytest.raises(ValidationFailed) as caught:
+        update_agreement(agreement, membership, {"currency": "JPY"}, manager)
+    assert "clause 1.1" in caught.value.errors["currency"][0]
+    assert agreement.currency == "EUR"
+    update_agreement(agreement, membership, {"currency": "BHD"}, manager)
+    assert agreement.currency == "BHD"
+    assert base_scope(agreement.id)["1.1"].rate == Decimal("85.12")
