@@ -7,19 +7,36 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from contracts_app.figures import MAX_MONEY_SCALE, decimal_text, scale_error
+
 DECIMAL_METADATA = {"type": "string", "format": "decimal", "example": "120.00"}
-# The canonical form of an input decimal, documented so that clients send numbers.
-DECIMAL_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
-NON_NEGATIVE_DECIMAL_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+class ExactDecimal(fields.Decimal):
+    """A figure as exact text with at least two decimals ("85.125", "120.00")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return decimal_text(Decimal(value))
 
 
 def decimal_field(
-    *, minimum: Decimal | int = 0, maximum: Decimal, exclusive_minimum: bool = False, **kwargs: Any
+    *,
+    minimum: Decimal | int = 0,
+    maximum: Decimal,
+    exclusive_minimum: bool = False,
+    scale: int = MAX_MONEY_SCALE,
+    what: str = "the largest money scale",
+    **kwargs: Any,
 ) -> fields.Decimal:
-    """A decimal with two places, documented as a decimal string; bounds are checked.
+    """A decimal documented as a decimal string; bounds and scale are checked.
 
-    The bounds are a plain validator, not ``Range``: the OpenAPI document would
-    otherwise give a string ``maximum`` to a string field, which is not valid.
+    The value is kept exactly as sent: more than ``scale`` decimals is refused, never
+    rounded (money fields are checked again against the currency's minor unit by the
+    services, which know the currency). The bounds are a plain validator, not
+    ``Range``: the OpenAPI document would otherwise give a string ``maximum`` to a
+    string field, which is not valid.
     """
     low, high = Decimal(minimum), Decimal(maximum)
 
@@ -28,11 +45,15 @@ def decimal_field(
         if too_low or value > high:
             relation = "greater than" if exclusive_minimum else "at least"
             raise ValidationError(f"Must be {relation} {low} and at most {high}.")
+        message = scale_error(value, scale, what)
+        if message:
+            raise ValidationError(message)
 
-    pattern = NON_NEGATIVE_DECIMAL_PATTERN if low >= 0 else DECIMAL_PATTERN
-    return fields.Decimal(
+    digits = rf"[0-9]{{1,12}}(\.[0-9]{{1,{scale}}})?"
+    pattern = f"^{digits}$" if low >= 0 else f"^-?{digits}$"
+    return ExactDecimal(
         as_string=True,
-        places=2,
+        places=None,
         validate=within_bounds,
         metadata={**DECIMAL_METADATA, "pattern": pattern},
         **kwargs,
@@ -40,4 +61,4 @@ def decimal_field(
 
 
 def decimal_out(**kwargs: Any) -> fields.Decimal:
-    return fields.Decimal(as_string=True, metadata=DECIMAL_METADATA, **kwargs)
+    return ExactDecimal(as_string=True, metadata=DECIMAL_METADATA, **kwargs)

@@ -56,7 +56,7 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
-Money = sa.Numeric(14, 2)
+Money = sa.Numeric(16, 4)  # the largest ISO 4217 minor unit (see figures.py)
 Hours = sa.Numeric(10, 2)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
+
+from contracts_app.figures import decimal_text
 
 
 def clause_value(value: Any) -> str:
@@ -19,6 +22,17 @@ def clause_value(value: Any) -> str:
     return str(value)
 
 
+def figure(value: Any, grouped: bool = False) -> str:
+    """A decimal figure exactly, with at least two decimals ("85.125", "10.00")."""
+    if value is None:
+        return "—"
+    text = decimal_text(Decimal(value)) or "—"
+    if grouped:
+        places = len(text.partition(".")[2])
+        return f"{Decimal(value):,.{places}f}"
+    return text
+
+
 def css_string(value: Any) -> str:
     """Text safe inside a double-quoted CSS string (for page headers and footers)."""
     return re.sub(r"[^A-Za-z0-9 .:_\-/+]", "", str(value))
@@ -27,3 +41,4 @@ def css_string(value: Any) -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["clause_value"] = clause_value
     app.jinja_env.filters["css_string"] = css_string
+    app.jinja_env.filters["figure"] = figure

@@ -37,7 +37,9 @@ class AgreementForm(FlaskForm):
     currency = StringField(
         "Currency", default="EUR", validators=[DataRequired(), Regexp(r"^[A-Z]{3}$")]
     )
-    value = DecimalField("Value", places=2, default=0, validators=[Optional(), NumberRange(min=0)])
+    value = DecimalField(
+        "Value", places=None, default=0, validators=[Optional(), NumberRange(min=0)]
+    )
     sla_notes = TextAreaField("SLA and KPI notes", validators=[Length(max=20_000)])
     customer_approves = BooleanField("The customer approves and signs annexes", default=True)
     provider_approves = BooleanField("The provider approves and signs annexes", default=True)
@@ -105,10 +107,10 @@ class ClauseForm(FlaskForm):
     systems = StringField("Systems", description="Comma-separated; empty means every system")
     keywords = StringField("Keywords", description="Comma-separated")
     cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"))
-    cap_limit = DecimalField("Cap limit", places=2, validators=[Optional()])
+    cap_limit = DecimalField("Cap limit", places=None, validators=[Optional()])
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"))
-    per_task_limit = DecimalField("Per-task limit", places=2, validators=[Optional()])
-    rate = DecimalField("Rate", places=2, validators=[Optional()])
+    per_task_limit = DecimalField("Per-task limit", places=None, validators=[Optional()])
+    rate = DecimalField("Rate", places=None, validators=[Optional()])
 
     def clause_json(self) -> dict[str, Any]:
         cap = None

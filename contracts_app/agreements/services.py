@@ -26,8 +26,15 @@ from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.errors import Conflict, NotFound, ValidationFailed
+from contracts_app.figures import currency_scale, decimal_text, money_what, scale_error
 from contracts_app.identifiers import skeleton
-from contracts_app.scope.clauses import MAX_AMOUNT, ClauseSpec, parse_clause, parse_scope
+from contracts_app.scope.clauses import (
+    MAX_AMOUNT,
+    ClauseSpec,
+    figure_errors,
+    parse_clause,
+    parse_scope,
+)
 from contracts_app.scope.services import base_scope, set_base_scope
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
@@ -118,6 +125,10 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
             value = Decimal(values["value"])
             if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
                 errors["value"] = ["Must be zero or more."]
+            elif message := scale_error(
+                value, currency_scale(values.get("currency")), money_what(values.get("currency"))
+            ):
+                errors["value"] = [message]
         except (InvalidOperation, TypeError):
             errors["value"] = ["Must be a number."]
     start, end = values.get("start_date"), values.get("end_date")
@@ -154,7 +165,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
     _validate_fields(values, errors)
     clauses: list[ClauseSpec] = []
     try:
-        clauses = parse_scope(list(data.scope))
+        clauses = parse_scope(list(data.scope), currency=data.currency)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
@@ -170,7 +181,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             start_date=data.start_date,
             end_date=data.end_date,
             currency=data.currency,
-            value=Decimal(data.value).quantize(Decimal("0.01")),
+            value=Decimal(data.value),
             sla_notes=data.sla_notes,
             approval_sides=governance.FIELDS["approval_sides"].parse(
                 list(data.approval_sides), "approval_sides"
@@ -268,13 +279,17 @@ def update_agreement(
         **changes,
     }
     errors: dict[str, list[str]] = {}
-    _validate_fields({**merged, **changes}, errors)
+    _validate_fields({"currency": agreement.currency, **merged, **changes}, errors)
     clauses: list[ClauseSpec] | None = None
     if "scope" in changes:
         try:
-            clauses = parse_scope(list(changes["scope"]))
+            clauses = parse_scope(
+                list(changes["scope"]), currency=changes.get("currency", agreement.currency)
+            )
         except ValidationFailed as exc:
             errors.update(exc.errors)
+    if changes.get("currency", agreement.currency) != agreement.currency and not errors:
+        errors.update(_figures_beyond(agreement, changes))
     if errors:
         raise ValidationFailed(errors)
 
@@ -286,7 +301,7 @@ def update_agreement(
                     agreement, name, changes[name].strip() if name == "title" else changes[name]
                 )
         if "value" in changes:
-            agreement.value = Decimal(changes["value"]).quantize(Decimal("0.01"))
+            agreement.value = Decimal(changes["value"])
         for name in GOVERNANCE_FIELDS:
             if name in changes:
                 setattr(agreement, name, governance.FIELDS[name].parse(changes[name], name))
@@ -305,6 +320,29 @@ def update_agreement(
             diff["scope"] = {"before": None, "after": f"{len(clauses)} clauses"}
         record("agreement.updated", agreement, actor, agreement_id=agreement.id, changes=diff)
     return agreement
+
+
+def _figures_beyond(agreement: Agreement, changes: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A new currency must hold the figures already stored: nothing is rounded to fit."""
+    currency = changes["currency"]
+    problems: list[str] = []
+    if "value" not in changes and scale_error(
+        agreement.value, currency_scale(currency), money_what(currency)
+    ):
+        problems.append(f"the value {decimal_text(agreement.value)}")
+    if "scope" not in changes:
+        for spec in base_scope(agreement.id).values():
+            fields = {"cap": spec.cap, "per_task_limit": spec.per_task_limit, "rate": spec.rate}
+            if figure_errors(fields, currency):
+                problems.append(f"clause {spec.ref}")
+    if not problems:
+        return {}
+    return {
+        "currency": [
+            f"{', '.join(problems)} would have more decimals than the minor unit of "
+            f"{currency} ({currency_scale(currency)}); change the figures first."
+        ]
+    }
 
 
 def search_agreements(
@@ -367,7 +405,7 @@ def save_base_clause(
     Errors name the clause's own fields (``ref``, ``cap.limit``), for the form.
     """
     require_role(actor, agreement, membership, MANAGERS)
-    clause = parse_clause(raw_clause)
+    clause = parse_clause(raw_clause, currency=agreement.currency)
     current = base_scope(agreement.id)
     if replacing_ref is not None and replacing_ref not in current:
         raise NotFound(f"No clause {replacing_ref} in the base scope.")

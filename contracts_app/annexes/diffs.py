@@ -30,8 +30,12 @@ from contracts_app.scope.services import clause_map, version_on
 from workflows.annex_states import AnnexState
 
 
-def stored_changes(raw_changes: Sequence[Any], field: str = "changes") -> list[dict[str, Any]]:
+def stored_changes(
+    raw_changes: Sequence[Any], field: str = "changes", currency: str | None = None
+) -> list[dict[str, Any]]:
     """Validate an annex's changes (scope and governance); the form they are stored in.
+
+    With ``currency``, money figures are held to its minor unit.
 
     Every error is reported at once, each at its position (``changes.2.item.ref``).
     """
@@ -40,7 +44,8 @@ def stored_changes(raw_changes: Sequence[Any], field: str = "changes") -> list[d
     stored: list[dict[str, Any] | None] = [None] * len(raw)
     try:
         clause_positions = [i for i, item in enumerate(raw) if is_clause_change(item)]
-        for position, change in zip(clause_positions, parse_changes(raw, field), strict=True):
+        scope_changes = parse_changes(raw, field, currency)
+        for position, change in zip(clause_positions, scope_changes, strict=True):
             stored[position] = change.to_json()
     except ValidationFailed as exc:
         errors.update(exc.errors)
@@ -136,7 +141,7 @@ def preview_diff(
     agreement: Agreement, effective_date: dt.date, raw_changes: Sequence[Any]
 ) -> dict[str, Any]:
     """The diff a draft would make, for the form's preview (nothing stored)."""
-    stored = stored_changes(raw_changes)
+    stored = stored_changes(raw_changes, currency=agreement.currency)
     version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
     before = clause_map(version) if version is not None else {}
     after = apply_changes(before, changes_from_json(stored), "This annex", str(effective_date))

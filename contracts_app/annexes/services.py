@@ -84,7 +84,7 @@ def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
         errors["effective_date"] = [problem]
     stored: list[dict[str, Any]] = []
     try:
-        stored = stored_changes(list(data.changes))
+        stored = stored_changes(list(data.changes), currency=agreement.currency)
         check_ladder_members(agreement, stored)
     except ValidationFailed as exc:
         errors.update(exc.errors)

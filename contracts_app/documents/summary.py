@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from contracts_app.agreements.models import Agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
+from contracts_app.figures import decimal_text
 from contracts_app.scope.services import clause_map, list_versions, version_on
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.timeline import term_of
@@ -26,7 +27,7 @@ from workflows.task_states import TaskState, Verdict
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return decimal_text(value)  # exact: never rounded for print either
 
 
 def _when(moment: dt.datetime | None) -> str | None:

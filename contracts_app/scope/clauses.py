@@ -16,11 +16,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from contracts_app.api_fields import decimal_field
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
+from contracts_app.figures import (
+    COUNT_SCALE,
+    HOURS_SCALE,
+    currency_scale,
+    decimal_text,
+    money_what,
+    scale_error,
+)
 from contracts_app.identifiers import Identifier
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-MAX_AMOUNT = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+MAX_AMOUNT = Decimal("999999999999.99")  # within what Numeric(16, 4) holds
 # Sizes that keep a scope renderable within the PDF time limit and a check fast.
 MAX_CLAUSES = 2_000
 MAX_DESCRIPTION = 20_000
@@ -46,6 +54,16 @@ class CapSchema(Schema):
     unit = fields.String(required=True, validate=validate.OneOf([u.value for u in CapUnit]))
     limit = _positive_amount(required=True)
     period = fields.String(required=True, validate=validate.OneOf([p.value for p in CapPeriod]))
+
+    @validates_schema
+    def _limit_at_the_unit_scale(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        # Hours and counts take two decimals whatever the currency; an amount's
+        # scale is the currency's, checked where the agreement is known.
+        unit, limit = data.get("unit"), data.get("limit")
+        if unit in (CapUnit.HOURS, CapUnit.COUNT) and limit is not None:
+            message = scale_error(limit, HOURS_SCALE, f"a cap of {unit}")
+            if message:
+                raise ValidationError(message, "limit")
 
 
 class ClauseSchema(Schema):
@@ -80,7 +98,11 @@ class Cap:
     period: CapPeriod
 
     def to_json(self) -> dict[str, str]:
-        return {"unit": self.unit.value, "limit": f"{self.limit:.2f}", "period": self.period.value}
+        return {
+            "unit": self.unit.value,
+            "limit": decimal_text(self.limit) or "",
+            "period": self.period.value,
+        }
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,22 +155,85 @@ class ClauseSpec:
 
 
 def _money(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+    """The figure exactly as entered (its scale was checked when it was parsed)."""
+    return None if value is None else Decimal(value)
 
 
 def _money_text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return decimal_text(value)
 
 
-def parse_clause(raw: Any, field: str = "") -> ClauseSpec:
-    """Validate one clause given as JSON; errors name the field path under ``field``."""
+def per_task_unit(cap: Cap | None) -> CapUnit:
+    """What a per-task limit measures: the cap's unit, hours when there is no cap."""
+    return cap.unit if cap else CapUnit.HOURS
+
+
+def _unit_scale(unit: CapUnit, currency: str) -> tuple[int, str]:
+    if unit == CapUnit.AMOUNT:
+        return currency_scale(currency), money_what(currency)
+    if unit == CapUnit.COUNT:
+        return COUNT_SCALE, "counts"
+    return HOURS_SCALE, "hours"
+
+
+def figure_errors(
+    values: Mapping[str, Any], currency: str, field: str = "", unit: CapUnit | None = None
+) -> dict[str, list[str]]:
+    """Figures of a clause (whole or some fields) with more decimals than their scale.
+
+    The cap limit and the per-task limit take the scale of their unit (an amount:
+    the currency's minor unit); the rate is money. ``unit`` is the clause's cap unit
+    when ``values`` does not give the cap (a modification of some fields).
+    """
+    prefix = f"{field}." if field else ""
+    errors: dict[str, list[str]] = {}
+    cap = values.get("cap")
+    if isinstance(cap, Cap):
+        cap_unit, limit = cap.unit, cap.limit
+    elif isinstance(cap, Mapping):
+        cap_unit, limit = CapUnit(cap["unit"]), cap.get("limit")
+    else:
+        cap_unit, limit = (unit if "cap" not in values else None), None
+    if limit is not None and cap_unit is not None:
+        message = scale_error(Decimal(limit), *_unit_scale(cap_unit, currency))
+        if message:
+            errors[f"{prefix}cap.limit"] = [message]
+    per_task = values.get("per_task_limit")
+    if per_task is not None:
+        message = scale_error(Decimal(per_task), *_unit_scale(cap_unit or CapUnit.HOURS, currency))
+        if message:
+            errors[f"{prefix}per_task_limit"] = [message]
+    rate = values.get("rate")
+    if rate is not None:
+        message = scale_error(Decimal(rate), currency_scale(currency), money_what(currency))
+        if message:
+            errors[f"{prefix}rate"] = [message]
+    return errors
+
+
+def parse_clause(raw: Any, field: str = "", currency: str | None = None) -> ClauseSpec:
+    """Validate one clause given as JSON; errors name the field path under ``field``.
+
+    With ``currency``, money figures are held to its minor unit.
+    """
     try:
-        return ClauseSpec.from_loaded(ClauseSchema().load(raw))
+        spec = ClauseSpec.from_loaded(ClauseSchema().load(raw))
     except ValidationError as exc:
         raise ValidationFailed(flatten_messages(exc.messages, field)) from None
+    if currency is not None:
+        errors = figure_errors(
+            {"cap": spec.cap, "per_task_limit": spec.per_task_limit, "rate": spec.rate},
+            currency,
+            field,
+        )
+        if errors:
+            raise ValidationFailed(errors)
+    return spec
 
 
-def parse_scope(raw_items: Any, field: str = "scope") -> list[ClauseSpec]:
+def parse_scope(
+    raw_items: Any, field: str = "scope", currency: str | None = None
+) -> list[ClauseSpec]:
     """Validate a list of clauses: each one well formed, and no ref twice."""
     if not isinstance(raw_items, list):
         raise ValidationFailed({field: ["Must be a list of clauses."]})
@@ -161,7 +246,7 @@ def parse_scope(raw_items: Any, field: str = "scope") -> list[ClauseSpec]:
     seen: set[str] = set()
     for index, raw in enumerate(raw_items):
         try:
-            clause = parse_clause(raw, f"{field}.{index}")
+            clause = parse_clause(raw, f"{field}.{index}", currency)
         except ValidationFailed as exc:
             errors.update(exc.errors)
             continue
@@ -206,11 +291,15 @@ def is_clause_change(raw: Any) -> bool:
     return not (isinstance(raw, Mapping) and "governance" in raw)
 
 
-def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
+def parse_changes(
+    raw_changes: Any, field: str = "changes", currency: str | None = None
+) -> list[Change]:
     """Validate a list of annex changes (``add``, ``modify``, ``remove``) to the clauses.
 
     Governance changes in the same list are not scope changes: they are skipped here
     (and validated by ``agreements.governance``), keeping the positions for messages.
+    With ``currency``, money figures are held to its minor unit; a per-task limit
+    changed without its cap is held to the larger of the hours and money scales.
     """
     if not isinstance(raw_changes, list):
         raise ValidationFailed({field: ["Must be a list of changes."]})
@@ -223,7 +312,7 @@ def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
         path = f"{field}.{index}"
         positions.append(index)
         try:
-            changes.append(_parse_change(raw, path))
+            changes.append(_parse_change(raw, path, currency))
         except ValidationFailed as exc:
             positions.pop()
             errors.update(exc.errors)
@@ -239,7 +328,7 @@ def parse_changes(raw_changes: Any, field: str = "changes") -> list[Change]:
     return changes
 
 
-def _parse_change(raw: Any, path: str) -> Change:
+def _parse_change(raw: Any, path: str, currency: str | None = None) -> Change:
     if not isinstance(raw, dict):
         raise ValidationFailed({path: ["Must be an object."]})
     op = raw.get("op")
@@ -254,7 +343,7 @@ def _parse_change(raw: Any, path: str) -> Change:
     if unknown:
         raise ValidationFailed({f"{path}.{key}": ["Unknown field."] for key in sorted(unknown)})
     if op == "add":
-        item = parse_clause(raw.get("item"), f"{path}.item")
+        item = parse_clause(raw.get("item"), f"{path}.item", currency)
         return Change("add", item.ref, item=item)
     ref = raw.get("ref")
     if not isinstance(ref, str) or not re.match(REF_PATTERN, ref):
@@ -271,6 +360,15 @@ def _parse_change(raw: Any, path: str) -> Change:
     except ValidationError as exc:
         raise ValidationFailed(flatten_messages(exc.messages, f"{path}.fields")) from None
     loaded.pop("ref")
+    if currency is not None:
+        unit = None
+        if "cap" not in loaded and loaded.get("per_task_limit") is not None:
+            # the cap's unit is not known here: the looser of hours and money
+            hours_loose = currency_scale(currency) <= HOURS_SCALE
+            unit = CapUnit.HOURS if hours_loose else CapUnit.AMOUNT
+        errors = figure_errors(loaded, currency, f"{path}.fields", unit)
+        if errors:
+            raise ValidationFailed(errors)
     return Change("modify", ref, fields=loaded)
 
 

@@ -16,8 +16,8 @@ class CheckForm(FlaskForm):
     )
     system = StringField("System", validators=[Length(max=100)])
     date = DayField("Date", validators=[DataRequired()])
-    hours = DecimalField("Hours", places=2, validators=[Optional(), NumberRange(min=0)])
-    amount = DecimalField("Amount", places=2, validators=[Optional(), NumberRange(min=0)])
+    hours = DecimalField("Hours", places=None, validators=[Optional(), NumberRange(min=0)])
+    amount = DecimalField("Amount", places=None, validators=[Optional(), NumberRange(min=0)])
 
 
 class TaskForm(CheckForm):

@@ -5,8 +5,9 @@ agreement), ``title``, ``date`` (YYYY-MM-DD) are required; ``description``,
 ``category``, ``system``, ``hours``, ``amount`` are optional (decimals with a dot).
 Every row is validated first; unless the caller asks to skip invalid rows, one bad
 row stores nothing. Refs already on the agreement are skipped, so importing the same
-file twice adds nothing. Verdicts are computed in date order, so earlier tasks use a
-cap first; rows are written with one multi-row insert per chunk, without the machine.
+file twice adds nothing. Verdicts come from the one pipeline (tasks/pipeline.py): a
+task's cap use is that of the tasks ordered before it (date, then ref in NFC), stored or
+imported alike; rows are written with one multi-row insert per chunk, without the machine.
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import ValidationFailed
 from contracts_app.identifiers import skeleton
 from contracts_app.tasks.models import Task
-from contracts_app.tasks.services import RECORDERS, TaskInput, facts_of, validate_task
-from contracts_app.tasks.timeline import ScopeTimeline, term_of
-from contracts_app.tasks.usage import UsageLedger
-from contracts_app.tasks.verdicts import check
-from workflows.task_states import COUNTED_STATES, TaskState
+from contracts_app.tasks.pipeline import Pending, VerdictContext, facts_of, settle, storable_price
+from contracts_app.tasks.services import RECORDERS, TaskInput, validate_task
+from contracts_app.tasks.verdicts import CheckResult
+from workflows.task_states import TaskState
 
 COLUMNS = ("ref", "title", "description", "category", "system", "date", "hours", "amount")
 REQUIRED = ("ref", "title", "date")
@@ -91,7 +91,7 @@ def _records(reader: csv.DictReader, problems: list[dict[str, Any]]) -> Iterable
             problems.append({"line": start, "errors": {"row": [message]}})
 
 
-def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
+def parse_csv(text: str, currency: str = "EUR") -> tuple[list[ParsedRow], list[dict[str, Any]]]:
     """Rows and per-line errors (line numbers as in the file, the header being line 1)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
@@ -153,6 +153,7 @@ def parse_csv(text: str) -> tuple[list[ParsedRow], list[dict[str, Any]]]:
                     amount=numbers["amount"],
                 ),
                 ref_required=True,
+                currency=currency,
             )
         except ValidationFailed as exc:
             problems.append({"line": line, "errors": exc.errors})
@@ -184,7 +185,7 @@ def import_tasks(
 ) -> ImportReport:
     """Import a CSV of tasks, each checked against the scope valid on its date."""
     require_role(actor, agreement, membership, RECORDERS)
-    rows, problems = parse_csv(text)
+    rows, problems = parse_csv(text, agreement.currency)
     if problems and not skip_invalid:
         raise ValidationFailed(
             {
@@ -204,10 +205,11 @@ def import_tasks(
         )
         fresh = [row for row in rows if skeleton(row.task.ref) not in existing]
         report.skipped_existing = len(rows) - len(fresh)
-        fresh.sort(key=lambda row: (row.task.day, row.line))
         verdicts: Counter[str] = Counter()
         created_verdicts: dict[str, str] = {}
-        for chunk in _chunks(_checked_rows(agreement, fresh, actor, verdicts), CHUNK):
+        chunk: list[dict[str, Any]] = []
+
+        def write() -> None:
             db.session.execute(sa.insert(Task.__table__), chunk)
             for row in chunk:
                 if len(created_verdicts) < AUDITED_ROWS:
@@ -215,6 +217,32 @@ def import_tasks(
             report.created += len(chunk)
             if progress is not None:
                 progress(len(chunk))
+            chunk.clear()
+
+        now = utcnow()
+
+        def emit(pending: Pending, result: CheckResult) -> None:
+            chunk.append(_row(agreement, pending.payload, result, actor, now))
+            verdicts[result.verdict.value] += 1
+            if len(chunk) >= CHUNK:
+                write()
+
+        if fresh:
+            # One walk: the new tasks and the stored ones dated on or after the first
+            # new one, in canonical order, so the verdicts are those of any order of
+            # recording; stored tasks whose verdict changes are re-checked here too.
+            settle(
+                VerdictContext(agreement),
+                start=min(row.task.day for row in fresh),
+                pending=[
+                    Pending(facts_of(row.task), row.task.ref or "", payload=row.task)
+                    for row in fresh
+                ],
+                emit=emit,
+                why="Checked again after an import of tasks.",
+            )
+        if chunk:
+            write()
         report.verdicts = {
             k: verdicts.get(k, 0) for k in ("in_scope", "over_cap", "out_of_scope", "needs_review")
         }
@@ -234,49 +262,28 @@ def import_tasks(
     return report
 
 
-def _checked_rows(
-    agreement: Agreement, rows: list[ParsedRow], actor: User, verdicts: Counter[str]
-) -> Iterable[dict[str, Any]]:
-    timeline = ScopeTimeline(agreement)
-    ledger = UsageLedger(agreement.id)
-    term = term_of(agreement)
-    now = utcnow()
-    for row in rows:
-        task = row.task
-        result = check(facts_of(task), timeline.on(task.day), term, ledger)
-        state = TaskState(result.verdict.value)
-        if state in COUNTED_STATES and result.clause:
-            ledger.add(result.clause, task.day, task.hours, task.amount)
-        verdicts[result.verdict.value] += 1
-        yield {
-            "agreement_id": agreement.id,
-            "ref": task.ref,
-            "title": task.title,
-            "description": task.description,
-            "category": task.category,
-            "system": task.system,
-            "day": task.day,
-            "hours": task.hours,
-            "amount": task.amount,
-            "state": state,
-            "verdict": result.verdict,
-            "clause_ref": result.clause,
-            "scope_version": result.scope_version,
-            "verdict_detail": result.to_json(),
-            "needs_attention": False,
-            "created_by_id": actor.id,
-            "created_at": now,
-            "checked_at": now,
-            "lock_version": 1,
-        }
-
-
-def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _row(
+    agreement: Agreement, task: TaskInput, result: CheckResult, actor: User, now: Any
+) -> dict[str, Any]:
+    return {
+        "agreement_id": agreement.id,
+        "ref": task.ref,
+        "title": task.title,
+        "description": task.description,
+        "category": task.category,
+        "system": task.system,
+        "day": task.day,
+        "hours": task.hours,
+        "amount": task.amount,
+        "priced_amount": storable_price(result),
+        "state": TaskState(result.verdict.value),
+        "verdict": result.verdict,
+        "clause_ref": result.clause,
+        "scope_version": result.scope_version,
+        "verdict_detail": result.to_json(),
+        "needs_attention": False,
+        "created_by_id": actor.id,
+        "created_at": now,
+        "checked_at": now,
+        "lock_version": 1,
+    }

@@ -29,6 +29,9 @@ class Task(Base):
         sa.UniqueConstraint("agreement_id", "ref_skeleton"),
         sa.CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(
+            "priced_amount IS NULL OR priced_amount >= 0", name="priced_amount_not_negative"
+        ),
         sa.Index("ix_tasks_agreement_id_clause_ref_day", "agreement_id", "clause_ref", "day"),
         sa.Index("ix_tasks_agreement_id_day", "agreement_id", "day"),
     )
@@ -44,6 +47,9 @@ class Task(Base):
     day: Mapped[dt.date]
     hours: Mapped[Decimal | None] = mapped_column(Hours)
     amount: Mapped[Decimal | None]
+    # The amount the verdict priced at the clause's rate when the task gave hours and
+    # no amount (an amount cap counts it); the entered figures are never changed.
+    priced_amount: Mapped[Decimal | None]
     state: Mapped[TaskState] = mapped_column(str_enum(TaskState, "task_state"), index=True)
     verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, "verdict"))
     clause_ref: Mapped[str | None] = mapped_column(sa.String(40))

@@ -6,12 +6,17 @@ from apiflask import Schema, fields, validators
 
 from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.dates import Day
+from contracts_app.figures import HOURS_SCALE
 from workflows.task import TaskEvent
 from workflows.task_states import TaskState, Verdict
 
 
 def _decimal(**kwargs: object) -> fields.Decimal:
     return decimal_field(maximum=Decimal("99999999"), allow_none=True, load_default=None, **kwargs)
+
+
+def _hours() -> fields.Decimal:
+    return _decimal(scale=HOURS_SCALE, what="hours")
 
 
 class CheckIn(Schema):
@@ -22,7 +27,7 @@ class CheckIn(Schema):
     )
     system = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=100))
     date = Day(required=True)
-    hours = _decimal()
+    hours = _hours()
     amount = _decimal()
 
 
@@ -52,6 +57,7 @@ class VerdictOut(Schema):
     reasons = fields.List(fields.String())
     candidates = fields.List(fields.Nested(CandidateOut))
     cap = fields.Nested(CapOut, allow_none=True)
+    priced_amount = fields.String(allow_none=True)
 
 
 class TaskOut(Schema):

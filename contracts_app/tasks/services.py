@@ -20,16 +20,33 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
+from contracts_app.figures import (
+    HOURS_SCALE,
+    currency_scale,
+    decimal_text,
+    money_what,
+    scale_error,
+)
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
+from contracts_app.tasks.pipeline import (
+    Pending,
+    VerdictContext,
+    facts_of,
+    order_key,
+    settle_after,
+    storable_price,
+    task_key,
+    usage_before,
+)
 from contracts_app.tasks.scope_index import index_for
 from contracts_app.tasks.signals import task_escalated
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
-from contracts_app.tasks.usage import UsageLedger, database_usage
-from contracts_app.tasks.verdicts import CheckResult, TaskFacts, cap_period, check
+from contracts_app.tasks.usage import UsageLedger
+from contracts_app.tasks.verdicts import CheckResult, cap_period
 from workflows.task import COMMENT_REQUIRED, PERMISSIONS, TaskEvent, task_workflow
-from workflows.task_states import TaskState, Verdict
+from workflows.task_states import COUNTED_STATES, TaskState, Verdict
 
 RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
 MAX_HOURS = Decimal("99999999.99")  # what Numeric(10, 2) holds
@@ -47,8 +64,12 @@ class TaskInput:
     ref: str | None = None
 
 
-def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
-    """Normalise and check task fields; errors name the field."""
+def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR") -> TaskInput:
+    """Normalise and check task fields; errors name the field.
+
+    Hours take two decimals and an amount the currency's minor unit: more is refused,
+    naming the field and the scale; nothing is rounded.
+    """
     data = dataclasses.replace(
         data,
         **identifiers.clean_fields(
@@ -75,6 +96,10 @@ def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
         value = getattr(data, name)
         if value is not None and (not value.is_finite() or value < 0 or value > limit):
             errors[name] = ["Must be zero or more."]
+    if message := scale_error(data.hours, HOURS_SCALE, "hours"):
+        errors.setdefault("hours", []).append(message)
+    if message := scale_error(data.amount, currency_scale(currency), money_what(currency)):
+        errors.setdefault("amount", []).append(message)
     ref = (data.ref or "").strip() or None
     if ref_required and not ref:
         errors["ref"] = ["A ticket reference is required."]
@@ -88,35 +113,36 @@ def validate_task(data: TaskInput, *, ref_required: bool) -> TaskInput:
         category=category,
         system=system,
         ref=ref,
-        hours=data.hours.quantize(Decimal("0.01")) if data.hours is not None else None,
-        amount=data.amount.quantize(Decimal("0.01")) if data.amount is not None else None,
     )
 
 
-def facts_of(data: TaskInput | Task, task_id: int | None = None) -> TaskFacts:
-    return TaskFacts(
-        title=data.title,
-        description=data.description or "",
-        day=data.day,
-        category=data.category,
-        system=data.system,
-        hours=data.hours,
-        amount=data.amount,
-        task_id=task_id,
-    )
+def _single_version(agreement: Agreement) -> Any:
+    def index_on(day: dt.date) -> Any:
+        if not agreement.covers(day):
+            return None
+        version = version_on(agreement, day, with_clauses=False)
+        return index_for(version) if version is not None else None
+
+    return index_on
 
 
 def check_task(
     agreement: Agreement, data: TaskInput, exclude_task_id: int | None = None
 ) -> CheckResult:
-    """The verdict for a task under the scope valid on its date; nothing is stored."""
-    index = None
-    if agreement.covers(data.day):
-        version = version_on(agreement, data.day, with_clauses=False)
-        index = index_for(version) if version is not None else None
-    return check(
-        facts_of(data), index, term_of(agreement), database_usage(agreement.id, exclude_task_id)
-    )
+    """The verdict for a task under the scope valid on its date; nothing is stored.
+
+    The use of a cap is that of the tasks ordered before this one (``data.ref`` places
+    it among the tasks of its date; without a ref it stands after all of them).
+    """
+    context = VerdictContext(agreement, index_on=_single_version(agreement))
+    usage = usage_before(agreement.id, order_key(data.day, data.ref), exclude_task_id)
+    return context.check(facts_of(data), usage)
+
+
+def check_stored(task: Task) -> CheckResult:
+    """A fresh check of a stored task, by the same definition as every stored verdict."""
+    context = VerdictContext(task.agreement, index_on=_single_version(task.agreement))
+    return context.check(facts_of(task, task.id), usage_before(task.agreement_id, task_key(task)))
 
 
 def dry_run(
@@ -124,7 +150,9 @@ def dry_run(
 ) -> CheckResult:
     """A scope check for any member (contributors and managers are the usual callers)."""
     require_role(actor, agreement, membership, frozenset(Role))
-    return check_task(agreement, validate_task(data, ref_required=False))
+    return check_task(
+        agreement, validate_task(data, ref_required=False, currency=agreement.currency)
+    )
 
 
 def record_task(
@@ -133,10 +161,12 @@ def record_task(
     """Record a task, checked at once; it lands in its verdict's state.
 
     The agreement is locked so that two tasks recorded at once cannot both take the
-    last hours of a cap. A ref already used on the agreement is refused.
+    last hours of a cap. A ref already used on the agreement is refused. A task dated
+    before others of its clause and cap period re-checks them in the same transaction
+    (accepted ones are flagged, not changed).
     """
     require_role(actor, agreement, membership, RECORDERS)
-    data = validate_task(data, ref_required=True)
+    data = validate_task(data, ref_required=True, currency=agreement.currency)
     with unit_of_work():
         lock_agreement(agreement.id)
         identifiers.refuse_lookalike(
@@ -147,7 +177,18 @@ def record_task(
             Task.agreement_id == agreement.id,
             what=f"On {agreement.code}, task",
         )
-        result = check_task(agreement, data)
+        context = VerdictContext(agreement)
+        facts = facts_of(data)
+        pending = Pending(facts, data.ref)  # type: ignore[arg-type]
+        settle_after(
+            context,
+            context.clause_for(facts),
+            data.day,
+            pending=[pending],
+            why=f"Checked again after task {data.ref} was recorded.",
+        )
+        assert pending.result is not None
+        result = pending.result
         task = Task(
             agreement_id=agreement.id,
             ref=data.ref,
@@ -181,6 +222,7 @@ def apply_result(task: Task, result: CheckResult, *, set_state: bool) -> None:
     task.clause_ref = result.clause
     task.scope_version = result.scope_version
     task.verdict_detail = result.to_json()
+    task.priced_amount = storable_price(result)
     task.checked_at = utcnow()
     if set_state:
         task.state = TaskState(result.verdict.value)
@@ -232,6 +274,15 @@ def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "
         db.session.flush()
         if event == TaskEvent.ESCALATE:  # creates or joins the task's escalation
             task_escalated.send(task, actor=actor, membership=membership, comment=comment)
+        if (before in COUNTED_STATES) != (task.state in COUNTED_STATES) and task.clause_ref:
+            # the task starts or stops counting against its cap: later tasks may change
+            context = VerdictContext(agreement)
+            settle_after(
+                context,
+                task.clause_ref,
+                task.day,
+                why=f"Checked again after task {task.ref} was {task.state.value}.",
+            )
         record(
             f"task.{event.value}",
             task,
@@ -261,7 +312,7 @@ def _draft_annex_for(
         if cap and clause.cap is not None:
             needed = Decimal(cap["used"]) - clause.cap.limit
             fields: dict[str, Any] = {
-                "cap": {**clause.cap.to_json(), "limit": f"{clause.cap.limit + needed:.2f}"}
+                "cap": {**clause.cap.to_json(), "limit": decimal_text(clause.cap.limit + needed)}
             }
         else:
             per_task = (
@@ -269,7 +320,7 @@ def _draft_annex_for(
                 if clause.cap is None or clause.cap.unit.value == "hours"
                 else task.amount
             )
-            fields = {"per_task_limit": f"{per_task:.2f}"}
+            fields = {"per_task_limit": decimal_text(per_task)}
         changes = [{"op": "modify", "ref": clause.ref, "fields": fields}]
         title = f"Cover task {task.ref}: raise the limit of clause {clause.ref}"
     else:

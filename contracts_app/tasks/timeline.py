@@ -15,7 +15,11 @@ from contracts_app.tasks.verdicts import ScopeIndex, Term
 
 
 def term_of(agreement: Agreement) -> Term:
-    return Term(agreement.start_date, agreement.end_date, agreement.status.value)
+    """The term with the agreement's present status (periods and charts; checks take
+    the status on the task's date from the verdict pipeline)."""
+    return Term(
+        agreement.start_date, agreement.end_date, agreement.status.value, agreement.currency
+    )
 
 
 class ScopeTimeline:
@@ -33,6 +37,7 @@ class ScopeTimeline:
             ).all()
         )
         self.starts = [v.valid_from for v in self.versions]
+        self._compiled: dict[int, ScopeIndex] = {}  # per version, for walks over many days
 
     def on(self, day: dt.date) -> ScopeIndex | None:
         position = bisect.bisect_right(self.starts, day) - 1
@@ -41,4 +46,7 @@ class ScopeTimeline:
         version = self.versions[position]
         if not version.contains(day):
             return None
-        return index_for(version)
+        compiled = self._compiled.get(position)
+        if compiled is None:
+            compiled = self._compiled[position] = index_for(version)
+        return compiled

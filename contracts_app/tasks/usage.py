@@ -1,9 +1,10 @@
-"""How much of a clause's cap is used: from the database, or from a ledger in bulk paths."""
+"""How much of a clause's cap is used, for walks over many tasks in canonical order."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -11,51 +12,38 @@ import sqlalchemy as sa
 from contracts_app.db import db
 from contracts_app.enums import CapUnit
 from contracts_app.tasks.models import Task
-from contracts_app.tasks.verdicts import ZERO, UsageLookup
+from contracts_app.tasks.verdicts import ZERO
 from workflows.task_states import COUNTED_STATES
 
 
-def _measure(unit: CapUnit) -> sa.ColumnElement:
-    if unit == CapUnit.HOURS:
-        return sa.func.coalesce(sa.func.sum(Task.hours), 0)
-    if unit == CapUnit.AMOUNT:
-        return sa.func.coalesce(sa.func.sum(Task.amount), 0)
-    return sa.func.count(Task.id)
-
-
-def database_usage(agreement_id: int, exclude_task_id: int | None = None) -> UsageLookup:
-    """Usage read with one aggregate query per clause and period (single checks)."""
-
-    def lookup(ref: str, unit: CapUnit, start: dt.date, end: dt.date | None) -> Decimal:
-        query = sa.select(_measure(unit)).where(
-            Task.agreement_id == agreement_id,
-            Task.clause_ref == ref,
-            Task.state.in_(COUNTED_STATES),
-            Task.day >= start,
-        )
-        if end is not None:
-            query = query.where(Task.day < end)
-        if exclude_task_id is not None:
-            query = query.where(Task.id != exclude_task_id)
-        return Decimal(db.session.scalar(query) or 0)
-
-    return lookup
-
-
 class UsageLedger:
-    """Usage for bulk checks: loaded once per agreement, then kept up to date in memory.
+    """Use of caps for a walk: loaded once, then kept up to date in memory.
 
-    ``days`` per clause hold (hours, amount, count) per day; totals per (clause, unit,
-    period) are computed on first use and incremented as checked tasks are added.
+    It starts with the counted tasks dated before ``before`` (all of them when None),
+    of the clauses ``refs`` (all when None); a walk in canonical order adds each task
+    that counts as it passes, so a lookup always sums the tasks ordered before the one
+    being checked. ``days`` per clause hold (hours, amount, count) per day; totals per
+    (clause, unit, period) are computed on first use and incremented as tasks are added.
+    An amount cap counts a task's amount, or the amount priced at the clause's rate.
     """
 
-    def __init__(self, agreement_id: int, before: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        agreement_id: int,
+        before: dt.date | None = None,
+        refs: Collection[str] | None = None,
+    ) -> None:
+        self.days: dict[str, dict[dt.date, list[Decimal]]] = defaultdict(dict)
+        self.totals: dict[tuple, Decimal] = {}
+        self.keys_by_ref: dict[str, list[tuple]] = defaultdict(list)
+        if refs is not None and not refs:
+            return
         query = (
             sa.select(
                 Task.clause_ref,
                 Task.day,
                 sa.func.coalesce(sa.func.sum(Task.hours), 0),
-                sa.func.coalesce(sa.func.sum(Task.amount), 0),
+                sa.func.coalesce(sa.func.sum(sa.func.coalesce(Task.amount, Task.priced_amount)), 0),
                 sa.func.count(Task.id),
             )
             .where(
@@ -67,11 +55,10 @@ class UsageLedger:
         )
         if before is not None:
             query = query.where(Task.day < before)
-        self.days: dict[str, dict[dt.date, list[Decimal]]] = defaultdict(dict)
+        if refs is not None:
+            query = query.where(Task.clause_ref.in_(list(refs)))
         for ref, day, hours, amount, count in db.session.execute(query):
             self.days[ref][day] = [Decimal(hours), Decimal(amount), Decimal(count)]
-        self.totals: dict[tuple, Decimal] = {}
-        self.keys_by_ref: dict[str, list[tuple]] = defaultdict(list)
 
     @staticmethod
     def _slot(unit: CapUnit) -> int:
@@ -95,7 +82,7 @@ class UsageLedger:
         return total
 
     def add(self, ref: str, day: dt.date, hours: Decimal | None, amount: Decimal | None) -> None:
-        """Count a task that now counts against ``ref``."""
+        """Count a task that now counts against ``ref`` (``amount``: what it counts as)."""
         values = (hours or ZERO, amount or ZERO, Decimal(1))
         slots = self.days[ref].setdefault(day, [ZERO, ZERO, ZERO])
         for i in range(3):

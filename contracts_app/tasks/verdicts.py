@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
-from contracts_app.scope.clauses import ClauseSpec, ref_sort_key
+from contracts_app.figures import currency_scale, decimal_text
+from contracts_app.scope.clauses import ClauseSpec, per_task_unit, ref_sort_key
 from workflows.task_states import Verdict
 
 RELEVANCE_THRESHOLD = 0.25
@@ -80,6 +82,8 @@ class CheckResult:
     reasons: list[str]
     candidates: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     cap: dict[str, Any] | None = None
+    # hours x the clause's rate, when an amount cap priced a task that gave no amount
+    priced_amount: Decimal | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +93,7 @@ class CheckResult:
             "reasons": self.reasons,
             "candidates": self.candidates,
             "cap": self.cap,
+            "priced_amount": decimal_text(self.priced_amount),
         }
 
 
@@ -113,6 +118,8 @@ class ScopeIndex:
     by_category: Mapping[str, tuple[ClauseSpec, ...]]
     texts: tuple[ClauseText, ...]
     order: Mapping[str, int]  # natural order of refs, precomputed for ranking
+    # systems of each clause, case-folded: ticket tools export "Shop-API" or "shop-api"
+    systems: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(cls, version: int, clauses: Mapping[str, ClauseSpec]) -> ScopeIndex:
@@ -136,14 +143,21 @@ class ScopeIndex:
             {k: tuple(v) for k, v in by_category.items()},
             texts,
             {ref: position for position, ref in enumerate(ordered)},
+            {
+                spec.ref: frozenset(system.casefold() for system in spec.systems)
+                for spec in clauses.values()
+            },
         )
 
 
 @dataclasses.dataclass(frozen=True)
 class Term:
+    """The agreement's term, its status on the task's date, and its currency."""
+
     start: dt.date
     end: dt.date | None
     status: str
+    currency: str = "EUR"
 
 
 def cap_period(period: CapPeriod, day: dt.date, term: Term) -> tuple[dt.date, dt.date | None, str]:
@@ -178,7 +192,8 @@ def quantity(unit: CapUnit, task: TaskFacts) -> Decimal | None:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+    """A figure as exact text: never rounded for display either."""
+    return decimal_text(value) or ""
 
 
 def covering_depth(spec: ClauseSpec, category: str) -> int:
@@ -251,14 +266,25 @@ def _check_category(
     task: TaskFacts, index: ScopeIndex, term: Term, usage: UsageLookup
 ) -> CheckResult:
     category = task.category.lower()  # type: ignore[union-attr]
-    depths = _covering(index, category)
-    covering = [spec for spec, _depth in depths.values()]
-    if task.system:
-        competing = [c for c in covering if not c.systems or task.system in c.systems]
-        skipped = [c for c in covering if c.systems and task.system not in c.systems]
-    else:
-        competing, skipped = covering, []
-    if not competing:
+    system = task.system.casefold() if task.system else None
+    # The most specific clause decides: the longer category path first; at equal depth
+    # a clause written for the task's system beats one for every system; then an
+    # exclusion beats an inclusion, because the contract lists exclusions as carve-outs
+    # of what it otherwise covers. What is still tied is for a person to settle.
+    ranked: list[tuple[tuple[int, int, int], int, ClauseSpec]] = []
+    skipped: list[ClauseSpec] = []
+    for spec, depth in _covering(index, category).values():
+        named = index.systems.get(spec.ref)
+        if not named or system is None:
+            system_rank = 1
+        elif system in named:
+            system_rank = 0
+        else:
+            skipped.append(spec)  # written for other systems only
+            continue
+        excluded_first = 0 if spec.kind == ClauseKind.EXCLUDED else 1
+        ranked.append(((-depth, system_rank, excluded_first), index.order[spec.ref], spec))
+    if not ranked:
         reasons = [
             f"No clause covers category {task.category}"
             + (f" on system {task.system}." if task.system else ".")
@@ -271,18 +297,24 @@ def _check_category(
             Verdict.OUT_OF_SCOPE, None, index.version, reasons, _nearest(index, task)
         )
 
-    # Most specific wins; at equal specificity an exclusion beats an inclusion, because
-    # the contract lists exclusions as carve-outs of what it otherwise covers.
-    def rank(spec: ClauseSpec) -> tuple[int, int, int]:
-        excluded_first = 0 if spec.kind == ClauseKind.EXCLUDED else 1
-        return (-depths[spec.ref][1], excluded_first, index.order[spec.ref])
-
-    competing.sort(key=rank)
-    winner = competing[0]
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    best = ranked[0][0]
+    winner = ranked[0][2]
+    competing = [spec for _rank, _order, spec in ranked]
     others = [c.ref for c in competing[1:]]
+    if len(ranked) > 1 and ranked[1][0] == best:
+        refs = [spec.ref for rank, _order, spec in ranked if rank == best]
+        reasons = [
+            f"Clauses {', '.join(refs[:-1])} and {refs[-1]} cover category {task.category} "
+            "equally specifically (same category depth, same systems, same kind): "
+            "a person must decide which applies."
+        ]
+        candidates = [{"ref": ref, "score": 1.0} for ref in refs[:TOP_CANDIDATES]]
+        return CheckResult(Verdict.NEEDS_REVIEW, None, index.version, reasons, candidates)
     reasons = [
         f"Clause {winner.ref} ({winner.title}) covers category {task.category} "
-        f"with code {_covering_code(winner, category)}."
+        f"with code {_covering_code(winner, category)}"
+        + (f" on system {task.system}." if best[1] == 0 else ".")
     ]
     if others:
         reasons.append(f"It is more specific than, or takes precedence over: {', '.join(others)}.")
@@ -307,6 +339,12 @@ def _covering_code(spec: ClauseSpec, category: str) -> str:
     return max(codes, key=lambda c: c.count("."))
 
 
+def priced(hours: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """Hours at a rate, in the currency's minor unit (half up, as an invoice line)."""
+    exponent = Decimal(1).scaleb(-currency_scale(currency))
+    return (hours * rate).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
 def _check_limits(
     task: TaskFacts,
     clause: ClauseSpec,
@@ -316,15 +354,44 @@ def _check_limits(
     reasons: list[str],
     candidates: list[dict[str, Any]],
 ) -> CheckResult:
-    unit = clause.cap.unit if clause.cap else CapUnit.HOURS
+    unit = per_task_unit(clause.cap)
     amount = quantity(unit, task)
-    if clause.cap is not None and amount is None:
+    priced_amount = None
+    if (
+        amount is None
+        and unit == CapUnit.AMOUNT
+        and task.hours is not None
+        and clause.rate is not None
+    ):
+        amount = priced_amount = priced(task.hours, clause.rate, term.currency)
+        exact = task.hours * clause.rate
         reasons.append(
-            f"Clause {clause.ref} caps {unit.value}; the task gives no {unit.value}, "
-            "so its use of the cap cannot be counted."
+            f"The task gives no amount: its {_money(task.hours)} hours are priced at the "
+            f"rate of clause {clause.ref}, {_money(clause.rate)} {term.currency} an hour, "
+            f"= {_money(priced_amount)} {term.currency}"
+            + (f" (exactly {exact}, half up to the minor unit)." if exact != amount else ".")
         )
+    if clause.cap is not None and amount is None:
+        if unit == CapUnit.AMOUNT and task.hours is not None:
+            reasons.append(
+                f"Clause {clause.ref} caps amount and has no rate; the task gives hours "
+                "only, so its use of the cap cannot be counted."
+            )
+        else:
+            reasons.append(
+                f"Clause {clause.ref} caps {unit.value}; the task gives no {unit.value}, "
+                "so its use of the cap cannot be counted."
+            )
         return CheckResult(Verdict.NEEDS_REVIEW, clause.ref, index.version, reasons, candidates)
     amount = amount or ZERO
+    result = functools.partial(
+        CheckResult,
+        clause=clause.ref,
+        scope_version=index.version,
+        reasons=reasons,
+        candidates=candidates,
+        priced_amount=priced_amount,
+    )
     if (
         clause.per_task_limit is not None
         and unit != CapUnit.COUNT
@@ -334,10 +401,10 @@ def _check_limits(
             f"The task's {_money(amount)} {unit.value} exceed the per-task limit of "
             f"{_money(clause.per_task_limit)} {unit.value} of clause {clause.ref}."
         )
-        return CheckResult(Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates)
+        return result(Verdict.OVER_CAP)
     if clause.cap is None:
         reasons.append(f"Clause {clause.ref} has no cap.")
-        return CheckResult(Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates)
+        return result(Verdict.IN_SCOPE)
 
     start, end, label = cap_period(clause.cap.period, task.day, term)
     used_before = usage(clause.ref, unit, start, end)
@@ -355,17 +422,15 @@ def _check_limits(
     if used > clause.cap.limit:
         reasons.append(
             f"Over the cap of clause {clause.ref}: {_money(used_before)} of "
-            f"{_money(clause.cap.limit)} {unit.value} already used in {label}, "
-            f"and this task adds {_money(amount)}."
+            f"{_money(clause.cap.limit)} {unit.value} already used in {label} by the tasks "
+            f"before this one, and this task adds {_money(amount)}."
         )
-        return CheckResult(
-            Verdict.OVER_CAP, clause.ref, index.version, reasons, candidates, figures
-        )
+        return result(Verdict.OVER_CAP, cap=figures)
     reasons.append(
         f"Within the cap: {_money(used)} of {_money(clause.cap.limit)} {unit.value} "
-        f"used in {label} with this task, {_money(remaining)} left."
+        f"used in {label} up to and including this task, {_money(remaining)} left."
     )
-    return CheckResult(Verdict.IN_SCOPE, clause.ref, index.version, reasons, candidates, figures)
+    return result(Verdict.IN_SCOPE, cap=figures)
 
 
 def _check_text(task: TaskFacts, index: ScopeIndex) -> CheckResult:

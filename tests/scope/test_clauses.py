@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from contracts_app.errors import ScopeConflict, ValidationFailed
@@ -85,7 +87,7 @@ def test_apply_changes_adds_modifies_and_removes():
     after = apply_changes(base, changes, "Annex 1", on="2026-03-01")
     assert list(after) == ["1.1", "1.2", "3.1"]
     assert after["1.2"].title == "Renamed"
-    assert str(after["1.2"].rate) == "70.00"
+    assert after["1.2"].rate == Decimal("70")
     assert after["1.1"] == base["1.1"]
 
 
@@ -152,3 +154,97 @@ def test_diff_lists_added_removed_and_field_level_modifications():
             },
         }
     ]
+
+
+# --- exact figures --------------------------------------------------------------------
+
+
+def test_currency_minor_units_follow_iso_4217():
+    from contracts_app.figures import currency_scale
+
+    assert [currency_scale(c) for c in ("EUR", "JPY", "BHD", "CLF", "usd", "XYZ")] == [
+        2,
+        0,
+        3,
+        4,
+        2,
+        2,
+    ]
+
+
+def test_figures_print_exactly_with_at_least_two_decimals():
+    from contracts_app.figures import decimal_text
+
+    assert [decimal_text(Decimal(v)) for v in ("85.125", "120", "7.5", "0.5050", "1E+3")] == [
+        "85.125",
+        "120.00",
+        "7.50",
+        "0.505",
+        "1000.00",
+    ]
+
+
+def test_a_clause_keeps_its_figures_exactly_through_json_and_changes():
+    spec = parse_clause(
+        clause(
+            "1.1",
+            rate="85.125",
+            per_task_limit="7.875",
+            cap={"unit": "amount", "limit": "0.505", "period": "month"},
+        ),
+        currency="BHD",
+    )
+    assert (spec.rate, spec.per_task_limit, spec.cap.limit) == (
+        Decimal("85.125"),
+        Decimal("7.875"),
+        Decimal("0.505"),
+    )
+    assert spec.to_json()["cap"]["limit"] == "0.505"
+    after = apply_changes(
+        {"1.1": spec},
+        parse_changes([{"op": "modify", "ref": "1.1", "fields": {"title": "Renamed"}}]),
+        "Annex 1",
+        on="2026-05-01",
+    )
+    assert after["1.1"].rate == Decimal("85.125"), "a change of another field rounds nothing"
+
+
+@pytest.mark.parametrize(
+    ("currency", "item", "field"),
+    [
+        ("EUR", clause("1.1", rate="85.125"), "scope.0.rate"),
+        ("JPY", clause("1.1", rate="85.5"), "scope.0.rate"),
+        ("BHD", clause("1.1", rate="85.1255"), "scope.0.rate"),
+        ("BHD", clause("1.1", per_task_limit="7.875"), "scope.0.per_task_limit"),
+        (
+            "BHD",
+            clause("1.1", cap={"unit": "hours", "limit": "1.125", "period": "month"}),
+            "scope.0.cap.limit",
+        ),
+        (
+            "EUR",
+            clause(
+                "1.1",
+                per_task_limit="7.125",
+                cap={"unit": "amount", "limit": "10", "period": "month"},
+            ),
+            "scope.0.per_task_limit",
+        ),
+    ],
+)
+def test_a_figure_beyond_its_scale_is_refused_naming_the_field(currency, item, field):
+    with pytest.raises(ValidationFailed) as caught:
+        parse_scope([item], currency=currency)
+    assert field in caught.value.errors
+    assert "nothing is rounded" in caught.value.errors[field][0]
+
+
+def test_annex_changes_are_held_to_the_currency_scale():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_changes(
+            [{"op": "modify", "ref": "1.1", "fields": {"rate": "60.125"}}], currency="EUR"
+        )
+    assert "changes.0.fields.rate" in caught.value.errors
+    assert parse_changes(
+        [{"op": "modify", "ref": "1.1", "fields": {"rate": "60.125"}}], currency="KWD"
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from contracts_app.db import db
 from contracts_app.tasks.services import TaskInput, check_task
-from tests.factories import make_agreement
+from tests.factories import clause, make_agreement, manager_of
 
 D = dt.date
 
@@ -179,7 +179,15 @@ def test_nothing_relevant_is_out_of_scope(agreement):
 def test_every_verdict_carries_the_scope_version_used(agreement):
     result = verdict(agreement, category="support.request")
     assert result["scope_version"] == 1
-    assert set(result) == {"verdict", "clause", "scope_version", "reasons", "candidates", "cap"}
+    assert set(result) == {
+        "verdict",
+        "clause",
+        "scope_version",
+        "reasons",
+        "candidates",
+        "cap",
+        "priced_amount",
+    }
 
 
 def test_a_check_uses_the_scope_valid_on_the_tasks_date(agreement):
@@ -197,3 +205,119 @@ def test_a_check_uses_the_scope_valid_on_the_tasks_date(agreement):
 def test_draft_agreements_make_nothing_in_scope():
     draft = make_agreement(status="draft")
     assert verdict(draft, category="support.incident", hours=1)["verdict"] == "out_of_scope"
+
+
+# --- specificity, systems, rates -------------------------------------------------------
+
+SPECIFIC = [
+    clause(
+        "1.1",
+        ["support.incident"],
+        title="Incidents, every system",
+        cap={"unit": "hours", "limit": "10", "period": "month"},
+    ),
+    clause(
+        "1.2",
+        ["support.incident"],
+        title="Incidents on SAP",
+        systems=["sap"],
+        cap={"unit": "hours", "limit": "40", "period": "month"},
+    ),
+    clause("1.3", ["support.incident.database"], title="Database incidents, every system"),
+    clause("2.1", ["maintenance"], title="Maintenance"),
+    clause("2.2", ["maintenance"], title="Maintenance again"),
+    clause("3.1", ["hosting"], title="Hosting", systems=["Shop-API"]),
+    clause("3.2", ["hosting"], kind="excluded", title="Hosting of the shop", systems=["shop-api"]),
+    clause(
+        "4.1",
+        ["change"],
+        title="Changes at a rate",
+        cap={"unit": "amount", "limit": "1000", "period": "month"},
+        rate="85.50",
+    ),
+    clause(
+        "4.2",
+        ["change.urgent"],
+        title="Urgent changes, no rate",
+        cap={"unit": "amount", "limit": "1000", "period": "month"},
+    ),
+]
+
+
+@pytest.fixture
+def specific():
+    return make_agreement(scope=SPECIFIC)
+
+
+def test_a_clause_naming_the_tasks_system_beats_one_for_every_system(specific):
+    sap = verdict(specific, category="support.incident", system="sap", hours=15)
+    assert (sap["verdict"], sap["clause"]) == ("in_scope", "1.2")
+    assert "on system sap" in sap["reasons"][0]
+    other = verdict(specific, category="support.incident", system="crm", hours=15)
+    assert (other["verdict"], other["clause"]) == ("over_cap", "1.1")
+
+
+def test_a_longer_category_path_beats_a_clause_naming_the_system(specific):
+    result = verdict(specific, category="support.incident.database", system="sap", hours=2)
+    assert result["clause"] == "1.3"
+
+
+def test_a_task_naming_no_system_cannot_choose_between_them(specific):
+    result = verdict(specific, category="support.incident", hours=2)
+    assert (result["verdict"], result["clause"]) == ("needs_review", None)
+    assert "1.1 and 1.2" in result["reasons"][0]
+
+
+def test_a_remaining_tie_is_needs_review_naming_the_tied_clauses(specific):
+    result = verdict(specific, category="maintenance.patch")
+    assert (result["verdict"], result["clause"]) == ("needs_review", None)
+    assert "Clauses 2.1 and 2.2" in result["reasons"][0]
+    assert [c["ref"] for c in result["candidates"]] == ["2.1", "2.2"]
+
+
+def test_at_equal_depth_and_systems_an_exclusion_beats_an_inclusion(specific):
+    result = verdict(specific, category="hosting", system="shop-api")
+    assert (result["verdict"], result["clause"]) == ("out_of_scope", "3.2")
+
+
+def test_systems_compare_case_insensitively(specific):
+    assert verdict(specific, category="hosting", system="SHOP-API")["clause"] == "3.2"
+    upper = verdict(specific, category="support.incident", system="SAP", hours=15)
+    assert (upper["verdict"], upper["clause"]) == ("in_scope", "1.2")
+    assert verdict(specific, category="hosting", system="shop-web")["verdict"] == "out_of_scope"
+
+
+def test_an_hours_only_task_is_priced_at_the_clause_rate(specific):
+    result = verdict(specific, category="change", hours="0.25")
+    assert (result["verdict"], result["clause"]) == ("in_scope", "4.1")
+    assert result["priced_amount"] == "21.38"
+    assert any("priced at the rate of clause 4.1" in r and "21.375" in r for r in result["reasons"])
+    assert result["cap"]["used"] == "21.38"
+    over = verdict(specific, category="change", hours=12)
+    assert over["verdict"] == "over_cap" and over["priced_amount"] == "1026.00"
+
+
+def test_priced_tasks_count_against_the_amount_cap(specific):
+    manager = manager_of(specific)
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.tasks.services import record_task
+
+    first = record_task(
+        specific,
+        membership_of(manager, specific.id),
+        TaskInput(
+            ref="C-1", title="Change", category="change", day=D(2026, 3, 2), hours=Decimal(8)
+        ),
+        manager,
+    )
+    assert first.priced_amount == Decimal("684.00") and first.amount is None
+    second = verdict(specific, category="change", amount=400)
+    assert second["verdict"] == "over_cap" and second["cap"]["used"] == "1084.00"
+
+
+def test_neither_amount_nor_rate_needs_review(specific):
+    result = verdict(specific, category="change.urgent", hours=2)
+    assert (result["verdict"], result["clause"]) == ("needs_review", "4.2")
+    assert "has no rate" in result["reasons"][-1]
+    nothing = verdict(specific, category="change")
+    assert nothing["verdict"] == "needs_review"
