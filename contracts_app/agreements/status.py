@@ -9,7 +9,9 @@ daily job, which also expires agreements whose term has ended).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -26,6 +28,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
+from contracts_app.scope.signals import scope_changed
 from workflows.agreement import (
     EVENT_SPECS,
     MUTUAL,
@@ -79,6 +82,26 @@ def status_on(agreement_id: int, day: dt.date) -> AgreementStatus:
         .limit(1)
     )
     return status or AgreementStatus.DRAFT
+
+
+def dated_status(agreement_id: int) -> Callable[[dt.date], str]:
+    """The status on any day, from one read of the history (for checks of many tasks)."""
+    rows = db.session.execute(
+        sa.select(StatusChange.effective_date, StatusChange.to_status)
+        .where(
+            StatusChange.agreement_id == agreement_id,
+            StatusChange.state.in_(IN_FORCE_STATES),
+        )
+        .order_by(StatusChange.effective_date, StatusChange.id)
+    ).all()
+    days = [row.effective_date for row in rows]
+    statuses = [row.to_status.value for row in rows]
+
+    def on(day: dt.date) -> str:
+        index = bisect.bisect_right(days, day)
+        return statuses[index - 1] if index else AgreementStatus.DRAFT.value
+
+    return on
 
 
 def _actor(user: User, membership: Membership | None) -> Actor:
@@ -283,6 +306,12 @@ def _apply(
         db.session.flush()
         assert row is not None
         recorded.append(row)
+        if row.state in (StatusChangeState.DONE, StatusChangeState.SCHEDULED) and (
+            event != AgreementEvent.APPLY_SCHEDULED
+        ):
+            # Tasks are judged by the status in force on their own date: check again
+            # the tasks from the date this change takes effect.
+            scope_changed.send(agreement, start=row.effective_date, annex_id=None)
         record(
             f"agreement.{event.value}",
             agreement,

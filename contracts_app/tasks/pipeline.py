@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from contracts_app.agreements.models import Agreement
+from contracts_app.agreements.status import dated_status
 from contracts_app.audit.services import record
 from contracts_app.db import db, utcnow
 from contracts_app.enums import CapPeriod, CapUnit
@@ -47,16 +48,9 @@ from workflows.task_states import COUNTED_STATES, RECHECKED_STATES, VERDICT_STAT
 
 MAX_LISTED = 1000  # verdict changes named in the audit event; the count is always exact
 
-# The agreement's status in force on a day. Today an agreement has one status, its
-# present one; the dated status history replaces ``current_status`` with a lookup of
-# the status in force on the task's date, and every check follows.
+# The agreement's status in force on a day (its dated history): a task is judged by the
+# status on its own date, so a suspension does not reach back to work done before it.
 StatusOn = Callable[[dt.date], str]
-
-
-def current_status(agreement: Agreement) -> StatusOn:
-    """The status on any day is the agreement's present status (no history yet)."""
-    status = agreement.status.value
-    return lambda _day: status
 
 
 _NO_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -123,7 +117,7 @@ class VerdictContext:
         index_on: Callable[[dt.date], ScopeIndex | None] | None = None,
     ) -> None:
         self.agreement = agreement
-        self.status_on = status_on or current_status(agreement)
+        self.status_on = status_on or dated_status(agreement.id)
         self._index_on = index_on
         self._timeline: ScopeTimeline | None = None
         self._terms: dict[str, Term] = {}

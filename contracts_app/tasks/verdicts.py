@@ -238,13 +238,6 @@ def check(
     usage: UsageLookup,
 ) -> CheckResult:
     """The verdict for ``task`` under the scope ``index`` (the one valid on its day)."""
-    if term.status != "active":
-        return CheckResult(
-            Verdict.OUT_OF_SCOPE,
-            None,
-            index.version if index else None,
-            [f"The agreement is {term.status}, not active: no task is covered."],
-        )
     if task.day < term.start or (term.end is not None and task.day > term.end) or index is None:
         end = term.end.isoformat() if term.end else "open-ended"
         when = "before the start" if task.day < term.start else "after the end"
@@ -255,6 +248,17 @@ def check(
             [
                 f"The task's date {task.day} is {when} of the agreement's term "
                 f"({term.start} to {end})."
+            ],
+        )
+    # The status in force on the task's own date: a suspension does not reach back.
+    if term.status != "active":
+        return CheckResult(
+            Verdict.OUT_OF_SCOPE,
+            None,
+            index.version,
+            [
+                f"On {task.day} the agreement is {term.status}, not active: "
+                "no task of that day is covered."
             ],
         )
     if task.category:

@@ -38,13 +38,74 @@ def test_boundary_dates_of_the_term(agreement, day, expected):
         assert "term" in result["reasons"][0]
 
 
-def test_an_agreement_that_is_not_active_covers_nothing(agreement):
-    from tests.factories import set_status
+def _suspend_from(agreement, day):
+    from contracts_app.agreements import status
+    from contracts_app.agreements.access import membership_of
+    from tests.factories import manager_of
 
-    set_status(agreement, "suspended")
-    result = verdict(agreement, category="support.request", hours=1)
+    for user, event in (
+        (manager_of(agreement), "suspend"),
+        (manager_of(agreement, other_side=True), "confirm"),
+    ):
+        status.fire_event(
+            agreement,
+            membership_of(user, agreement.id),
+            event,
+            user,
+            effective_date=day,
+            reason="Unpaid invoices",
+            today=D(2026, 11, 25),
+        )
+
+
+def test_an_agreement_covers_nothing_while_it_is_suspended(agreement):
+    _suspend_from(agreement, D(2026, 6, 1))
+    result = verdict(agreement, category="support.request", hours=1, day=D(2026, 7, 1))
     assert result["verdict"] == "out_of_scope"
     assert "suspended" in result["reasons"][0]
+
+
+def test_a_suspension_does_not_reach_back_to_work_done_before_it(agreement):
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.tasks.models import Task
+    from contracts_app.tasks.services import record_task
+    from tests.factories import manager_of
+
+    manager = manager_of(agreement)
+    before = record_task(
+        agreement,
+        membership_of(manager, agreement.id),
+        TaskInput(
+            ref="T-MAR",
+            title="March work",
+            category="support.request",
+            day=D(2026, 3, 10),
+            hours=Decimal(1),
+        ),
+        manager,
+    )
+    after = record_task(
+        agreement,
+        membership_of(manager, agreement.id),
+        TaskInput(
+            ref="T-JUL",
+            title="July work",
+            category="support.request",
+            day=D(2026, 7, 10),
+            hours=Decimal(1),
+        ),
+        manager,
+    )
+    assert after.verdict.value == "in_scope"
+    _suspend_from(agreement, D(2026, 6, 1))
+    assert verdict(agreement, category="support.request", hours=1)["verdict"] == "in_scope"
+    from contracts_app.db import db
+
+    db.session.expire_all()
+    assert db.session.get(Task, before.id).verdict.value == "in_scope"
+    assert db.session.get(Task, after.id).verdict.value == "out_of_scope", (
+        "the stored verdict follows the suspension agreed afterwards"
+    )
 
 
 def test_nested_categories_the_most_specific_clause_wins(agreement):
