@@ -70,9 +70,9 @@ def object_for(
     Someone who may not see its agreement gets "not found", as for a missing id, so an
     id reveals nothing (no insecure direct object reference).
     """
-    found = db.session.get(model, object_id)
+    found = db.session.get(model, object_id) if object_id > 0 else None
     if found is None:
-        raise NotFound(f"No {label} {object_id}.")
+        raise NotFound(f"No {label} {object_id}." if object_id > 0 else f"No such {label}.")
     membership = membership_of(user, found.agreement_id)  # type: ignore[attr-defined]
     if membership is None and not user.is_admin:
         raise NotFound(f"No {label} {object_id}.")

@@ -46,6 +46,12 @@ def escalation_view(
         "period": escalation.period,
         "proposed_by": escalation.proposed_by.value if escalation.proposed_by else None,
         "proposed_decision": escalation.proposed_decision,
+        "proposal": next(
+            (m.body for m in reversed(escalation.messages) if m.event == "propose_resolution"),
+            None,
+        )
+        if escalation.proposed_by
+        else None,
         "created_at": escalation.created_at,
         "resolved_at": escalation.resolved_at,
         "allowed_events": events_for(escalation, membership, now),

@@ -86,6 +86,7 @@ class EscalationOut(Schema):
     period = fields.String(allow_none=True)
     proposed_by = fields.String(allow_none=True)
     proposed_decision = fields.String(allow_none=True)
+    proposal = fields.String(allow_none=True)
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
     holds = fields.List(fields.Nested(HoldOut))
