@@ -35,9 +35,13 @@ system-packages-run:
 system-packages-test:
 	$(call install_missing,$(TEST_PACKAGES))
 
+# The web server and the job worker together; Ctrl-C stops both. Mails are printed here.
 run: system-packages-run $(INSTALLED)
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	export MAIL_BACKEND=$${MAIL_BACKEND:-console}; \
+	trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) jobs worker & \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: system-packages-test $(INSTALLED)
@@ -54,6 +58,7 @@ format: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.scope_lookup
 	$(BIN)/python -m bench.task_checks
+	$(BIN)/python -m bench.outbox
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

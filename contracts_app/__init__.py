@@ -156,6 +156,9 @@ def _init_extensions(app: APIFlask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     app.error_processor(problem_from_http_error)
+    from contracts_app.jobs import init_app as init_jobs
+
+    init_jobs(app)
 
 
 def _connect_domains() -> None:
@@ -183,9 +186,13 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.escalations.api import api as escalations_api
     from contracts_app.escalations.views import pages as escalations_pages
     from contracts_app.extensions import csrf
+    from contracts_app.notifications.api import api as notifications_api
+    from contracts_app.notifications.views import pages as notifications_pages
     from contracts_app.scope.api import api as scope_api
     from contracts_app.tasks.api import api as tasks_api
     from contracts_app.tasks.views import pages as tasks_pages
+    from contracts_app.work.api import api as work_api
+    from contracts_app.work.views import pages as work_pages
 
     for blueprint in (
         accounts_api,
@@ -196,6 +203,8 @@ def _register_blueprints(app: APIFlask) -> None:
         documents_api,
         escalations_api,
         audit_api,
+        notifications_api,
+        work_api,
     ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -206,6 +215,8 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(escalations_pages)
     app.register_blueprint(audit_pages)
+    app.register_blueprint(notifications_pages)
+    app.register_blueprint(work_pages)
 
 
 def _security_headers(response: Response) -> Response:

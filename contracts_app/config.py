@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from contracts_app.jobs.config import jobs_config
+
 
 def _instance_secret_key(instance_path: Path) -> str:
     """A development SECRET_KEY generated once under instance/ and kept there (never committed)."""
@@ -64,4 +66,5 @@ def load_config(instance_path: Path) -> dict:
         or "memory://",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
+        **jobs_config(instance_path),
     }

@@ -358,6 +358,10 @@ def load_demo() -> str:
             sla_notes="P1: response 30 min, restore 4 h, 24x7.\nP2: response 2 h, restore 1 business day.\n"
             "Availability of shop-web 99.8 % per month. Monthly KPI report by the 5th working day.",
             scope=SHOP_SCOPE,
+            renewal="tacit",
+            renewal_months=12,
+            notice_days=90,
+            alert_days=[365, 90, 30, 7],
         ),
         admin,
     )
@@ -502,6 +506,7 @@ def load_demo() -> str:
     )
     _demo_tasks(shop, people["pia.provider-contributor@example.com"])
     _demo_escalations(shop, people)
+    _demo_work(shop, dba, people, admin)
     return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
 
 
@@ -766,3 +771,60 @@ def _accounts_text() -> str:
     ]
     lines += [f"  {email:<42} {side} {role}" for email, _name, side, role in DEMO_PEOPLE]
     return "\n".join(lines)
+
+
+def _demo_work(agreement: Agreement, dba: Agreement, people: dict[str, User], admin: User) -> None:
+    """Something waiting in every demo account's My work: an annex and a summary awaiting
+    the approvers, a summary signed off (news for every member), tasks whose verdict a new
+    annex changed (news for who recorded them), tasks over cap for the deciders."""
+    from contracts_app.annexes.models import Annex
+    from contracts_app.documents.services import issue_document, sign_off
+    from contracts_app.tasks.services import TaskInput, record_task
+
+    manager = people["paula.provider-manager@example.com"]
+    cora = people["cora.customer-contributor@example.com"]
+    record_task(
+        agreement,
+        membership_of(cora, agreement.id),
+        TaskInput(
+            ref="CNT-6001",
+            title="Texts of the winter campaign landing page",
+            category="business.content",
+            day=dt.date(2026, 9, 15),
+            hours=Decimal("3"),
+        ),
+        cora,
+    )
+    content = create_annex(
+        agreement,
+        membership_of(manager, agreement.id),
+        AnnexInput(
+            title="Content updates in scope",
+            effective_date=dt.date(2026, 6, 1),
+            rationale="Small content changes are part of the service from June.",
+            changes=[
+                {"op": "remove", "ref": "9.4"},
+                {
+                    "op": "add",
+                    "item": _clause(
+                        "5.1",
+                        "Content updates",
+                        ["business.content"],
+                        keywords=["banner", "texts"],
+                        cap=("hours", "10", "month"),
+                    ),
+                },
+            ],
+        ),
+        manager,
+    )
+    _agree(content, people)  # re-checks REQ-2002 and CNT-6001: their recorders hear of it
+    draft = db.session.scalar(
+        sa.select(Annex).where(Annex.agreement_id == agreement.id, Annex.state == "draft")
+    )
+    if draft is not None:
+        fire_event(draft.id, "submit", manager)  # both sides' approvers are asked
+    dba_summary = issue_document(dba, None, dt.date(2026, 9, 30), admin)
+    for approver in ("carl.customer-approver@example.com", "peter.provider-approver@example.com"):
+        sign_off(dba_summary.id, people[approver], DEMO_PASSWORD)
+    issue_document(agreement, membership_of(manager, agreement.id), dt.date(2026, 10, 31), manager)

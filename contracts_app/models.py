@@ -12,11 +12,18 @@ from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
 from contracts_app.documents.models import Document, SignOff
 from contracts_app.escalations.models import BallHold, Escalation, EscalationMessage
+from contracts_app.notifications.models import (
+    AlertMark,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+)
 from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.tasks.models import Task, VerdictChange
 
 __all__ = [
     "Agreement",
+    "AlertMark",
     "Annex",
     "AnnexApproval",
     "AnnexSignature",
@@ -29,6 +36,9 @@ __all__ = [
     "EscalationMessage",
     "Invitation",
     "Membership",
+    "Notification",
+    "NotificationPreference",
+    "NotificationSettings",
     "Party",
     "ScopeVersion",
     "SignOff",

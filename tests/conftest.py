@@ -50,6 +50,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key-not-for-production",
             "WTF_CSRF_ENABLED": False,
+            "MAIL_BACKEND": "locmem",
             # many tests sign in from one address; the per-account limit stays as configured
             "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
         }

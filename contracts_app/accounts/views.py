@@ -34,14 +34,14 @@ pages = Blueprint("accounts", __name__)
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, never another host (no open redirect)."""
     if not target:
-        return url_for("agreements.index")
+        return url_for("work.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("agreements.index")
+        return url_for("work.index")
     # Control characters would split the Location header; browsers read a backslash or
     # a tab in a path as "//", i.e. another host.
     if any(ord(char) < 0x21 or char in "\\\x7f" for char in target):
-        return url_for("agreements.index")
+        return url_for("work.index")
     return target
 
 
@@ -53,7 +53,7 @@ def _safe_next(target: str | None) -> str:
 )
 def login() -> Any:
     if current_user.is_authenticated:
-        return redirect(url_for("agreements.index"))
+        return redirect(url_for("work.index"))
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""

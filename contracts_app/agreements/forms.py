@@ -9,6 +9,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     HiddenField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,6 +19,22 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind, Role, Side
 from contracts_app.forms_common import split_list
+
+
+class IntListField(StringField):
+    """Whole numbers typed as "90, 30, 7"."""
+
+    def _value(self) -> str:
+        return ", ".join(str(item) for item in self.data or [])
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        items = split_list(valuelist[0])
+        if not all(item.isdigit() for item in items):
+            self.data = []
+            raise ValueError("Give whole numbers separated by commas.")
+        self.data = [int(item) for item in items]
 
 
 class AgreementForm(FlaskForm):
@@ -50,6 +67,30 @@ class AgreementForm(FlaskForm):
         choices=[(Side.PROVIDER.value, "provider"), (Side.CUSTOMER.value, "customer")],
         default=Side.PROVIDER.value,
         description="You become its first manager and invite the other side's.",
+    )
+    notice_days = IntegerField(
+        "Notice (days)",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=3660)],
+        description="How long before the end of a term a notice must be given.",
+    )
+    renewal = SelectField(
+        "Renewal",
+        choices=[("none", "none: ends at the end date"), ("tacit", "tacit: renews itself")],
+        default="none",
+    )
+    renewal_months = IntegerField(
+        "Renews for (months)",
+        validators=[Optional(), NumberRange(min=1, max=120)],
+        description="The length of each tacit renewal.",
+    )
+    alert_days = IntListField(
+        "Alert lead times (days)",
+        default=[90, 30, 7],
+        description="Before the notice deadline and the end of term, e.g. 90, 30, 7.",
+    )
+    cap_alert_percents = IntListField(
+        "Cap alert thresholds (%)", default=[80, 100], description="e.g. 80, 100"
     )
 
     def approval_sides(self) -> list[str]:
@@ -84,6 +125,11 @@ class AgreementForm(FlaskForm):
             "sla_notes": self.sla_notes.data or "",
             "approval_sides": self.approval_sides(),
             "signoff_sides": self.signoff_sides(),
+            "notice_days": self.notice_days.data or 0,
+            "renewal": self.renewal.data or "none",
+            "renewal_months": self.renewal_months.data,
+            "alert_days": self.alert_days.data or [],
+            "cap_alert_percents": self.cap_alert_percents.data or [],
         }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from contracts_app.agreements.models import Agreement
+from contracts_app.agreements.terms import PARSERS
 from contracts_app.enums import Side
 from contracts_app.errors import ValidationFailed
 
@@ -51,6 +52,8 @@ FIELDS: dict[str, GovernanceField] = {
     ),
     "signoff_sides": GovernanceField("signoff_sides", "Sides that sign off summaries", _sides),
     "escalation_ladder": GovernanceField("escalation_ladder", "Escalation ladder", _ladder),
+    # renewal, notice and alert rules (agreements/terms.py)
+    **{name: GovernanceField(name, label, parse) for name, (label, parse) in PARSERS.items()},
 }
 
 

@@ -38,6 +38,8 @@ class Agreement(Base):
         sa.CheckConstraint("value >= 0", name="value_not_negative"),
         sa.CheckConstraint("length(currency) = 3", name="currency_iso4217"),
         sa.CheckConstraint("customer_id <> provider_id", name="distinct_parties"),
+        sa.CheckConstraint("renewal IN ('none', 'tacit')", name="renewal_kind"),
+        sa.CheckConstraint("notice_days >= 0", name="notice_days_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,12 @@ class Agreement(Base):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Renewal, notice and alerts: the dates they imply are computed in agreements/terms.py.
+    notice_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    renewal: Mapped[str] = mapped_column(sa.String(10), default="none", server_default="none")
+    renewal_months: Mapped[int | None]
+    alert_days: Mapped[list[Any]] = mapped_column(default=lambda: [90, 30, 7])
+    cap_alert_percents: Mapped[list[Any]] = mapped_column(default=lambda: [80, 100])
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

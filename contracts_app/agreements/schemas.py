@@ -53,6 +53,11 @@ def _title(**kwargs: object) -> fields.String:
     )
 
 
+_LEAD = validators.Range(0, 3660)
+_PERCENT = validators.Range(1, 1000)
+_RENEWALS = validators.OneOf(["none", "tacit"])
+
+
 class AgreementIn(Schema):
     code = fields.String(
         required=True, validate=[validators.Length(2, 40), validators.Regexp(CODE_PATTERN)]
@@ -86,6 +91,21 @@ class AgreementIn(Schema):
     scope = fields.List(
         fields.Nested(ClauseSchema), load_default=list, validate=validators.Length(max=MAX_CLAUSES)
     )
+    notice_days = fields.Integer(load_default=0, validate=_LEAD)
+    renewal = fields.String(load_default="none", validate=_RENEWALS)
+    renewal_months = fields.Integer(
+        load_default=None, allow_none=True, validate=validators.Range(1, 120)
+    )
+    alert_days = fields.List(
+        fields.Integer(validate=_LEAD),
+        load_default=lambda: [90, 30, 7],
+        validate=validators.Length(max=10),
+    )
+    cap_alert_percents = fields.List(
+        fields.Integer(validate=_PERCENT),
+        load_default=lambda: [80, 100],
+        validate=validators.Length(max=10),
+    )
 
 
 class AgreementPatch(Schema):
@@ -113,6 +133,13 @@ class AgreementPatch(Schema):
         metadata={"description": "never changed here: 409 naming the status events"},
     )
     scope = fields.List(fields.Nested(ClauseSchema), validate=validators.Length(max=MAX_CLAUSES))
+    notice_days = fields.Integer(validate=_LEAD)
+    renewal = fields.String(validate=_RENEWALS)
+    renewal_months = fields.Integer(allow_none=True, validate=validators.Range(1, 120))
+    alert_days = fields.List(fields.Integer(validate=_LEAD), validate=validators.Length(max=10))
+    cap_alert_percents = fields.List(
+        fields.Integer(validate=_PERCENT), validate=validators.Length(max=10)
+    )
 
 
 class AgreementOut(Schema):
@@ -129,8 +156,26 @@ class AgreementOut(Schema):
     approval_sides = fields.List(fields.String())
     signoff_sides = fields.List(fields.String())
     escalation_ladder = fields.List(fields.Dict(), allow_none=True)
+    notice_days = fields.Integer()
+    renewal = fields.String()
+    renewal_months = fields.Integer(allow_none=True)
+    alert_days = fields.List(fields.Integer())
+    cap_alert_percents = fields.List(fields.Integer())
+    next_dates = fields.Method("_next_dates")
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    def _next_dates(self, agreement: object) -> list[dict[str, str]]:
+        """The notice deadline and end of term ahead, from agreements/terms.py."""
+        import datetime as dt
+
+        from contracts_app.agreements.terms import Renewal, next_dates
+
+        today = dt.datetime.now(dt.UTC).date()
+        return [
+            {"kind": d.kind, "date": d.day.isoformat()}
+            for d in next_dates(Renewal.of(agreement), today)
+        ]
 
 
 class AgreementPage(Schema):

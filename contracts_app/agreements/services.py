@@ -22,6 +22,7 @@ from contracts_app.agreements.access import MANAGERS, require_role, visible_agre
 from contracts_app.agreements.ladder import check_members
 from contracts_app.agreements.models import Agreement, Membership, Party
 from contracts_app.agreements.status import events_for as status_events_for
+from contracts_app.agreements.terms import ALERT_FIELDS, validate_alert_fields
 from contracts_app.audit.services import field_changes, record
 from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
@@ -83,6 +84,11 @@ class AgreementInput:
     scope: Sequence[Any] = ()
     # The creator's side: they become its first manager and may invite the other side's.
     creator_side: str = Side.PROVIDER.value
+    notice_days: int = 0
+    renewal: str = "none"
+    renewal_months: int | None = None
+    alert_days: Sequence[int] = (90, 30, 7)
+    cap_alert_percents: Sequence[int] = (80, 100)
 
 
 def _party(name: str, field: str) -> Party:
@@ -145,6 +151,7 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
                 errors.update(exc.errors)
     if "creator_side" in values and values["creator_side"] not in {s.value for s in Side}:
         errors["creator_side"] = ["Must be customer or provider."]
+    validate_alert_fields(dict(values), errors)
 
 
 def _plain(value: Any) -> Any:
@@ -194,6 +201,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             ),
             status=AgreementStatus.DRAFT,
             created_by_id=actor.id,
+            **{name: governance.FIELDS[name].parse(values[name], name) for name in ALERT_FIELDS},
         )
         db.session.add(agreement)
         db.session.flush()
@@ -272,6 +280,8 @@ def update_agreement(
                 }
             )
     merged = {
+        "renewal": agreement.renewal,
+        "renewal_months": agreement.renewal_months,
         "start_date": agreement.start_date,
         "end_date": agreement.end_date,
         "customer": agreement.customer.name,

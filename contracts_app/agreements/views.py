@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from contracts_app.agreements import members as member_services
-from contracts_app.agreements import services
+from contracts_app.agreements import services, terms
 from contracts_app.agreements import status as status_services
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.agreements.forms import (
@@ -34,7 +34,7 @@ pages = Blueprint("agreements", __name__)
 
 @pages.get("/")
 def home() -> Any:
-    return redirect(url_for("agreements.index"))
+    return redirect(url_for("work.index"))
 
 
 @pages.get("/agreements")
@@ -143,6 +143,7 @@ def show(code: str) -> Any:
         missing_staff=member_services.missing_staff(agreement.id),
         today=today,
         term_text=agreement.term_text,
+        next_dates=terms.next_dates(terms.Renewal.of(agreement), today),
         annexes=list_annexes(agreement),
         verdict_counts=verdict_counts(agreement),
         verdict_changes=recent_verdict_changes(agreement, limit=20),

@@ -37,6 +37,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationFailed
+from contracts_app.notifications.triggers import annex_changed
 from contracts_app.scope.services import apply_annex
 from contracts_app.scope.signals import scope_changed
 from workflows.annex import (
@@ -380,6 +381,7 @@ def _fire_with_effects(
             dataclasses.replace(facts, actor=SYSTEM),
             on_change=conflict_effects,
         )
+    annex_changed(annex, agreement, event.value, actor)
 
 
 def _record_rows(

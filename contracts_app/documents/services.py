@@ -33,6 +33,7 @@ from contracts_app.documents.signing import material_from_config, sign_pdf, sign
 from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
 from contracts_app.errors import Conflict, Forbidden
+from contracts_app.notifications.triggers import summary_changed
 
 SIGNERS = frozenset({Role.APPROVER})
 
@@ -129,6 +130,7 @@ def issue_document(
                 "as_of": {"before": None, "after": as_of.isoformat()},
             },
         )
+        summary_changed(document, actor)
     return document
 
 
@@ -219,6 +221,7 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
             changes={"side": {"before": None, "after": membership.side.value}},
         )
         complete = set(document.required_sides) <= {s.side.value for s in document.sign_offs}
+        summary_changed(document, actor)
     if complete:
         finalize(document)
     return document

@@ -7,6 +7,7 @@ import datetime as dt
 from contracts_app.agreements.models import Agreement
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
+from contracts_app.notifications.triggers import verdicts_changed
 from contracts_app.scope.clauses import changes_from_json
 from contracts_app.scope.models import ScopeVersion
 from contracts_app.tasks.models import VerdictChange
@@ -63,6 +64,7 @@ def recheck_from(
         annex_id=annex_id,
         why=f"Checked again from {window_start} after a change of scope from {start}.",
     )
+    verdicts_changed(agreement, settled.changes)
     return settled.changes
 
 

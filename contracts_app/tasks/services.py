@@ -27,6 +27,7 @@ from contracts_app.figures import (
     money_what,
     scale_error,
 )
+from contracts_app.notifications.triggers import cap_use_changed
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task, VerdictChange
@@ -214,6 +215,7 @@ def record_task(
                 "clause": {"before": None, "after": task.clause_ref},
             },
         )
+        cap_use_changed(agreement, task.clause_ref, task.day)
     return task
 
 
@@ -291,6 +293,7 @@ def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "
             changes={"state": {"before": before.value, "after": task.state.value}},
             comment=comment,
         )
+        cap_use_changed(agreement, task.clause_ref, task.day)
     return task
 
 

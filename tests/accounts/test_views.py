@@ -30,7 +30,7 @@ def test_login_never_redirects_to_another_site(client):
     response = client.post(
         "/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD}
     )
-    assert response.headers["Location"] == "/agreements"
+    assert response.headers["Location"] == "/work"
 
 
 def test_pages_need_a_login(client):

@@ -16,7 +16,7 @@ def sign_in(page, base, user):
     page.fill("#email", user.email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/agreements")
+    page.wait_for_url(f"{base}/work")  # My work, the home page after sign-in
 
 
 def sign_out(page):

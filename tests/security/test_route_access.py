@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.members import invite_member
 from contracts_app.documents.services import issue_document
+from contracts_app.notifications.email import unsubscribe_token
+from contracts_app.notifications.kinds import Kind
 from contracts_app.tasks.services import TaskInput, record_task
 from tests.factories import (
     PASSWORD,
@@ -142,6 +144,21 @@ ACCESS: dict[tuple[str, str], str] = {
     ("escalations_api.get_escalation", "GET"): MEMBER,
     ("escalations_api.fire_event", "POST"): "by the workflow",
     ("escalations_api.stats", "GET"): MEMBER,
+    # my work and my notifications: every signed-in user, about themselves only
+    ("work.index", "GET"): USER,
+    ("work_api.work", "GET"): USER,
+    ("notifications.index", "GET"): USER,
+    ("notifications.mark_read", "POST"): USER,
+    ("notifications.preferences", "GET"): USER,
+    ("notifications.preferences", "POST"): USER,
+    ("notifications_api.my_notifications", "GET"): USER,
+    ("notifications_api.mark_read", "POST"): USER,
+    ("notifications_api.get_preferences", "GET"): USER,
+    ("notifications_api.put_preferences", "PUT"): USER,
+    # the one-click unsubscribe link of an email: the signed token is the key (RFC 8058)
+    ("notifications.unsubscribe", "GET"): PUBLIC,
+    ("notifications.unsubscribe", "POST"): PUBLIC,
+    ("notifications.failed", "GET"): ADMIN,
 }
 
 # Reads whose query arguments are required (validated before anything else).
@@ -231,6 +248,7 @@ def world(app):
         "token_id": 1,
         "user_id": manager.id,
         "filename": "css/app.css",
+        "token": unsubscribe_token(manager.id, Kind.ANNEX_APPROVED),
     }
     return users, values
 
@@ -450,6 +468,16 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("escalations_api.fire_event", "POST"): (
         PARTICIPANT,
         {"json": {"event": "answer", "message": "hi"}},
+    ),
+    ("notifications.mark_read", "POST"): (USER, {"data": {}}),
+    ("notifications.preferences", "POST"): (
+        USER,
+        {"data": {"time_zone": "UTC", "annex_approved": "email", "cap_threshold": "digest"}},
+    ),
+    ("notifications_api.mark_read", "POST"): (USER, {"json": {}}),
+    ("notifications_api.put_preferences", "PUT"): (
+        USER,
+        {"json": {"kinds": {"annex_approved": "email"}, "time_zone": "Europe/Paris"}},
     ),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or

@@ -1,0 +1,1 @@
+"""Notifications: an outbox written with the event, delivered in the application and by email."""

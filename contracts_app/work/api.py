@@ -1,0 +1,39 @@
+"""JSON API: what waits for me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema, fields
+
+from contracts_app.api_common import api_user
+from contracts_app.extensions import token_auth
+from contracts_app.work.services import my_work
+
+api = APIBlueprint("work_api", __name__, tag="My work")
+
+
+class WorkItemOut(Schema):
+    title = fields.String()
+    link = fields.String()
+    since = fields.String(metadata={"description": "A date or a UTC timestamp (ISO 8601)."})
+    agreement = fields.String(allow_none=True)
+
+
+class WorkGroupOut(Schema):
+    kind = fields.String()
+    count = fields.Integer()
+    items = fields.List(fields.Nested(WorkItemOut))
+
+
+class WorkOut(Schema):
+    groups = fields.List(fields.Nested(WorkGroupOut))
+    total = fields.Integer()
+
+
+@api.get("/me/work")
+@api.auth_required(token_auth)
+@api.output(WorkOut)
+@api.doc(summary="What waits for me, grouped, each item with its age and a link", responses=[401])
+def work() -> Any:
+    return my_work(api_user()).to_json()

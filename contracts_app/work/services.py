@@ -1,0 +1,303 @@
+"""My work: what waits for a person, grouped, each item with its age and a link.
+
+Read-only: the groups are derived from the annexes, summaries, tasks, caps, contract dates
+and notifications as they stand, with a few queries per group whatever the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from contracts_app.accounts.models import User
+from contracts_app.agreements.models import Agreement, Membership
+from contracts_app.agreements.terms import Renewal, next_dates
+from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
+from contracts_app.db import db, utcnow
+from contracts_app.documents.models import Document, DocumentState, SignOff
+from contracts_app.enums import AgreementStatus, Role
+from contracts_app.notifications.models import Notification
+from contracts_app.scope.services import clause_map, version_on
+from contracts_app.tasks.models import Task
+from contracts_app.tasks.timeline import term_of
+from contracts_app.tasks.usage import UsageLedger
+from contracts_app.tasks.verdicts import cap_period
+from workflows.annex_states import AnnexState
+from workflows.task_states import TaskState
+
+ITEMS_PER_GROUP = 20
+RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
+DECIDERS = (Role.MANAGER, Role.APPROVER)
+TASK_STATES_TO_DECIDE = (
+    TaskState.NEEDS_REVIEW,
+    TaskState.OVER_CAP,
+    TaskState.OUT_OF_SCOPE,
+    TaskState.ESCALATED,
+)
+
+GROUPS = {
+    "annexes_awaiting_me": "Annexes awaiting my side's approval or signature",
+    "summaries_awaiting_sign_off": "Summaries awaiting my sign-off",
+    "tasks_to_decide": "Tasks needing attention or review",
+    "caps_at_threshold": "Caps at or past their threshold this period",
+    "contract_dates_near": "Contract dates within their lead time",
+    "unread_notifications": "Unread notifications",
+}
+
+
+@dataclasses.dataclass
+class Item:
+    title: str
+    link: str
+    since: dt.datetime | dt.date
+    agreement: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "link": self.link,
+            "since": self.since.isoformat(),
+            "agreement": self.agreement,
+        }
+
+
+@dataclasses.dataclass
+class Group:
+    kind: str
+    count: int
+    items: list[Item]
+
+    @property
+    def label(self) -> str:
+        return GROUPS[self.kind]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "count": self.count,
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+@dataclasses.dataclass
+class MyWork:
+    groups: list[Group]
+
+    @property
+    def total(self) -> int:
+        return sum(group.count for group in self.groups)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"groups": [g.to_json() for g in self.groups], "total": self.total}
+
+
+def my_work(user: User, today: dt.date | None = None) -> MyWork:
+    today = today or utcnow().date()
+    memberships = db.session.execute(
+        sa.select(Membership, Agreement)
+        .join(Agreement, Agreement.id == Membership.agreement_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    return MyWork(
+        [
+            _group("annexes_awaiting_me", _annexes(memberships)),
+            _group("summaries_awaiting_sign_off", _summaries(memberships)),
+            _tasks(memberships),
+            _group("caps_at_threshold", _caps(memberships, today)),
+            _group("contract_dates_near", _dates(memberships, today)),
+            _notifications(user),
+        ]
+    )
+
+
+def _group(kind: str, items: list[Item]) -> Group:
+    items.sort(key=lambda item: _sortable(item.since))
+    return Group(kind, len(items), items[:ITEMS_PER_GROUP])
+
+
+def _sortable(moment: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(moment, dt.datetime):
+        return moment
+    return dt.datetime.combine(moment, dt.time(), tzinfo=dt.UTC)
+
+
+def _annexes(memberships: list[Any]) -> list[Item]:
+    sides = {m.agreement_id: (m.side.value, a) for m, a in memberships if m.role == Role.APPROVER}
+    if not sides:
+        return []
+    annexes = db.session.scalars(
+        sa.select(Annex).where(
+            Annex.agreement_id.in_(sides),
+            Annex.state.in_([AnnexState.IN_REVIEW, AnnexState.APPROVED]),
+        )
+    ).all()
+    given: set[tuple[int, int, str, str]] = set()
+    ids = [annex.id for annex in annexes]
+    for row_type, what in ((AnnexApproval, "approval"), (AnnexSignature, "signature")):
+        for annex_id, review_round, side in db.session.execute(
+            sa.select(row_type.annex_id, row_type.review_round, row_type.side).where(
+                row_type.annex_id.in_(ids)
+            )
+        ):
+            given.add((annex_id, review_round, side.value, what))
+    items = []
+    for annex in annexes:
+        side, agreement = sides[annex.agreement_id]
+        what = "approval" if annex.state == AnnexState.IN_REVIEW else "signature"
+        if (
+            side not in agreement.approval_sides
+            or (
+                annex.id,
+                annex.review_round,
+                side,
+                what,
+            )
+            in given
+        ):
+            continue
+        items.append(
+            Item(
+                f"{annex.label} \u201c{annex.title}\u201d awaits your side's {what}",
+                f"/annexes/{annex.id}",
+                annex.updated_at,
+                agreement.code,
+            )
+        )
+    return items
+
+
+def _summaries(memberships: list[Any]) -> list[Item]:
+    sides = {m.agreement_id: (m.side.value, a) for m, a in memberships if m.role == Role.APPROVER}
+    if not sides:
+        return []
+    documents = db.session.scalars(
+        sa.select(Document).where(
+            Document.agreement_id.in_(sides), Document.state == DocumentState.AWAITING_SIGN_OFF
+        )
+    ).all()
+    signed = {
+        (document_id, side.value)
+        for document_id, side in db.session.execute(
+            sa.select(SignOff.document_id, SignOff.side).where(
+                SignOff.document_id.in_([d.id for d in documents])
+            )
+        )
+    }
+    items = []
+    for document in documents:
+        side, agreement = sides[document.agreement_id]
+        if side in document.required_sides and (document.id, side) not in signed:
+            items.append(
+                Item(
+                    f"Summary as of {document.as_of} awaits your sign-off",
+                    f"/documents/{document.id}",
+                    document.issued_at,
+                    agreement.code,
+                )
+            )
+    return items
+
+
+def _tasks(memberships: list[Any]) -> Group:
+    codes = {m.agreement_id: a.code for m, a in memberships if m.role in DECIDERS}
+    if not codes:
+        return Group("tasks_to_decide", 0, [])
+    condition = sa.and_(
+        Task.agreement_id.in_(codes),
+        sa.or_(Task.needs_attention.is_(True), Task.state.in_(TASK_STATES_TO_DECIDE)),
+    )
+    count = db.session.scalar(sa.select(sa.func.count(Task.id)).where(condition)) or 0
+    tasks = db.session.scalars(
+        sa.select(Task).where(condition).order_by(Task.checked_at, Task.id).limit(ITEMS_PER_GROUP)
+    ).all()
+    items = [
+        Item(
+            f"Task {task.ref} \u201c{task.title}\u201d: "
+            + (
+                "needs attention after a re-check"
+                if task.needs_attention
+                else task.state.value.replace("_", " ")
+            ),
+            f"/tasks/{task.id}",
+            task.checked_at,
+            codes[task.agreement_id],
+        )
+        for task in tasks
+    ]
+    return Group("tasks_to_decide", count, items)
+
+
+def _managed(memberships: list[Any]) -> list[Agreement]:
+    return [a for m, a in memberships if m.role == Role.MANAGER and a.status in RUNNING]
+
+
+def _caps(memberships: list[Any], today: dt.date) -> list[Item]:
+    items = []
+    for agreement in _managed(memberships):
+        if not agreement.covers(today):
+            continue
+        version = version_on(agreement, today)
+        if version is None:
+            continue
+        thresholds = sorted(agreement.cap_alert_percents or [])
+        if not thresholds:
+            continue
+        usage = UsageLedger(agreement.id)
+        for ref, clause in clause_map(version).items():
+            if clause.cap is None or not clause.cap.limit:
+                continue
+            start, end, label = cap_period(clause.cap.period, today, term_of(agreement))
+            used = usage(ref, clause.cap.unit, start, end)
+            percent = used * 100 / Decimal(clause.cap.limit)
+            if percent >= thresholds[0]:
+                items.append(
+                    Item(
+                        f"Clause {ref}: {percent:.0f} % of its cap used in {label}",
+                        f"/agreements/{agreement.code}/clauses/{ref}/usage",
+                        start,
+                        agreement.code,
+                    )
+                )
+    return items
+
+
+def _dates(memberships: list[Any], today: dt.date) -> list[Item]:
+    items = []
+    for agreement in _managed(memberships):
+        lead = max(agreement.alert_days or [0])
+        for date in next_dates(Renewal.of(agreement), today):
+            if (date.day - today).days <= lead:
+                items.append(
+                    Item(
+                        f"{date.label} on {date.day}",
+                        f"/agreements/{agreement.code}",
+                        date.day,
+                        agreement.code,
+                    )
+                )
+    return items
+
+
+def _notifications(user: User) -> Group:
+    condition = sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None))
+    count = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(condition)) or 0
+    rows = db.session.scalars(
+        sa.select(Notification)
+        .options(selectinload(Notification.agreement))
+        .where(condition)
+        .order_by(Notification.id.desc())
+        .limit(ITEMS_PER_GROUP)
+    ).all()
+    items = [
+        Item(n.text, n.link, n.created_at, n.agreement.code if n.agreement else None) for n in rows
+    ]
+    return Group("unread_notifications", count, items)
+
+
+def work_count(user: User) -> int:
+    return my_work(user).total
