@@ -140,6 +140,8 @@ def test_the_form_takes_the_fields_and_shows_the_next_dates(app):
         "cap_alert_percents": "80, 100",
         "customer_approves": "y",
         "provider_approves": "y",
+        "customer_signs_off": "y",
+        "provider_signs_off": "y",
     }
     response = client.post("/agreements/new", data=form)
     assert response.status_code == 200

@@ -22,29 +22,19 @@ from contracts_app.tasks.services import TaskInput, fire_task_event, record_task
 from tests.factories import (
     PASSWORD,
     clause,
-    make_agreement,
     make_annex,
-    manager_of,
-    member_user,
     token_for,
 )
 from tests.jobs.conftest import Worker, email_states, wait_until
 from tests.notifications.conftest import Cast
+from tests.notifications.conftest import make_cast as make_staffed_cast
 from workflows.annex_states import AnnexState
 
 pytestmark = [pytest.mark.committed, pytest.mark.worker]
 
 
 def make_cast(email_everything: bool = True) -> Cast:
-    agreement = make_agreement()
-    cast = Cast(
-        agreement=agreement,
-        manager=manager_of(agreement),
-        customer_manager=member_user(agreement, "customer", "manager"),
-        customer_approver=member_user(agreement, "customer", "approver"),
-        provider_approver=member_user(agreement, "provider", "approver"),
-        contributor=member_user(agreement, "provider", "contributor"),
-    )
+    cast = make_staffed_cast()
     if email_everything:
         for user in (
             cast.manager,

@@ -14,7 +14,7 @@ from contracts_app.annexes.models import Annex
 from contracts_app.annexes.services import AnnexInput, create_annex
 from contracts_app.db import db
 from contracts_app.notifications.models import Notification
-from tests.factories import clause, make_agreement, manager_of, member_user
+from tests.factories import approver_of, clause, make_agreement, manager_of, member_user
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -45,17 +45,22 @@ class Cast:
         return workflow.fire_event(annex.id, event, user, **kwargs)
 
 
-@pytest.fixture
-def cast() -> Cast:
+def make_cast() -> Cast:
+    """An active agreement with its staff: a manager and an approver on each side."""
     agreement = make_agreement()
     return Cast(
         agreement=agreement,
         manager=manager_of(agreement),
-        customer_manager=member_user(agreement, "customer", "manager"),
-        customer_approver=member_user(agreement, "customer", "approver"),
-        provider_approver=member_user(agreement, "provider", "approver"),
+        customer_manager=manager_of(agreement, other_side=True),
+        customer_approver=approver_of(agreement, "customer"),
+        provider_approver=approver_of(agreement, "provider"),
         contributor=member_user(agreement, "provider", "contributor"),
     )
+
+
+@pytest.fixture
+def cast() -> Cast:
+    return make_cast()
 
 
 def notes(user: User, kind: str | None = None) -> list[Notification]:

@@ -15,7 +15,7 @@ from contracts_app.jobs.periodic import contract_alerts
 from contracts_app.notifications.models import AlertMark, EmailState, Notification
 from contracts_app.notifications.services import notify
 from contracts_app.tasks.services import TaskInput, fire_task_event, record_task
-from tests.factories import PASSWORD, make_annex, update_agreement
+from tests.factories import PASSWORD, make_annex
 from tests.notifications.conftest import kinds, notes
 
 
@@ -128,12 +128,6 @@ def test_a_recheck_tells_the_recorder_of_changed_and_flagged_tasks(cast):
 
 
 def test_contract_alerts_go_once_per_date_and_lead_time_to_both_sides_managers(cast):
-    update_agreement(
-        cast.agreement,
-        membership_of(cast.manager, cast.agreement.id),
-        {"status": "active"},
-        cast.manager,
-    )
     cast.agreement.notice_days = 60  # deadline 1 November 2026
     db.session.commit()
     assert contract_alerts(dt.date(2026, 7, 1)) == 0
