@@ -47,7 +47,7 @@ class Inbox:
     def repeats(self) -> int:
         return sum(count - 1 for count in Counter(self.ids()).values())
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[str]:
+    def wait_for(self, count: int, timeout: float = 120.0) -> list[str]:
         """Wait until ``count`` distinct Message-IDs arrived."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

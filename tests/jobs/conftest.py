@@ -52,6 +52,9 @@ class Worker:
         )
         return self
 
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind, as when a machine dies."""
         assert self.process is not None
@@ -154,10 +157,15 @@ def email_states() -> dict[int, str]:
     return {key: EmailState(value).value for key, value in rows.items()}
 
 
-def wait_until(condition, timeout: float = 60.0, what: str = "the condition") -> None:
+# Generous: the machine may be shared and busy; a healthy run takes a few seconds.
+TIMEOUT = 120.0
+
+
+def wait_until(condition, timeout: float = TIMEOUT, what: str = "the condition", worker=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    log = f"\nworker log:\n{worker.log_tail()}" if worker is not None else ""
+    raise AssertionError(f"timed out waiting for {what}{log}")

@@ -102,8 +102,12 @@ def test_every_kind_is_delivered_in_the_application_and_by_email_once(app, worke
     ).all()
     db.session.commit()
     assert {kind for _id, kind, _user in rows} == set(Kind)  # every kind happened
-    smtp.inbox.wait_for(len(rows), timeout=90)
-    wait_until(lambda: set(email_states().values()) == {"sent"}, what="every row marked sent")
+    smtp.inbox.wait_for(len(rows))
+    wait_until(
+        lambda: set(email_states().values()) == {"sent"},
+        what="every row marked sent",
+        worker=worker,
+    )
     by_id = {m["Message-ID"]: m for m in smtp.inbox.messages}
     for notification_id, kind, _user in rows:
         message = by_id[message_id(notification_id)]
@@ -140,12 +144,16 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker, smtp):
         cast.fire(annex, "submit", cast.manager)  # two approvers each
     expected = {message_id(nid) for nid in email_states()}
     assert len(expected) == 6
-    assert smtp.inbox.receiving.wait(30), "no delivery started"
+    assert smtp.inbox.receiving.wait(120), f"no delivery started\n{worker.log_tail()}"
     worker.kill()
     smtp.inbox.delay = 0.0
     worker.start(workers=1)
-    smtp.inbox.wait_for(len(expected), timeout=60)
-    wait_until(lambda: set(email_states().values()) == {"sent"}, what="every row marked sent")
+    smtp.inbox.wait_for(len(expected))
+    wait_until(
+        lambda: set(email_states().values()) == {"sent"},
+        what="every row marked sent",
+        worker=worker,
+    )
     assert set(smtp.inbox.ids()) == expected  # nothing lost
     repeats = smtp.inbox.repeats()
     print(f"repeats after SIGKILL: {repeats}")
@@ -170,10 +178,14 @@ def test_the_smtp_server_stopped_mid_run_and_restarted_loses_nothing(worker, smt
         db.session.commit()
         return len(attempts) == 4 and min(attempts) >= 2
 
-    wait_until(retried, timeout=30, what="the worker to try again while the server is down")
+    wait_until(retried, what="the worker to try again while the server is down", worker=worker)
     smtp.start()
-    smtp.inbox.wait_for(6, timeout=60)
-    wait_until(lambda: set(email_states().values()) == {"sent"}, what="every row marked sent")
+    smtp.inbox.wait_for(6)
+    wait_until(
+        lambda: set(email_states().values()) == {"sent"},
+        what="every row marked sent",
+        worker=worker,
+    )
     assert len(set(smtp.inbox.ids())) == 6
 
 
@@ -230,7 +242,7 @@ def test_a_redis_queue_shared_by_this_process_and_the_worker_delivers(redis_env,
         annex = cast.draft()
         cast.fire(annex, "submit", cast.manager)
         expected = {message_id(nid) for nid in email_states()}
-        smtp.inbox.wait_for(len(expected), timeout=60)
+        smtp.inbox.wait_for(len(expected))
         assert set(smtp.inbox.ids()) == expected
     finally:
         worker.stop()
