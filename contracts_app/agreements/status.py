@@ -373,6 +373,7 @@ def apply_due(today: dt.date | None = None) -> list[Agreement]:
             sa.select(Agreement.id).where(
                 Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED]),
                 Agreement.end_date < today,
+                Agreement.renewal != "tacit",  # renews itself until notice is given (terms.py)
             )
         ).all()
     )

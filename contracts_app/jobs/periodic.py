@@ -9,10 +9,12 @@ import datetime as dt
 import sqlalchemy as sa
 
 from contracts_app.agreements.models import Agreement
+from contracts_app.agreements.status import apply_due
 from contracts_app.agreements.terms import Renewal, due_alerts
 from contracts_app.annexes.services import activate_due
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
+from contracts_app.escalations.services import climb_overdue
 from contracts_app.notifications.delivery import deliver_pending, send_digests
 from contracts_app.notifications.triggers import cap_use_changed, contract_date_near
 from contracts_app.scope.services import clause_map, version_on
@@ -23,6 +25,8 @@ RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
 @dataclasses.dataclass
 class RunReport:
     activated: int = 0
+    status_changes: int = 0
+    escalations_climbed: int = 0
     contract_alerts: int = 0
     cap_checks: int = 0
     sent: int = 0
@@ -80,11 +84,15 @@ def cap_thresholds(today: dt.date) -> int:
 
 
 def run_due(today: dt.date | None = None, now: dt.datetime | None = None) -> RunReport:
-    """Every periodic job once, as of ``today``, then deliver what is pending."""
+    """Every periodic job once, as of ``today``, then deliver what is pending: annexes
+    due, agreed status changes and expiries, overdue escalations, contract alerts, cap
+    thresholds, digests, emails."""
     now = now or utcnow()
     today = today or now.date()
     report = RunReport()
     report.activated = activate_due_annexes(today)
+    report.status_changes = len(apply_due(today))
+    report.escalations_climbed = len(climb_overdue(now))
     report.contract_alerts = contract_alerts(today)
     report.cap_checks = cap_thresholds(today)
     report.digests = send_digests(now)

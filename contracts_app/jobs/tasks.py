@@ -69,10 +69,13 @@ def deliver_due() -> dict[str, int]:
 @huey.periodic_task(crontab(minute="*"))
 @in_app_context
 def sweep_deliveries() -> None:
-    """Once a minute: emails left due by a stopped worker or a lost queue entry."""
+    """Once a minute: emails left due by a stopped worker or a lost queue entry, and
+    escalations whose response time has just passed (their deadlines are to the minute)."""
+    from contracts_app.escalations.services import climb_overdue
     from contracts_app.notifications.delivery import deliver_pending
 
     deliver_pending()
+    climb_overdue()
 
 
 @huey.periodic_task(crontab(minute="5"))

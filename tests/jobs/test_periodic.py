@@ -97,3 +97,15 @@ def test_the_run_due_command_prints_what_it_did(app):
     result = app.test_cli_runner().invoke(args=["jobs", "run-due", "--today", "2026-09-01"])
     assert result.exit_code == 0, result.output
     assert "activated: 0" in result.output and "contract alerts:" in result.output
+
+
+def test_a_tacitly_renewing_agreement_does_not_expire_at_its_first_end(app):
+    renewing = make_agreement(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31))
+    ending = make_agreement(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31))
+    renewing.renewal, renewing.renewal_months = "tacit", 1
+    db.session.commit()
+    report = run_due(dt.date(2026, 3, 1))
+    assert report.status_changes == 1
+    db.session.expire_all()
+    assert renewing.status.value == "active"
+    assert ending.status.value == "expired"
