@@ -33,14 +33,12 @@ from unittest import mock
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from bench.common import scratch_app
+from bench.common import scratch_app, staff_and_activate
 from contracts_app.accounts.services import create_user
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.services import (
     AgreementInput,
-    add_member,
     create_agreement,
-    update_agreement,
 )
 from contracts_app.annexes.services import AnnexInput, create_annex, fire_event
 from contracts_app.db import db
@@ -54,10 +52,8 @@ BLOCKS = 6
 
 
 def setting_up():
-    users = {
-        name: create_user(f"{name}@bench.example", name, "bench password 123")
-        for name in ("manager", "customer-approver", "provider-approver")
-    }
+    """An active agreement with each side's manager and approver, through the real path."""
+    admin = create_user("admin@bench.example", "Admin", "bench password 123", admin=True)
     agreement = create_agreement(
         AgreementInput(
             code="BENCH-OUTBOX",
@@ -70,15 +66,14 @@ def setting_up():
                 {"ref": "1.1", "title": "Support", "kind": "included", "categories": ["support"]}
             ],
         ),
-        users["manager"],
+        admin,
     )
-    membership = membership_of(users["manager"], agreement.id)
-    for name, side in (("customer-approver", "customer"), ("provider-approver", "provider")):
-        add_member(
-            agreement, membership, f"{name}@bench.example", side, "approver", users["manager"]
-        )
-    update_agreement(agreement, membership, {"status": "active"}, users["manager"])
-    return agreement, users
+    people = staff_and_activate(agreement, admin)
+    return agreement, {
+        "manager": people["provider manager"],
+        "customer-approver": people["customer approver"],
+        "provider-approver": people["provider approver"],
+    }
 
 
 def annex_cycles(agreement, users, cycles: int) -> float:
