@@ -252,11 +252,11 @@ def test_login_next_with_control_characters_redirects_to_the_default_page(client
         f"/login?next={target}", data={"email": user.email, "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/agreements"
+    assert response.headers["Location"] == "/work"  # My work, the default page
     assert "x=y" not in response.headers.get("Set-Cookie", "")
     again = client.get(f"/login?next={target}")  # signed in already
     assert again.status_code == 302
-    assert again.headers["Location"] == "/agreements"
+    assert again.headers["Location"] == "/work"
 
 
 def test_login_next_to_a_page_of_this_site_is_followed(client):
