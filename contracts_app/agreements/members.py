@@ -30,6 +30,8 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import Role, Side
 from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contracts_app.notifications.kinds import Kind
+from contracts_app.notifications.services import notify
 from workflows.agreement_states import RUNNING_STATUSES
 
 # Roles every side must hold for the agreement to be activated, and to keep while running.
@@ -200,6 +202,17 @@ def invite_member(
         )
         db.session.add(invitation)
         db.session.flush()
+        invitee = db.session.scalar(sa.select(User.id).where(User.email == address))
+        if invitee is not None:  # an address without an account is told nothing here
+            notify(
+                [invitee],
+                Kind.INVITATION,
+                f"You are invited to {agreement.code} as {side_value.value} {role_value.value}.",
+                "/invitations",
+                agreement_id=agreement.id,
+                object_type="invitation",
+                object_id=invitation.id,
+            )
         record(
             "invitation.created",
             invitation,

@@ -26,8 +26,10 @@ from contracts_app.agreements.models import (
 )
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
-from contracts_app.enums import AgreementStatus
+from contracts_app.enums import AgreementStatus, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
+from contracts_app.notifications.kinds import Kind
+from contracts_app.notifications.services import notify
 from contracts_app.scope.signals import scope_changed
 from workflows.agreement import (
     EVENT_SPECS,
@@ -306,6 +308,22 @@ def _apply(
         db.session.flush()
         assert row is not None
         recorded.append(row)
+        if row.state == StatusChangeState.PENDING and who.side is not None:
+            other = "provider" if who.side == "customer" else "customer"
+            notify(
+                sa.select(Membership.user_id).where(
+                    Membership.agreement_id == agreement.id,
+                    Membership.side == other,
+                    Membership.role == Role.MANAGER,
+                ),
+                Kind.STATUS_CHANGE_AWAITS,
+                f"The {who.side} side asks to {row.event} {agreement.code} from "
+                f"{row.effective_date}; confirm or decline it.",
+                f"/agreements/{agreement.code}",
+                agreement_id=agreement.id,
+                object_type="agreement",
+                object_id=agreement.id,
+            )
         if row.state in (StatusChangeState.DONE, StatusChangeState.SCHEDULED) and (
             event != AgreementEvent.APPLY_SCHEDULED
         ):

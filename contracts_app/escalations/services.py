@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import object_for, require_role
-from contracts_app.agreements.ladder import Level, levels_of
+from contracts_app.agreements.ladder import Level, levels_of, people_at
 from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
@@ -27,6 +27,8 @@ from contracts_app.enums import Role, Side
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.escalations.clock import clock_for
 from contracts_app.escalations.models import BallHold, Escalation, EscalationMessage, MessageKind
+from contracts_app.notifications.kinds import Kind
+from contracts_app.notifications.services import notify
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.models import Task
 from workflows.binding import EventSpec
@@ -46,6 +48,14 @@ PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 TASK_DECISIONS = ("accept", "reject", "propose_annex")
 PARTICIPANTS = frozenset({Role.MANAGER, Role.APPROVER, Role.CONTRIBUTOR})
+EVENT_WORDS = {
+    EscalationEvent.ANSWER: "answered, the ball passed",
+    EscalationEvent.ESCALATE: "escalated to the next level",
+    EscalationEvent.PROPOSE_RESOLUTION: "a resolution was proposed",
+    EscalationEvent.ACCEPT_RESOLUTION: "resolved",
+    EscalationEvent.DECLINE_RESOLUTION: "the resolution was declined",
+    EscalationEvent.REOPEN: "reopened",
+}
 
 
 def other(side: Side | str) -> Side:
@@ -212,6 +222,7 @@ def raise_escalation(
             event="raise",
             to_level=1,
         )
+        _tell(escalation, actor, f"raised by the {membership.side.value} side")
         record(
             "escalation.raised",
             escalation,
@@ -224,6 +235,42 @@ def raise_escalation(
             },
         )
     return escalation
+
+
+def _tell(escalation: Escalation, actor: User | None, what: str) -> None:
+    """The people of the current level: the side holding the ball owes an answer; the other
+    side's people at that level are told it moved. The one who acted is not told."""
+    if escalation.state == EscalationState.RESOLVED:
+        holders: list[int] = []
+    else:
+        level = _level(escalation.agreement, escalation.level)
+        holders = [u.id for u in people_at(escalation.agreement, level, escalation.ball_with.value)]
+    level = _level(escalation.agreement, escalation.level)
+    others = [
+        u.id
+        for side in ("customer", "provider")
+        for u in people_at(escalation.agreement, level, side)
+        if u.id not in holders
+    ]
+    link = f"/escalations/{escalation.id}"
+    common = {
+        "agreement_id": escalation.agreement_id,
+        "object_type": "escalation",
+        "object_id": escalation.id,
+        "skip_user_id": actor.id if actor is not None else None,
+    }
+    label = f"{escalation.agreement.code} {escalation.label} ({escalation.subject[:80]})"
+    if holders:
+        notify(
+            holders,
+            Kind.ESCALATION_AWAITS_ME,
+            f"{label}: {what}; your side owes an answer by "
+            f"{escalation.deadline:%Y-%m-%d %H:%M} UTC (level {escalation.level}).",
+            link,
+            **common,
+        )
+    if others:
+        notify(others, Kind.ESCALATION_CHANGED, f"{label}: {what}.", link, **common)
 
 
 def _message(
@@ -426,6 +473,13 @@ def _apply(
         )
         db.session.flush()
         after = {"state": dest, "level": escalation.level, "ball_with": escalation.ball_with.value}
+        if kind != MessageKind.COMMENT:
+            _tell(
+                escalation,
+                actor,
+                EVENT_WORDS.get(event, event.value.replace("_", " "))
+                + (" because the deadline passed" if by_deadline else ""),
+            )
         record(
             f"escalation.{event.value}",
             escalation,

@@ -8,6 +8,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from contracts_app.agreements.alerts import contract_date_near
 from contracts_app.agreements.models import Agreement
 from contracts_app.agreements.status import apply_due
 from contracts_app.agreements.terms import Renewal, due_alerts
@@ -16,8 +17,8 @@ from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.escalations.services import climb_overdue
 from contracts_app.notifications.delivery import deliver_pending, send_digests
-from contracts_app.notifications.triggers import cap_use_changed, contract_date_near
 from contracts_app.scope.services import clause_map, version_on
+from contracts_app.tasks.cap_alerts import cap_use_changed
 
 RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
 

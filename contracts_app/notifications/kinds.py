@@ -18,6 +18,10 @@ class Kind(enum.StrEnum):
     TASK_NEEDS_ATTENTION = "task_needs_attention"
     CAP_THRESHOLD = "cap_threshold"
     CONTRACT_DATE = "contract_date"
+    INVITATION = "invitation"
+    STATUS_CHANGE_AWAITS = "status_change_awaits"
+    ESCALATION_AWAITS_ME = "escalation_awaits_me"
+    ESCALATION_CHANGED = "escalation_changed"
 
 
 class Delivery(enum.StrEnum):
@@ -41,6 +45,10 @@ DEFAULT_DELIVERY: dict[Kind, Delivery] = {
     Kind.TASK_NEEDS_ATTENTION: Delivery.EMAIL,
     Kind.CAP_THRESHOLD: Delivery.EMAIL,
     Kind.CONTRACT_DATE: Delivery.EMAIL,
+    Kind.INVITATION: Delivery.EMAIL,
+    Kind.STATUS_CHANGE_AWAITS: Delivery.EMAIL,
+    Kind.ESCALATION_AWAITS_ME: Delivery.EMAIL,
+    Kind.ESCALATION_CHANGED: Delivery.IN_APP,
 }
 
 LABELS: dict[Kind, str] = {
@@ -56,4 +64,8 @@ LABELS: dict[Kind, str] = {
     Kind.TASK_NEEDS_ATTENTION: "A task of mine needs attention",
     Kind.CAP_THRESHOLD: "A cap crossed a threshold",
     Kind.CONTRACT_DATE: "A contract date is near",
+    Kind.INVITATION: "I am invited to an agreement",
+    Kind.STATUS_CHANGE_AWAITS: "A change of an agreement's status awaits my answer",
+    Kind.ESCALATION_AWAITS_ME: "An escalation awaits my answer",
+    Kind.ESCALATION_CHANGED: "An escalation I take part in moved",
 }

@@ -6,20 +6,17 @@ is sent from here. A service calls one function with the object it just changed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from contracts_app.accounts.models import User
 from contracts_app.agreements.models import Agreement, Membership
-from contracts_app.agreements.terms import DueAlert
 from contracts_app.db import db
 from contracts_app.enums import Role, Side
 from contracts_app.notifications.kinds import Kind
-from contracts_app.notifications.services import mark_once, notify
+from contracts_app.notifications.services import notify
 
 
 def _members(
@@ -161,60 +158,4 @@ def verdicts_changed(agreement: Agreement, changes: Sequence[Any]) -> None:
         )
 
 
-def cap_use_changed(agreement: Agreement, clause_ref: str | None, day: dt.date) -> None:
-    """After work was recorded or accepted: tell both sides' managers of each threshold the
-    clause's use in that period has reached, once per clause, period and threshold."""
-    if clause_ref is None:
-        return
-    from contracts_app.scope.services import clause_map, version_on
-
-    version = version_on(agreement, day)
-    if version is None:
-        return
-    clause = clause_map(version).get(clause_ref)
-    if clause is None or clause.cap is None or not clause.cap.limit:
-        return
-    from contracts_app.tasks.timeline import term_of
-    from contracts_app.tasks.usage import UsageLedger
-    from contracts_app.tasks.verdicts import cap_period
-
-    start, end, label = cap_period(clause.cap.period, day, term_of(agreement))
-    used = UsageLedger(agreement.id, refs=[clause_ref])(clause_ref, clause.cap.unit, start, end)
-    percent = used * 100 / Decimal(clause.cap.limit)
-    for threshold in sorted(agreement.cap_alert_percents or []):
-        if percent < threshold:
-            continue
-        if not mark_once(f"agreement:{agreement.id}", f"cap:{clause_ref}:{start}:{threshold}"):
-            continue
-        notify(
-            managers_of(agreement.id),
-            Kind.CAP_THRESHOLD,
-            f"{agreement.code} clause {clause_ref}: {used.normalize():f} of "
-            f"{Decimal(clause.cap.limit).normalize():f} {clause.cap.unit.value} used in "
-            f"{label} ({percent:.0f} %, threshold {threshold} %).",
-            f"/agreements/{agreement.code}/clauses/{clause_ref}/usage",
-            agreement_id=agreement.id,
-            object_type="clause",
-            object_id=None,
-        )
-
-
 # --- contract dates -----------------------------------------------------------------------
-
-
-def contract_date_near(agreement: Agreement, alert: DueAlert, today: dt.date) -> bool:
-    """One alert per agreement, date and lead time, to both sides' managers."""
-    if not mark_once(f"agreement:{agreement.id}", f"date:{alert.key}"):
-        return False
-    days = (alert.date.day - today).days
-    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-    notify(
-        managers_of(agreement.id),
-        Kind.CONTRACT_DATE,
-        f"{agreement.code}: {alert.date.label.lower()} on {alert.date.day} ({when}).",
-        f"/agreements/{agreement.code}",
-        agreement_id=agreement.id,
-        object_type="agreement",
-        object_id=agreement.id,
-    )
-    return True

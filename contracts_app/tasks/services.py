@@ -27,9 +27,9 @@ from contracts_app.figures import (
     money_what,
     scale_error,
 )
-from contracts_app.notifications.triggers import cap_use_changed
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
+from contracts_app.tasks.cap_alerts import cap_use_changed
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.pipeline import (
     Pending,

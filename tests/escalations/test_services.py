@@ -298,3 +298,22 @@ def test_stats_count_levels_reached_by_deadline_and_time_with_each_side():
     assert stats["months"] == [{"month": "2026-05", "raised": 2, "resolved": 1}]
     assert stats["time_to_resolve_hours"] == {"count": 1, "median": "4.00", "p90": "4.00"}
     assert first.id != second.id
+
+
+def test_a_climb_by_deadline_tells_the_next_levels_people_of_the_side_holding_the_ball():
+    from contracts_app.notifications.models import Notification
+
+    agreement = laddered_agreement()
+    level_two = agreement.escalation_ladder[1]["members"]
+    raise_one(agreement)  # the ball is with the customer
+    services.climb_overdue(T0 + 8 * HOUR)
+    told = db.session.execute(
+        sa.select(Notification.kind, Notification.user_id).where(
+            Notification.text.contains("because the deadline passed")
+        )
+    ).all()
+    from contracts_app.accounts.models import User
+
+    emails = {db.session.get(User, user_id).email: kind.value for kind, user_id in told}
+    assert emails[level_two["customer"][0]] == "escalation_awaits_me"
+    assert emails[level_two["provider"][0]] == "escalation_changed"

@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from contracts_app.agreements.access import membership_of
+from contracts_app.agreements.members import invite_member
+from contracts_app.agreements.status import fire_event as fire_status_event
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
 from contracts_app.documents.services import issue_document, sign_off
+from contracts_app.escalations.services import EscalationInput, raise_escalation
 from contracts_app.jobs.periodic import contract_alerts
 from contracts_app.notifications.email import message_id
 from contracts_app.notifications.kinds import Kind
@@ -23,6 +26,7 @@ from tests.factories import (
     PASSWORD,
     clause,
     make_annex,
+    make_user,
     token_for,
 )
 from tests.jobs.conftest import Worker, email_states, wait_until
@@ -91,6 +95,28 @@ def every_kind_happens(cast: Cast) -> None:
     db.session.commit()
     contract_alerts(dt.date(2026, 10, 3))
     db.session.commit()
+    newcomer = make_user(email="newcomer.everykind@example.com")
+    invite_member(  # an invitation
+        cast.agreement,
+        membership_of(cast.customer_manager, cast.agreement.id),
+        newcomer.email,
+        "customer",
+        "viewer",
+        cast.customer_manager,
+    )
+    fire_status_event(  # a change of status awaits the other side
+        cast.agreement,
+        membership_of(cast.customer_manager, cast.agreement.id),
+        "suspend",
+        cast.customer_manager,
+        reason="Unpaid invoices",
+    )
+    raise_escalation(  # awaits the customer's answer; the provider is told it moved
+        cast.agreement,
+        membership_of(cast.contributor, cast.agreement.id),
+        EscalationInput(subject="Disputed hours"),
+        cast.contributor,
+    )
 
 
 def test_every_kind_is_delivered_in_the_application_and_by_email_once(app, worker, smtp):

@@ -101,8 +101,14 @@ def test_a_refusing_server_is_retried_with_backoff_then_the_email_delivers(cast,
     )
     smtp.start()  # the server is back
     report = deliver_pending(start + dt.timedelta(seconds=200))
-    assert report.sent == 2  # both approvers' emails
-    assert sorted(smtp.inbox.ids()).count(message_id(note.id)) == 1
+    approvals = [
+        n
+        for user in (cast.customer_approver, cast.provider_approver)
+        for n in notes(user, "annex_awaits_approval")
+    ]
+    assert report.sent >= len(approvals) == 2  # both approvers' emails (and any older ones)
+    delivered = sorted(smtp.inbox.ids())
+    assert [delivered.count(message_id(n.id)) for n in approvals] == [1, 1]
 
 
 def test_after_the_last_try_the_email_is_failed_and_listed_for_administrators(
