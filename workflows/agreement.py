@@ -35,6 +35,7 @@ class AgreementEvent(enum.StrEnum):
     CONFIRM = "confirm"
     DECLINE = "decline"
     CANCEL = "cancel"
+    GIVE_NOTICE = "give_notice"
     # fired by the system:
     EXPIRE = "expire"
     APPLY_SCHEDULED = "apply_scheduled"
@@ -60,6 +61,7 @@ USER_EVENTS = (
     E.CONFIRM,
     E.DECLINE,
     E.CANCEL,
+    E.GIVE_NOTICE,
 )
 
 EVENT_SPECS: dict[AgreementEvent, EventSpec] = {
@@ -90,6 +92,14 @@ EVENT_SPECS: dict[AgreementEvent, EventSpec] = {
         "decline", "Decline", comment="required", danger=True, help="Refuse the request."
     ),
     E.CANCEL: EventSpec("cancel", "Cancel the request", danger=True),
+    E.GIVE_NOTICE: EventSpec(
+        "give_notice",
+        "Give notice",
+        comment="required",
+        danger=True,
+        help="Either side, alone: the agreement does not renew and ends with the current "
+        "term (after the notice deadline: with the next one).",
+    ),
 }
 
 
@@ -121,6 +131,7 @@ class AgreementFacts:
     effective_date: dt.date = dt.date.min  # of the request being made or confirmed
     today: dt.date = dt.date.min
     term_ended: bool = False
+    renews_tacitly: bool = False
 
 
 def _facts(event: EventData) -> AgreementFacts:
@@ -167,6 +178,10 @@ def term_ended(event: EventData) -> bool:
     return _facts(event).term_ended
 
 
+def renews_tacitly(event: EventData) -> bool:
+    return _facts(event).renews_tacitly
+
+
 @functools.cache
 def pending_is(name: str) -> Callable[[EventData], bool]:
     def condition(event: EventData) -> bool:
@@ -199,6 +214,7 @@ CONDITION_PHRASES: dict[Callable[[EventData], bool], str] = {
     sides_staffed: "once each side has an accepted manager and approver",
     effective_date_reached: "on or after the effective date",
     term_ended: "after the end of the term",
+    renews_tacitly: "while the agreement renews itself tacitly",
 }
 WHO_CONDITIONS = frozenset({by_manager, by_system, by_other_side, by_asking_side})
 
@@ -262,6 +278,13 @@ def _transitions() -> list[dict[str, Any]]:
             "source": LIVE,
             "dest": None,
             "conditions": [by_manager, request_pending, by_asking_side],
+        },
+        # Notice is a right of each side: given alone, it stops the tacit renewal.
+        {
+            "trigger": E.GIVE_NOTICE,
+            "source": [S.ACTIVE, S.SUSPENDED],
+            "dest": None,
+            "conditions": [by_manager, renews_tacitly],
         },
         {
             "trigger": E.EXPIRE,

@@ -86,13 +86,25 @@ class Agreement(Base):
         back_populates="agreement", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    def term_end(self, today: dt.date | None = None) -> dt.date | None:
+        """The end of the current term: ``end_date``, or for an agreement that renews
+        itself tacitly, the end of the renewal term running ``today`` (agreements.terms)."""
+        if self.renewal != "tacit" or not self.renewal_months or self.end_date is None:
+            return self.end_date
+        from contracts_app.agreements.terms import Renewal, end_of_current_term
+
+        return end_of_current_term(Renewal.of(self), today or dt.date.today())
+
     def covers(self, day: dt.date) -> bool:
-        """Whether ``day`` is inside the agreement's term."""
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+        """Whether ``day`` is inside the agreement's term (up to the current term's end)."""
+        end = self.term_end()
+        return self.start_date <= day and (end is None or day <= end)
 
     @property
     def term_text(self) -> str:
-        return f"{self.start_date} to {self.end_date or 'open-ended'}"
+        end = self.term_end()
+        renews = " (renews tacitly)" if end is not None and self.renewal == "tacit" else ""
+        return f"{self.start_date} to {end or 'open-ended'}{renews}"
 
     def __repr__(self) -> str:
         return f"<Agreement {self.code}>"

@@ -220,7 +220,16 @@ class StatusEventIn(Schema):
     event = fields.String(
         required=True,
         validate=validators.OneOf(
-            ["activate", "suspend", "resume", "terminate", "confirm", "decline", "cancel"]
+            [
+                "activate",
+                "suspend",
+                "resume",
+                "terminate",
+                "confirm",
+                "decline",
+                "cancel",
+                "give_notice",
+            ]
         ),
     )
     effective_date = Day(

@@ -24,6 +24,12 @@ from contracts_app.agreements.models import (
     StatusChange,
     StatusChangeState,
 )
+from contracts_app.agreements.terms import (
+    Renewal,
+    end_of_current_term,
+    notice_deadline,
+    term_end,
+)
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import AgreementStatus, Role
@@ -113,7 +119,8 @@ def _actor(user: User, membership: Membership | None) -> Actor:
 
 
 def _term_ended(agreement: Agreement, today: dt.date) -> bool:
-    return agreement.end_date is not None and agreement.end_date < today
+    end = agreement.term_end(today)
+    return end is not None and end < today
 
 
 def facts_for(
@@ -141,6 +148,9 @@ def facts_for(
         effective_date=effective_date or (change.effective_date if change is not None else today),
         today=today,
         term_ended=_term_ended(agreement, today),
+        renews_tacitly=agreement.renewal == "tacit"
+        and bool(agreement.renewal_months)
+        and agreement.end_date is not None,
     )
 
 
@@ -158,6 +168,18 @@ def event_specs_for(
     return [
         EVENT_SPECS[AgreementEvent(name)] for name in events_for(agreement, user, membership, today)
     ]
+
+
+def notice_ends(agreement: Agreement, day: dt.date) -> dt.date:
+    """The end that notice given on ``day`` sets: the current term's end when given on or
+    before the notice deadline, else the end of the term after it."""
+    renewal = Renewal.of(agreement)
+    end = end_of_current_term(renewal, day)
+    deadline = notice_deadline(renewal, day)
+    assert end is not None and deadline is not None and renewal.renewal_months
+    if day <= deadline:
+        return end
+    return term_end(end + dt.timedelta(days=1), renewal.renewal_months)
 
 
 def default_effective_date(agreement: Agreement, event: AgreementEvent, today: dt.date) -> dt.date:
@@ -226,6 +248,8 @@ def fire_event(
         change = open_change(agreement)
         if spec.date:
             day = effective_date or default_effective_date(agreement, event, today)
+        elif event == AgreementEvent.GIVE_NOTICE:
+            day = today
         else:
             day = change.effective_date if change is not None else today
         facts = facts_for(agreement, who, today, day, change)
@@ -263,7 +287,24 @@ def _apply(
 
     def effects(source: str, dest: str) -> None:
         row = change
-        if event in MUTUAL or event == AgreementEvent.EXPIRE:
+        if event == AgreementEvent.GIVE_NOTICE:
+            row = StatusChange(
+                agreement_id=agreement.id,
+                event=event.value,
+                state=StatusChangeState.DONE,
+                from_status=AgreementStatus(source),
+                to_status=AgreementStatus(source),
+                effective_date=day,
+                reason=text,
+                requested_by_id=actor.id if actor else None,
+                requested_side=who.side,
+                requested_at=now,
+                applied_at=now,
+            )
+            db.session.add(row)
+            agreement.end_date = notice_ends(agreement, day)
+            agreement.renewal = "none"
+        elif event in MUTUAL or event == AgreementEvent.EXPIRE:
             target = _target(event, AgreementStatus(source))
             row = StatusChange(
                 agreement_id=agreement.id,
@@ -324,7 +365,21 @@ def _apply(
                 object_type="agreement",
                 object_id=agreement.id,
             )
-        if row.state in (StatusChangeState.DONE, StatusChangeState.SCHEDULED) and (
+        if event == AgreementEvent.GIVE_NOTICE:
+            notify(
+                sa.select(Membership.user_id).where(
+                    Membership.agreement_id == agreement.id, Membership.role == Role.MANAGER
+                ),
+                Kind.CONTRACT_DATE,
+                f"The {who.side} side gave notice on {agreement.code}: it ends on "
+                f"{agreement.end_date} and does not renew.",
+                f"/agreements/{agreement.code}",
+                agreement_id=agreement.id,
+                object_type="agreement",
+                object_id=agreement.id,
+                skip_user_id=actor.id if actor else None,
+            )
+        elif row.state in (StatusChangeState.DONE, StatusChangeState.SCHEDULED) and (
             event != AgreementEvent.APPLY_SCHEDULED
         ):
             # Tasks are judged by the status in force on their own date: check again

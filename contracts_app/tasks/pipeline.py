@@ -138,7 +138,7 @@ class VerdictContext:
         term = self._terms.get(status)
         if term is None:
             agreement = self.agreement
-            term = Term(agreement.start_date, agreement.end_date, status, agreement.currency)
+            term = Term(agreement.start_date, agreement.term_end(), status, agreement.currency)
             self._terms[status] = term
         return term
 

@@ -18,7 +18,7 @@ def term_of(agreement: Agreement) -> Term:
     """The term with the agreement's present status (periods and charts; checks take
     the status on the task's date from the verdict pipeline)."""
     return Term(
-        agreement.start_date, agreement.end_date, agreement.status.value, agreement.currency
+        agreement.start_date, agreement.term_end(), agreement.status.value, agreement.currency
     )
 
 

@@ -798,3 +798,63 @@ def test_a_ladder_naming_a_viewer_or_the_other_side_is_refused_when_drafted():
         "changes.0.governance.escalation_ladder.0.members.customer",
         "changes.0.governance.escalation_ladder.0.members.provider",
     }
+
+
+def _tacit(notice_days: int = 30):
+    agreement = make_agreement(status="draft", end=D(2026, 12, 31))
+    manager = manager_of(agreement)
+    from contracts_app.agreements.services import update_agreement
+
+    update_agreement(
+        agreement,
+        _member(agreement, manager),
+        {"renewal": "tacit", "renewal_months": 12, "notice_days": notice_days},
+        manager,
+    )
+    staff(agreement)
+    from tests.factories import set_status
+
+    set_status(agreement, "active")
+    return _reload(agreement)
+
+
+def test_a_tacitly_renewing_agreement_covers_its_current_term_and_either_side_may_give_notice():
+    from contracts_app.agreements import status
+
+    agreement = _tacit()
+    assert agreement.term_end(D(2027, 3, 1)) == D(2027, 12, 31)
+    customer = manager_of(agreement, other_side=True)
+    offered = status.events_for(agreement, customer, _member(agreement, customer), D(2026, 11, 25))
+    assert "give_notice" in offered
+    status.fire_event(
+        agreement,
+        _member(agreement, customer),
+        "give_notice",
+        customer,
+        reason="We tender the service",
+        today=D(2026, 12, 1),  # the deadline: 31 December minus 30 days
+    )
+    stored = _reload(agreement)
+    assert (stored.end_date, stored.renewal, stored.status.value) == (
+        D(2026, 12, 31),
+        "none",
+        "active",
+    )
+    assert "give_notice" not in status.events_for(stored, customer, _member(stored, customer))
+    assert status.apply_due(D(2027, 1, 1)) and _reload(agreement).status.value == "expired"
+
+
+def test_notice_after_the_deadline_ends_the_agreement_with_the_next_term():
+    from contracts_app.agreements import status
+
+    agreement = _tacit()
+    provider = manager_of(agreement)
+    status.fire_event(
+        agreement,
+        _member(agreement, provider),
+        "give_notice",
+        provider,
+        reason="Late",
+        today=D(2026, 12, 2),
+    )
+    assert _reload(agreement).end_date == D(2027, 12, 31)
