@@ -19,6 +19,7 @@ from contracts_app.notifications.models import (
     NotificationSettings,
 )
 from contracts_app.scope.models import Clause, ScopeVersion
+from contracts_app.service_levels.models import Outage, TicketClock
 from contracts_app.tasks.models import Task, VerdictChange
 
 __all__ = [
@@ -39,11 +40,13 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "NotificationSettings",
+    "Outage",
     "Party",
     "ScopeVersion",
     "SignOff",
     "StatusChange",
     "Task",
+    "TicketClock",
     "User",
     "VerdictChange",
 ]

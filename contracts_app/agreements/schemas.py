@@ -7,6 +7,7 @@ from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.identifiers import NON_BLANK_PATTERN, Name
 from contracts_app.scope.clauses import MAX_AMOUNT, MAX_CLAUSES, ClauseSchema
+from contracts_app.scope.service_levels import ServiceLevelSchema
 
 _SIDES = [side.value for side in Side]
 
@@ -106,6 +107,15 @@ class AgreementIn(Schema):
         load_default=lambda: [80, 100],
         validate=validators.Length(max=10),
     )
+    service_levels = fields.List(
+        fields.Nested(ServiceLevelSchema), load_default=list, validate=validators.Length(max=100)
+    )
+    monthly_fee = _value_field(load_default=None, allow_none=True)
+    calendar = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "timezone, working_days, working_hours, holidays, closed_days"},
+    )
 
 
 class AgreementPatch(Schema):
@@ -140,6 +150,11 @@ class AgreementPatch(Schema):
     cap_alert_percents = fields.List(
         fields.Integer(validate=_PERCENT), validate=validators.Length(max=10)
     )
+    service_levels = fields.List(
+        fields.Nested(ServiceLevelSchema), validate=validators.Length(max=100)
+    )
+    monthly_fee = _value_field(allow_none=True)
+    calendar = fields.Dict(allow_none=True)
 
 
 class AgreementOut(Schema):

@@ -36,7 +36,8 @@ from contracts_app.scope.clauses import (
     parse_clause,
     parse_scope,
 )
-from contracts_app.scope.services import base_scope, set_base_scope
+from contracts_app.scope.service_levels import Terms, parse_terms
+from contracts_app.scope.services import base_scope, base_terms, set_base_scope
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -53,9 +54,18 @@ DRAFT_ONLY_FIELDS = (
     "sla_notes",
     "scope",
 )
+# The terms of service in the base scope: in draft only, later by annex.
+TERMS_FIELDS = ("service_levels", "monthly_fee", "calendar")
 # The rules of consent: fixed when the agreement leaves draft, then changed by annex only.
 GOVERNANCE_FIELDS = tuple(governance.FIELDS)
-EDITABLE_FIELDS = (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS, "title", "sla_notes", "status")
+EDITABLE_FIELDS = (
+    *DRAFT_ONLY_FIELDS,
+    *TERMS_FIELDS,
+    *GOVERNANCE_FIELDS,
+    "title",
+    "sla_notes",
+    "status",
+)
 
 
 def frozen_fields(agreement: Agreement) -> tuple[str, ...]:
@@ -82,6 +92,9 @@ class AgreementInput:
     signoff_sides: Sequence[str] = (Side.CUSTOMER.value, Side.PROVIDER.value)
     escalation_ladder: Sequence[Any] | None = None
     scope: Sequence[Any] = ()
+    service_levels: Sequence[Any] = ()
+    monthly_fee: Any = None
+    calendar: Any = None
     # The creator's side: they become its first manager and may invite the other side's.
     creator_side: str = Side.PROVIDER.value
     notice_days: int = 0
@@ -89,6 +102,15 @@ class AgreementInput:
     renewal_months: int | None = None
     alert_days: Sequence[int] = (90, 30, 7)
     cap_alert_percents: Sequence[int] = (80, 100)
+
+
+def _plain(item: Any) -> Any:
+    """A service level as JSON, whether given raw or already loaded by a schema."""
+    if isinstance(item, Mapping):
+        return {key: _plain(value) for key, value in item.items()}
+    if isinstance(item, list | tuple):
+        return [_plain(value) for value in item]
+    return str(item) if isinstance(item, Decimal) else item
 
 
 def _party(name: str, field: str) -> Party:
@@ -175,6 +197,17 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
         clauses = parse_scope(list(data.scope), currency=data.currency)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    terms = Terms()
+    try:
+        terms = parse_terms(
+            {
+                "service_levels": [_plain(item) for item in data.service_levels],
+                "monthly_fee": data.monthly_fee,
+                "calendar": data.calendar,
+            }
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work():
@@ -205,7 +238,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
         )
         db.session.add(agreement)
         db.session.flush()
-        set_base_scope(agreement, clauses)
+        set_base_scope(agreement, clauses, terms)
         if not actor.is_admin:
             db.session.add(
                 Membership(
@@ -271,7 +304,7 @@ def update_agreement(
                 'draft: draft an annex with a governance change, {"op": "modify", '
                 '"governance": {...}}, approved and signed under the rules in force.'
             )
-        locked = [name for name in DRAFT_ONLY_FIELDS if name in changes]
+        locked = [name for name in (*DRAFT_ONLY_FIELDS, *TERMS_FIELDS) if name in changes]
         if locked:
             raise ValidationFailed(
                 {
@@ -300,6 +333,21 @@ def update_agreement(
             errors.update(exc.errors)
     if changes.get("currency", agreement.currency) != agreement.currency and not errors:
         errors.update(_figures_beyond(agreement, changes))
+    terms: Terms | None = None
+    if any(name in changes for name in TERMS_FIELDS):
+        current = base_terms(agreement.id).to_json()
+        try:
+            terms = parse_terms(
+                {
+                    name: [_plain(item) for item in changes[name]]
+                    if name == "service_levels"
+                    else changes[name]
+                    for name in TERMS_FIELDS
+                }
+                | {name: current[name] for name in TERMS_FIELDS if name not in changes}
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
 
@@ -321,13 +369,15 @@ def update_agreement(
             agreement.customer = _party(changes["customer"], "customer")
         if "provider" in changes:
             agreement.provider = _party(changes["provider"], "provider")
-        if clauses is not None or "start_date" in changes:
+        if clauses is not None or terms is not None or "start_date" in changes:
             specs = clauses if clauses is not None else list(base_scope(agreement.id).values())
-            set_base_scope(agreement, specs)
+            set_base_scope(agreement, specs, terms or base_terms(agreement.id))
         db.session.flush()
         diff = field_changes(before, _snapshot(agreement))
         if clauses is not None:
             diff["scope"] = {"before": None, "after": f"{len(clauses)} clauses"}
+        if terms is not None:
+            diff["terms"] = {"before": None, "after": terms.to_json()}
         record("agreement.updated", agreement, actor, agreement_id=agreement.id, changes=diff)
     return agreement
 

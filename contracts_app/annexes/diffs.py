@@ -26,7 +26,14 @@ from contracts_app.scope.clauses import (
     is_clause_change,
     parse_changes,
 )
-from contracts_app.scope.services import clause_map, version_on
+from contracts_app.scope.service_levels import (
+    Terms,
+    apply_terms_changes,
+    diff_terms,
+    is_terms_change,
+    parse_terms_change,
+)
+from contracts_app.scope.services import clause_map, terms_of, version_on
 from workflows.annex_states import AnnexState
 
 
@@ -49,7 +56,15 @@ def stored_changes(
             stored[position] = change.to_json()
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    governance_positions = [i for i, item in enumerate(raw) if not is_clause_change(item)]
+    for position, item in enumerate(raw):
+        if not is_clause_change(item) and is_terms_change(item):
+            try:
+                stored[position] = parse_terms_change(item, f"{field}.{position}")
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+    governance_positions = [
+        i for i, item in enumerate(raw) if not is_clause_change(item) and not is_terms_change(item)
+    ]
     for position in governance_positions:
         try:
             stored[position] = parse_governance_change(raw[position], f"{field}.{position}")
@@ -83,8 +98,10 @@ def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
         raise ValidationFailed({"effective_date": [problem]})
     version = version_on(agreement, annex.effective_date)
     current = clause_map(version) if version is not None else {}
-    apply_changes(
-        current, changes_from_json(annex.changes), annex.label, annex.effective_date.isoformat()
+    on = annex.effective_date.isoformat()
+    apply_changes(current, changes_from_json(annex.changes), annex.label, on)
+    apply_terms_changes(
+        terms_of(version) if version is not None else Terms(), annex.changes, annex.label, on
     )
     check_ladder_members(agreement, annex.changes)
 
@@ -122,9 +139,13 @@ def annex_diff(annex: Annex) -> dict[str, Any]:
         else None
     )
     before = clause_map(base) if base is not None else {}
+    terms_before = terms_of(base) if base is not None else Terms()
     try:
         after = apply_changes(
             before, changes_from_json(annex.changes), annex.label, str(annex.effective_date)
+        )
+        terms_after = apply_terms_changes(
+            terms_before, annex.changes, annex.label, str(annex.effective_date)
         )
     except ScopeConflict as conflict:
         return {
@@ -132,9 +153,11 @@ def annex_diff(annex: Annex) -> dict[str, Any]:
             "removed": [],
             "modified": [],
             "governance": [],
+            **diff_terms(Terms(), Terms()),
             "conflict": conflict.message,
         }
-    return _with_governance(diff_scopes(before, after), agreement, annex.changes)
+    diff = {**diff_scopes(before, after), **diff_terms(terms_before, terms_after)}
+    return _with_governance(diff, agreement, annex.changes)
 
 
 def preview_diff(
@@ -145,4 +168,7 @@ def preview_diff(
     version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
     before = clause_map(version) if version is not None else {}
     after = apply_changes(before, changes_from_json(stored), "This annex", str(effective_date))
-    return _with_governance(diff_scopes(before, after), agreement, stored)
+    terms_before = terms_of(version) if version is not None else Terms()
+    terms_after = apply_terms_changes(terms_before, stored, "This annex", str(effective_date))
+    diff = {**diff_scopes(before, after), **diff_terms(terms_before, terms_after)}
+    return _with_governance(diff, agreement, stored)

@@ -38,6 +38,9 @@ class Document(Base):
     uid: Mapped[str] = mapped_column(sa.String(36), unique=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
     as_of: Mapped[dt.date]
+    # "summary", or "service_report" for the month ``period`` (YYYY-MM)
+    kind: Mapped[str] = mapped_column(sa.String(30), default="summary", server_default="summary")
+    period: Mapped[str | None] = mapped_column(sa.String(7))
     state: Mapped[DocumentState] = mapped_column(
         str_enum(DocumentState, "document_state"), default=DocumentState.AWAITING_SIGN_OFF
     )

@@ -32,6 +32,7 @@ def scope_body(version: Any) -> dict[str, Any]:
         "superseded_at": version.superseded_at,
         "annex": version.annex,
         "items": [spec.to_json() for spec in services.clause_map(version).values()],
+        **services.terms_of(version).to_json(),
     }
 
 

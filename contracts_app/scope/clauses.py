@@ -262,6 +262,11 @@ def parse_scope(
 # --- changes ---------------------------------------------------------------------------
 
 CHANGE_OPS = ("add", "modify", "remove")
+# keys that mark a change to something else than a clause: the governance, or the
+# terms of service (scope/service_levels.py)
+NOT_CLAUSE_KEYS = frozenset(
+    {"governance", "service_level", "service_level_ref", "calendar", "monthly_fee"}
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -288,7 +293,7 @@ def _fields_json(values: Mapping[str, Any]) -> dict[str, Any]:
 def is_clause_change(raw: Any) -> bool:
     """Whether an annex's change is about clauses; other changes an annex carries (its
     governance changes, ``{"op": "modify", "governance": {...}}``) are not the scope's."""
-    return not (isinstance(raw, Mapping) and "governance" in raw)
+    return not (isinstance(raw, Mapping) and bool(NOT_CLAUSE_KEYS & set(raw)))
 
 
 def parse_changes(

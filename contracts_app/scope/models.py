@@ -48,6 +48,10 @@ class ScopeVersion(Base):
     )
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[dt.datetime | None]
+    # the terms of service, versioned with the clauses (see scope/service_levels.py)
+    service_levels: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    calendar: Mapped[dict[str, Any] | None]
+    monthly_fee: Mapped[Decimal | None]
 
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="version",

@@ -5,7 +5,9 @@ import datetime as dt
 from apiflask import Schema, fields, validators
 
 from contracts_app.dates import Day
+from contracts_app.api_fields import decimal_out
 from contracts_app.scope.clauses import ClauseSchema
+from contracts_app.scope.service_levels import ServiceLevelSchema
 
 
 class AnnexRef(Schema):
@@ -25,6 +27,9 @@ class VersionOut(Schema):
 
 class ScopeOut(VersionOut):
     items = fields.List(fields.Nested(ClauseSchema))
+    service_levels = fields.List(fields.Raw(metadata={"items": ServiceLevelSchema}))
+    calendar = fields.Dict(allow_none=True)
+    monthly_fee = decimal_out(allow_none=True)
 
 
 class ScopeQuery(Schema):
@@ -52,3 +57,5 @@ class DiffOut(Schema):
     added = fields.List(fields.Nested(ClauseSchema))
     removed = fields.List(fields.Nested(ClauseSchema))
     modified = fields.List(fields.Nested(ModifiedClause))
+    service_levels = fields.Dict(metadata={"description": "added, removed, modified"})
+    terms = fields.List(fields.Dict(), metadata={"description": "calendar and monthly fee"})

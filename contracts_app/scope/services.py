@@ -28,6 +28,12 @@ from contracts_app.scope.clauses import (
     ref_sort_key,
 )
 from contracts_app.scope.models import Clause, ScopeVersion
+from contracts_app.scope.service_levels import (
+    Terms,
+    apply_terms_changes,
+    diff_terms,
+    terms_from_json,
+)
 from workflows.annex_states import AnnexState
 
 ClauseMap = dict[str, ClauseSpec]
@@ -57,6 +63,11 @@ def spec_of(clause: Clause) -> ClauseSpec:
 
 def clause_map(version: ScopeVersion) -> ClauseMap:
     return {clause.ref: spec_of(clause) for clause in version.clauses}
+
+
+def terms_of(version: ScopeVersion) -> Terms:
+    """The service levels, calendar and monthly fee in a version."""
+    return terms_from_json(version.service_levels, version.calendar, version.monthly_fee)
 
 
 def _clause_rows(specs: Iterable[ClauseSpec]) -> list[Clause]:
@@ -96,8 +107,13 @@ def _new_version(
     annex_id: int | None,
     specs: Iterable[ClauseSpec],
     now: dt.datetime,
+    terms: Terms,
 ) -> ScopeVersion:
+    stored_terms = terms.to_json()
     version = ScopeVersion(
+        service_levels=stored_terms["service_levels"],
+        calendar=stored_terms["calendar"],
+        monthly_fee=terms.monthly_fee,
         agreement_id=agreement.id,
         number=number,
         valid_from=valid_from,
@@ -113,7 +129,9 @@ def _new_version(
 # --- base scope -----------------------------------------------------------------------
 
 
-def set_base_scope(agreement: Agreement, specs: Sequence[ClauseSpec]) -> ScopeVersion:
+def set_base_scope(
+    agreement: Agreement, specs: Sequence[ClauseSpec], terms: Terms | None = None
+) -> ScopeVersion:
     """Write the base scope (the contract as signed), valid from the start date.
 
     Only while the agreement is a draft: nothing can have been recorded against
@@ -128,11 +146,22 @@ def set_base_scope(agreement: Agreement, specs: Sequence[ClauseSpec]) -> ScopeVe
         for version in existing:
             db.session.delete(version)
         db.session.flush()
-    return _new_version(agreement, 1, agreement.start_date, None, None, specs, utcnow())
+    return _new_version(
+        agreement, 1, agreement.start_date, None, None, specs, utcnow(), terms or Terms()
+    )
 
 
 def base_scope(agreement_id: int) -> ClauseMap:
     """The base scope: any version not made by an annex carries it unchanged."""
+    return clause_map(_base_version(agreement_id))
+
+
+def base_terms(agreement_id: int) -> Terms:
+    """The base scope's service levels, calendar and monthly fee."""
+    return terms_of(_base_version(agreement_id))
+
+
+def _base_version(agreement_id: int) -> ScopeVersion:
     version = db.session.scalar(
         sa.select(ScopeVersion)
         .where(ScopeVersion.agreement_id == agreement_id, ScopeVersion.annex_id.is_(None))
@@ -142,7 +171,7 @@ def base_scope(agreement_id: int) -> ClauseMap:
     )
     if version is None:
         raise NotFound("This agreement has no base scope.")
-    return clause_map(version)
+    return version
 
 
 # --- lookups --------------------------------------------------------------------------
@@ -215,7 +244,10 @@ def version_by_number(agreement: Agreement, number: int, field: str = "version")
 def diff_versions(agreement: Agreement, from_number: int, to_number: int) -> dict[str, Any]:
     before = version_by_number(agreement, from_number, "from")
     after = version_by_number(agreement, to_number, "to")
-    return diff_scopes(clause_map(before), clause_map(after))
+    return {
+        **diff_scopes(clause_map(before), clause_map(after)),
+        **diff_terms(terms_of(before), terms_of(after)),
+    }
 
 
 # --- annexes applied to the timeline ---------------------------------------------------
@@ -258,11 +290,13 @@ def apply_annex(agreement: Agreement, annex: Annex, now: dt.datetime) -> list[Sc
 
     if start == agreement.start_date:
         state = base_scope(agreement.id)
+        terms = base_terms(agreement.id)
     else:
         previous = version_on(agreement, start - dt.timedelta(days=1))
         if previous is None:
             raise Conflict("The scope timeline has a gap before the annex's effective date.")
         state = clause_map(previous)
+        terms = terms_of(previous)
 
     annexes = db.session.scalars(
         sa.select(Annex)
@@ -291,6 +325,7 @@ def apply_annex(agreement: Agreement, annex: Annex, now: dt.datetime) -> list[Sc
                 first.annex_id,
                 clause_map(first).values(),
                 now,
+                terms_of(first),
             )
         )
         number += 1
@@ -304,9 +339,10 @@ def apply_annex(agreement: Agreement, annex: Annex, now: dt.datetime) -> list[Sc
             state = apply_changes(
                 state, changes_from_json(member.changes), member.label, on=day.isoformat()
             )
+            terms = apply_terms_changes(terms, member.changes, member.label, day.isoformat())
         valid_to = groups[index + 1][0] if index + 1 < len(groups) else None
         created.append(
-            _new_version(agreement, number, day, valid_to, group[-1].id, state.values(), now)
+            _new_version(agreement, number, day, valid_to, group[-1].id, state.values(), now, terms)
         )
         number += 1
     db.session.flush()

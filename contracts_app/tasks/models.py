@@ -64,6 +64,12 @@ class Task(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # ticket times for service levels (all optional); pauses: [{"from": iso, "to": iso}]
+    priority: Mapped[str | None] = mapped_column(sa.String(20))
+    opened_at: Mapped[dt.datetime | None]
+    responded_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+    pauses: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     lock_version: Mapped[int] = mapped_column(default=1)
 
     agreement = relationship("Agreement")
