@@ -165,11 +165,13 @@ def _connect_domains() -> None:
     """Receivers of one domain's signals in a higher domain (no import the other way)."""
     from contracts_app.escalations.services import on_task_escalated
     from contracts_app.scope.signals import scope_changed
+    from contracts_app.service_levels.tickets import on_scope_changed as remeasure
     from contracts_app.tasks.rechecks import on_scope_changed
     from contracts_app.tasks.signals import task_escalated
 
     scope_changed.connect(on_scope_changed, weak=False)
     task_escalated.connect(on_task_escalated, weak=False)
+    scope_changed.connect(remeasure, weak=False)
 
 
 def _register_blueprints(app: APIFlask) -> None:
@@ -189,6 +191,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.notifications.api import api as notifications_api
     from contracts_app.notifications.views import pages as notifications_pages
     from contracts_app.scope.api import api as scope_api
+    from contracts_app.service_levels.api import api as service_levels_api
     from contracts_app.tasks.api import api as tasks_api
     from contracts_app.tasks.views import pages as tasks_pages
     from contracts_app.work.api import api as work_api
@@ -200,6 +203,7 @@ def _register_blueprints(app: APIFlask) -> None:
         scope_api,
         annexes_api,
         tasks_api,
+        service_levels_api,
         documents_api,
         escalations_api,
         audit_api,

@@ -39,6 +39,11 @@ def _input(body: dict[str, Any]) -> services.TaskInput:
         day=body["date"],
         hours=body["hours"],
         amount=body["amount"],
+        priority=body.get("priority"),
+        opened_at=body.get("opened_at"),
+        responded_at=body.get("responded_at"),
+        resolved_at=body.get("resolved_at"),
+        pauses=[{"from": p["from_"], "to": p["to"]} for p in body.get("pauses") or ()],
     )
 
 
@@ -60,6 +65,11 @@ def _task_body(task: Task, membership: Any) -> dict[str, Any]:
             "needs_attention",
             "proposed_annex_id",
             "checked_at",
+            "priority",
+            "opened_at",
+            "responded_at",
+            "resolved_at",
+            "pauses",
         )
     }
     body["agreement_code"] = task.agreement.code

@@ -31,8 +31,21 @@ class CheckIn(Schema):
     amount = _decimal()
 
 
+class PauseIn(Schema):
+    from_ = fields.AwareDateTime(data_key="from", required=True)
+    to = fields.AwareDateTime(required=True)
+
+
 class TaskIn(CheckIn):
     ref = fields.String(required=True, validate=validators.Length(1, 80))
+    # ticket times for service levels, all optional
+    priority = fields.String(load_default=None, allow_none=True, validate=validators.Length(max=20))
+    opened_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    responded_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    resolved_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    pauses = fields.List(
+        fields.Nested(PauseIn), load_default=list, validate=validators.Length(max=200)
+    )
 
 
 class CapOut(Schema):
@@ -76,6 +89,11 @@ class TaskOut(Schema):
     needs_attention = fields.Boolean()
     proposed_annex_id = fields.Integer(allow_none=True)
     checked_at = fields.DateTime()
+    priority = fields.String(allow_none=True)
+    opened_at = fields.DateTime(allow_none=True)
+    responded_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    pauses = fields.List(fields.Dict())
     allowed_events = fields.List(fields.String())
 
 

@@ -30,6 +30,7 @@ from contracts_app.figures import (
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.tasks.cap_alerts import cap_use_changed
+from contracts_app.service_levels.tickets import parse_ticket_times, store_ticket_clocks
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.pipeline import (
     Pending,
@@ -63,6 +64,12 @@ class TaskInput:
     hours: Decimal | None = None
     amount: Decimal | None = None
     ref: str | None = None
+    # ticket times, all optional (validated by service_levels.tickets)
+    priority: str | None = None
+    opened_at: Any = None
+    responded_at: Any = None
+    resolved_at: Any = None
+    pauses: Any = None
 
 
 def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR") -> TaskInput:
@@ -106,10 +113,23 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
         errors["ref"] = ["A ticket reference is required."]
     elif ref and len(ref) > 80:
         errors["ref"] = ["At most 80 characters."]
+    times = None
+    try:
+        times = parse_ticket_times(
+            data.priority, data.opened_at, data.responded_at, data.resolved_at, data.pauses
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
+    assert times is not None
     return dataclasses.replace(
         data,
+        priority=times.priority,
+        opened_at=times.opened_at,
+        responded_at=times.responded_at,
+        resolved_at=times.resolved_at,
+        pauses=times.pauses_json(),
         title=title,
         category=category,
         system=system,
@@ -201,10 +221,16 @@ def record_task(
             hours=data.hours,
             amount=data.amount,
             created_by_id=actor.id,
+            priority=data.priority,
+            opened_at=data.opened_at,
+            responded_at=data.responded_at,
+            resolved_at=data.resolved_at,
+            pauses=data.pauses or [],
         )
         apply_result(task, result, set_state=True)
         db.session.add(task)
         db.session.flush()
+        store_ticket_clocks(task)
         record(
             "task.recorded",
             task,
