@@ -214,3 +214,66 @@ def signed_in(client: Any, user: User) -> Any:
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
+
+
+def service_level(ref: str = "SL-1", **fields: Any) -> dict[str, Any]:
+    """A service level as JSON: P1 incident resolution in 4 business hours by default."""
+    return {
+        "ref": ref,
+        "title": fields.pop("title", f"Service level {ref}"),
+        "metric": fields.pop("metric", "resolution_time"),
+        "applies_to": fields.pop(
+            "applies_to", {"categories": ["support.incident"], "priorities": ["P1"], "systems": []}
+        ),
+        "target_hours": fields.pop("target_hours", "4"),
+        "clock": fields.pop("clock", "business"),
+        "objective_percent": fields.pop("objective_percent", "95.0"),
+        "period": "month",
+        "credits": fields.pop(
+            "credits",
+            [
+                {"below_percent": "95.0", "credit_percent": "5"},
+                {"below_percent": "90.0", "credit_percent": "10"},
+            ],
+        ),
+        **fields,
+    }
+
+
+WARSAW_CALENDAR = {
+    "timezone": "Europe/Warsaw",
+    "working_days": ["mon", "tue", "wed", "thu", "fri"],
+    "working_hours": ["08:00", "18:00"],
+    "holidays": {"country": "PL", "subdivision": None},
+    "closed_days": ["2026-12-24"],
+}
+
+
+def make_sla_agreement(
+    service_levels: list[dict[str, Any]],
+    *,
+    calendar: dict[str, Any] | None = None,
+    monthly_fee: str | None = "40000.00",
+    currency: str = "EUR",
+    **kwargs: Any,
+) -> Agreement:
+    """An active agreement whose base scope carries service levels, a calendar and a fee
+    (set while it is a draft, through the edit service, then activated by its events)."""
+    from contracts_app.agreements.services import update_agreement
+
+    agreement = make_agreement(status="draft", **kwargs)
+    manager = manager_of(agreement)
+    update_agreement(
+        agreement,
+        membership_of(manager, agreement.id),
+        {
+            "service_levels": service_levels,
+            "calendar": calendar,
+            "monthly_fee": monthly_fee,
+            "currency": currency,
+        },
+        manager,
+    )
+    staff(agreement)
+    set_status(agreement, "active")
+    return agreement

@@ -159,12 +159,18 @@ ACCESS: dict[tuple[str, str], str] = {
     ("notifications.unsubscribe", "GET"): PUBLIC,
     ("notifications.unsubscribe", "POST"): PUBLIC,
     ("notifications.failed", "GET"): ADMIN,
+    ("service_levels_api.record_outage", "POST"): "recorder",
+    ("service_levels_api.outages", "GET"): MEMBER,
+    ("service_levels_api.report", "GET"): MEMBER,
+    ("service_levels_api.ticket_clocks", "GET"): MEMBER,
+    ("service_levels_api.update_times", "PATCH"): "recorder",
 }
 
 # Reads whose query arguments are required (validated before anything else).
 QUERY = {
     "scope_api.diff": "?from=1&to=1",
     "escalations_api.stats": "?from=2026-01-01&to=2026-12-31",
+    "service_levels_api.report": "?period=2026-03",
 }
 
 # Path arguments that reach an agreement: outsiders get "not found" there.
@@ -479,6 +485,17 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
         USER,
         {"json": {"kinds": {"annex_approved": "email"}, "time_zone": "Europe/Paris"}},
     ),
+    ("service_levels_api.record_outage", "POST"): (
+        RECORDER,
+        {
+            "json": {
+                "system": "CRM",
+                "started_at": "2026-03-02T10:00:00Z",
+                "ended_at": "2026-03-02T11:00:00Z",
+            }
+        },
+    ),
+    ("service_levels_api.update_times", "PATCH"): (RECORDER, {"json": {"priority": "P{n}"}}),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).

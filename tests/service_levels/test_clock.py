@@ -170,7 +170,8 @@ calendars = st.sampled_from(
     ]
 )
 pause_lists = st.lists(
-    st.tuples(instants, st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3))), max_size=4
+    st.tuples(instants, st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3))),
+    max_size=4,
 )
 
 
