@@ -1,0 +1,101 @@
+"""Ticket times on tasks, changed later; outages recorded and listed."""
+
+from __future__ import annotations
+
+from tests.factories import (
+    make_sla_agreement,
+    manager_of,
+    member_user,
+    service_level,
+    token_for,
+)
+
+
+def _task(client, agreement, headers, **fields):
+    body = {"ref": "INC-1", "title": "Down", "date": "2026-05-18", "category": "support.incident"}
+    return client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks", json={**body, **fields}, headers=headers
+    )
+
+
+def test_tasks_without_times_keep_working(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    response = _task(client, agreement, token_for(manager_of(agreement)))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["priority"], body["opened_at"], body["pauses"]) == (None, None, [])
+
+
+def test_ticket_times_need_a_time_zone_and_an_order(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    naive = _task(client, agreement, headers, opened_at="2026-05-18T09:00:00")
+    assert naive.status_code == 422 and "opened_at" in naive.get_json()["errors"]
+    backwards = _task(
+        client,
+        agreement,
+        headers,
+        opened_at="2026-05-18T09:00:00Z",
+        resolved_at="2026-05-18T08:00:00Z",
+        pauses=[{"from": "2026-05-18T10:00:00Z", "to": "2026-05-18T09:30:00Z"}],
+    )
+    errors = backwards.get_json()["errors"]
+    assert {"resolved_at", "pauses.0.to"} <= set(errors)
+
+
+def test_changing_a_ticket_times_measures_it_again(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    task = _task(
+        client, agreement, headers, priority="P1", opened_at="2026-05-18T09:00:00Z"
+    ).get_json()
+    clocks = client.get(f"/api/v1/tasks/{task['id']}/service-levels", headers=headers).get_json()
+    assert [c["status"] for c in clocks["service_levels"]] == ["overdue"]
+    response = client.patch(
+        f"/api/v1/tasks/{task['id']}/times",
+        json={"resolved_at": "2026-05-18T15:00:00+02:00"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    clock = response.get_json()["service_levels"][0]
+    assert (clock["status"], clock["elapsed_hours"], clock["period"]) == ("met", "4", "2026-05")
+
+
+def test_viewers_may_not_change_ticket_times(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    task = _task(client, agreement, token_for(manager_of(agreement))).get_json()
+    viewer = member_user(agreement, "customer", "viewer")
+    response = client.patch(
+        f"/api/v1/tasks/{task['id']}/times", json={"priority": "P2"}, headers=token_for(viewer)
+    )
+    assert response.status_code == 403
+
+
+def test_outages_are_recorded_and_listed(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    url = f"/api/v1/agreements/{agreement.code}/outages"
+    created = client.post(
+        url,
+        json={
+            "system": "CRM",
+            "started_at": "2026-05-05T10:00:00Z",
+            "ended_at": "2026-05-05T13:00:00+02:00",
+            "planned": True,
+            "note": "Patch window",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.get_json()
+    wrong = client.post(
+        url,
+        json={
+            "system": "CRM",
+            "started_at": "2026-05-05T10:00:00Z",
+            "ended_at": "2026-05-05T10:00:00Z",
+        },
+        headers=headers,
+    )
+    assert wrong.status_code == 422 and "ended_at" in wrong.get_json()["errors"]
+    listed = client.get(url, headers=headers).get_json()
+    assert [(o["system"], o["planned"]) for o in listed] == [("CRM", True)]
