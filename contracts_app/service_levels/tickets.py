@@ -28,6 +28,8 @@ from contracts_app.service_levels.models import TicketClock
 from contracts_app.tasks.models import Task
 
 MAX_PAUSES = 200
+# optional columns of the task import
+TIME_COLUMNS = ("priority", "opened_at", "responded_at", "resolved_at", "pauses")
 Pause = tuple[dt.datetime, dt.datetime]
 
 
@@ -108,6 +110,23 @@ def parse_ticket_times(
     if errors:
         raise ValidationFailed(errors)
     return TicketTimes(priority, opened, responded, resolved, tuple(sorted(parsed)))
+
+
+def pauses_from_text(text: str) -> list[dict[str, str]] | str:
+    """Pauses in a CSV cell: ``from/to`` pairs separated by ``;``.
+
+    A cell that is not such a list is returned as is, for the validation to refuse.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    pauses = []
+    for part in text.split(";"):
+        bounds = part.strip().split("/")
+        if len(bounds) != 2:
+            return text
+        pauses.append({"from": bounds[0].strip(), "to": bounds[1].strip()})
+    return pauses
 
 
 def pauses_of(task: Task) -> list[Pause]:
@@ -275,6 +294,18 @@ def store_clocks_of(agreement_id: int, tasks: Sequence[Task]) -> int:
     for chunk in _chunks(rows, 1000):
         db.session.execute(sa.insert(TicketClock), chunk)
     return len(rows)
+
+
+def measure_imported(agreement_id: int, refs: Sequence[str]) -> int:
+    """Store the clocks of tickets just imported (by ref), in chunks."""
+    tasks: list[Task] = []
+    for chunk in _chunks(list(refs), 500):
+        tasks.extend(
+            db.session.scalars(
+                sa.select(Task).where(Task.agreement_id == agreement_id, Task.ref.in_(chunk))
+            ).all()
+        )
+    return store_clocks_of(agreement_id, tasks) if tasks else 0
 
 
 def remeasure_from(agreement_id: int, start: dt.date) -> int:

@@ -2,7 +2,9 @@
 
 Columns (header row required; order free): ``ref`` (the ticket id, unique per
 agreement), ``title``, ``date`` (YYYY-MM-DD) are required; ``description``,
-``category``, ``system``, ``hours``, ``amount`` are optional (decimals with a dot).
+``category``, ``system``, ``hours``, ``amount`` are optional (decimals with a dot), and
+so are the ticket times ``priority``, ``opened_at``, ``responded_at``, ``resolved_at``
+(ISO 8601 with a time zone) and ``pauses`` (``from/to`` pairs separated by ``;``).
 Every row is validated first; unless the caller asks to skip invalid rows, one bad
 row stores nothing. Refs already on the agreement are skipped, so importing the same
 file twice adds nothing. Verdicts come from the one pipeline (tasks/pipeline.py): a
@@ -31,13 +33,24 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import ValidationFailed
 from contracts_app.identifiers import skeleton
+from contracts_app.service_levels.tickets import TIME_COLUMNS, measure_imported, pauses_from_text
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.pipeline import Pending, VerdictContext, facts_of, settle, storable_price
 from contracts_app.tasks.services import RECORDERS, TaskInput, validate_task
 from contracts_app.tasks.verdicts import CheckResult
 from workflows.task_states import TaskState
 
-COLUMNS = ("ref", "title", "description", "category", "system", "date", "hours", "amount")
+COLUMNS = (
+    "ref",
+    "title",
+    "description",
+    "category",
+    "system",
+    "date",
+    "hours",
+    "amount",
+    *TIME_COLUMNS,
+)
 REQUIRED = ("ref", "title", "date")
 CHUNK = 2000
 AUDITED_ROWS = 1000  # tasks named in the import's audit event; the counts are always exact
@@ -151,6 +164,11 @@ def parse_csv(text: str, currency: str = "EUR") -> tuple[list[ParsedRow], list[d
                     day=day,  # type: ignore[arg-type]
                     hours=numbers["hours"],
                     amount=numbers["amount"],
+                    priority=values.get("priority") or None,
+                    opened_at=values.get("opened_at") or None,
+                    responded_at=values.get("responded_at") or None,
+                    resolved_at=values.get("resolved_at") or None,
+                    pauses=pauses_from_text(values.get("pauses", "")),
                 ),
                 ref_required=True,
                 currency=currency,
@@ -243,6 +261,7 @@ def import_tasks(
             )
         if chunk:
             write()
+        measure_imported(agreement.id, [row.task.ref for row in fresh if row.task.opened_at])
         report.verdicts = {
             k: verdicts.get(k, 0) for k in ("in_scope", "over_cap", "out_of_scope", "needs_review")
         }
@@ -286,4 +305,9 @@ def _row(
         "created_at": now,
         "checked_at": now,
         "lock_version": 1,
+        "priority": task.priority,
+        "opened_at": task.opened_at,
+        "responded_at": task.responded_at,
+        "resolved_at": task.resolved_at,
+        "pauses": task.pauses or [],
     }

@@ -99,3 +99,43 @@ def test_outages_are_recorded_and_listed(client):
     assert wrong.status_code == 422 and "ended_at" in wrong.get_json()["errors"]
     listed = client.get(url, headers=headers).get_json()
     assert [(o["system"], o["planned"]) for o in listed] == [("CRM", True)]
+
+
+def test_the_csv_import_carries_ticket_times_and_measures_them(client):
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.tasks.importing import import_tasks
+
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    manager = manager_of(agreement)
+    text = (
+        "ref,title,date,category,priority,opened_at,resolved_at,pauses\n"
+        "I-1,Down,2026-05-18,support.incident,P1,2026-05-18T09:00:00Z,2026-05-18T15:00:00Z,"
+        "2026-05-18T10:00:00Z/2026-05-18T12:00:00Z\n"
+        "I-2,Down,2026-05-18,support.incident,P1,2026-05-18T09:00:00Z,2026-05-18T15:00:00Z,\n"
+        "I-3,Old,2026-05-18,support.incident,,,,\n"
+    )
+    report = import_tasks(agreement, membership_of(manager, agreement.id), text, manager)
+    assert report.created == 3
+    body = client.get(
+        f"/api/v1/agreements/{agreement.code}/service-levels/report?period=2026-05",
+        headers=token_for(manager),
+    ).get_json()
+    row = body["service_levels"][0]
+    assert (row["measured"], row["met"]) == (2, 1)
+    assert row["breaches"] == [{"task": "I-2", "elapsed_hours": "6", "target_hours": "4"}]
+
+
+def test_the_csv_import_refuses_bad_ticket_times_by_line(client):
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.errors import ValidationFailed
+    from contracts_app.tasks.importing import import_tasks
+
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    manager = manager_of(agreement)
+    text = "ref,title,date,opened_at,pauses\nI-1,Down,2026-05-18,yesterday,soon\n"
+    try:
+        import_tasks(agreement, membership_of(manager, agreement.id), text, manager)
+    except ValidationFailed as exc:
+        assert {"line 2.opened_at", "line 2.pauses"} <= set(exc.errors)
+    else:
+        raise AssertionError("bad ticket times were imported")
