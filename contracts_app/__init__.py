@@ -192,6 +192,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.notifications.views import pages as notifications_pages
     from contracts_app.scope.api import api as scope_api
     from contracts_app.service_levels.api import api as service_levels_api
+    from contracts_app.service_levels.views import pages as service_levels_pages
     from contracts_app.tasks.api import api as tasks_api
     from contracts_app.tasks.views import pages as tasks_pages
     from contracts_app.work.api import api as work_api
@@ -216,6 +217,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(agreements_pages)
     app.register_blueprint(annexes_pages)
     app.register_blueprint(tasks_pages)
+    app.register_blueprint(service_levels_pages)
     app.register_blueprint(documents_pages)
     app.register_blueprint(escalations_pages)
     app.register_blueprint(audit_pages)

@@ -247,7 +247,9 @@ def service_level_report(
     return build_report(agreement, period, now or utcnow())
 
 
-def build_report(agreement: Agreement, period: Period, now: dt.datetime) -> dict[str, Any]:
+def build_report(
+    agreement: Agreement, period: Period, now: dt.datetime, with_open: bool = True
+) -> dict[str, Any]:
     timeline = TermsTimeline(agreement.id)
     specs, last_terms = _spec_in_period(timeline, period)
     calendar = last_terms.calendar if last_terms else None
@@ -291,7 +293,7 @@ def build_report(agreement: Agreement, period: Period, now: dt.datetime) -> dict
                 "target_hours": hours_text(row[3]),
             }
         )
-    at_risk = _open_at_risk(agreement, timeline, min(now, end))
+    at_risk = _open_at_risk(agreement, timeline, min(now, end)) if with_open else {}
     for ref in counts:
         if ref not in specs:  # measured against a version no longer in force this month
             for position in range(len(timeline.rows) - 1, -1, -1):
@@ -411,6 +413,39 @@ def ticket_status(task: Task) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def overview(
+    agreement: Agreement,
+    membership: Membership | None,
+    actor: User,
+    period: Period,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The page's figures: the period's report and, per service level, the 12 months
+    up to it (percent and status per month, for the chart)."""
+    require_role(actor, agreement, membership, EVERY_ROLE)
+    now = now or utcnow()
+    report = build_report(agreement, period, now)
+    months = [period]
+    while len(months) < 12:
+        months.insert(0, months[0].previous())
+    history: dict[str, list[dict[str, Any]]] = {row["ref"]: [] for row in report["service_levels"]}
+    for month in months:
+        rows = {
+            row["ref"]: row
+            for row in build_report(agreement, month, now, with_open=False)["service_levels"]
+        }
+        for ref, points in history.items():
+            row = rows.get(ref)
+            points.append(
+                {
+                    "label": f"{month.month:02d}/{month.year % 100:02d}",
+                    "percent": float(Decimal(row["percent"])) if row and row["percent"] else None,
+                    "status": row["status"] if row else "no_data",
+                }
+            )
+    return {"report": report, "history": history, "months": [str(m) for m in months]}
 
 
 # --- ticket times changed ---------------------------------------------------------------

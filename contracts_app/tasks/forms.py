@@ -22,6 +22,14 @@ class CheckForm(FlaskForm):
 
 class TaskForm(CheckForm):
     ref = StringField("Ticket ref", validators=[DataRequired(), Length(max=80)])
+    # ticket times for service levels, all optional (ISO 8601 with a time zone)
+    priority = StringField("Priority", validators=[Optional(), Length(max=20)])
+    opened_at = StringField("Opened at", validators=[Optional(), Length(max=40)])
+    responded_at = StringField("Responded at", validators=[Optional(), Length(max=40)])
+    resolved_at = StringField("Resolved at", validators=[Optional(), Length(max=40)])
+    pauses = TextAreaField(
+        "Pauses (one a line: from / to)", validators=[Optional(), Length(max=20_000)]
+    )
 
 
 class ImportForm(FlaskForm):

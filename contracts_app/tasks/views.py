@@ -14,6 +14,8 @@ from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args
+from contracts_app.service_levels.forms import ticket_times_of
+from contracts_app.service_levels.services import ticket_status
 from contracts_app.tasks import importing, services
 from contracts_app.tasks.forms import CheckForm, ImportForm, TaskEventForm, TaskForm
 from workflows.task_states import TaskState, Verdict
@@ -31,6 +33,7 @@ def _input(form: CheckForm) -> services.TaskInput:
         day=form.date.data,
         hours=form.hours.data,
         amount=form.amount.data,
+        **ticket_times_of(form),
     )
 
 
@@ -109,6 +112,7 @@ def show(task_id: int) -> Any:
         allowed=services.events_for(task, current_user, membership),
         history=history,
         event_form=TaskEventForm(),
+        service_levels=ticket_status(task),
     )
 
 

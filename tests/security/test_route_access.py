@@ -159,6 +159,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("notifications.unsubscribe", "GET"): PUBLIC,
     ("notifications.unsubscribe", "POST"): PUBLIC,
     ("notifications.failed", "GET"): ADMIN,
+    ("service_levels.index", "GET"): MEMBER,
     ("service_levels_api.record_outage", "POST"): "recorder",
     ("service_levels_api.outages", "GET"): MEMBER,
     ("service_levels_api.report", "GET"): MEMBER,
