@@ -30,6 +30,8 @@ class DocumentOut(Schema):
     uid = fields.String(metadata={"description": "the document id printed on every page"})
     agreement = fields.String(attribute="agreement.code")
     as_of = fields.Date()
+    kind = fields.String(metadata={"description": "summary or service_report"})
+    period = fields.String(allow_none=True, metadata={"description": "a service report's month"})
     state = fields.String()
     content_hash = fields.String()
     issued_at = fields.DateTime()

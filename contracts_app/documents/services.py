@@ -55,8 +55,9 @@ def summary_html(
     draft: bool,
     sign_offs: list[dict[str, Any]] | None = None,
     required_sides: list[str] | None = None,
+    kind: str = "summary",
 ) -> str:
-    template = current_app.jinja_env.get_template("pdf/summary.html")
+    template = current_app.jinja_env.get_template(f"pdf/{kind}.html")
     return template.render(
         c=content,
         document_id=document_id,
@@ -235,6 +236,7 @@ def _document_html(document: Document, *, draft: bool) -> str:
         draft=draft,
         sign_offs=_sign_off_rows(document),
         required_sides=list(document.required_sides),
+        kind=document.kind,
     )
 
 
@@ -244,7 +246,8 @@ def finalize(document: Document) -> Document:
     _end_transaction()
     material = material_from_config(current_app.config, current_app.instance_path)
     pdf = _render(html)
-    signed = sign_pdf(pdf, material, reason=f"Agreement summary {document.uid}")
+    title = "Monthly service report" if document.kind == "service_report" else "Agreement summary"
+    signed = sign_pdf(pdf, material, reason=f"{title} {document.uid}")
     with unit_of_work():
         db.session.refresh(document)
         if document.state == DocumentState.SIGNED_OFF:

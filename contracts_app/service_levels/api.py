@@ -8,6 +8,8 @@ from apiflask import APIBlueprint
 
 from contracts_app.agreements.access import agreement_for, object_for
 from contracts_app.api_common import api_user
+from contracts_app.documents.schemas import DocumentOut
+from contracts_app.documents.service_reports import issue_service_report
 from contracts_app.extensions import token_auth
 from contracts_app.service_levels import services
 from contracts_app.service_levels.schemas import (
@@ -15,6 +17,7 @@ from contracts_app.service_levels.schemas import (
     OutageOut,
     ReportOut,
     ReportQuery,
+    ServiceReportIn,
     TicketTimesIn,
     TicketTimesOut,
 )
@@ -98,3 +101,18 @@ def update_times(task_id: int, body: dict[str, Any]) -> Any:
     if "pauses" in body:
         body["pauses"] = [{"from": p["from_"], "to": p["to"]} for p in body["pauses"]]
     return _times_body(services.update_ticket_times(task, membership, body, user))
+
+
+@api.post("/agreements/<code>/service-reports")
+@api.auth_required(token_auth)
+@api.input(ServiceReportIn, arg_name="body")
+@api.output(DocumentOut, status_code=201)
+@api.doc(
+    summary="Issue the monthly service report of a closed month for sign-off (managers); "
+    "sign-off, download and verification are those of documents",
+    responses=[401, 403, 404, 422],
+)
+def issue_report(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    return issue_service_report(agreement, membership, services.Period.parse(body["period"]), user)

@@ -93,3 +93,11 @@ class TicketTimesOut(Schema):
     resolved_at = fields.DateTime(allow_none=True)
     pauses = fields.List(fields.Dict())
     service_levels = fields.List(fields.Nested(TicketClockOut))
+
+
+class ServiceReportIn(Schema):
+    period = fields.String(
+        required=True,
+        validate=validators.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        metadata={"description": "a closed month, YYYY-MM"},
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from contracts_app.agreements.access import agreement_for
+from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.db import utcnow
+from contracts_app.documents.service_reports import issue_service_report, issued_reports
 from contracts_app.errors import ValidationFailed
 from contracts_app.service_levels import services
 
@@ -34,4 +35,22 @@ def index(code: str) -> Any:
         figures=figures,
         error=error,
         current=str(services.Period.of(now.date())) == str(period),
+        reports=issued_reports(agreement),
+        can_issue=can(current_user, membership, MANAGERS),
+        last_closed=str(services.Period.of(now.date()).previous()),
+        issue_error=None,
     )
+
+
+@pages.post("/agreements/<code>/service-levels/reports")
+@login_required
+def issue(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    try:
+        period = services.Period.parse(request.form.get("period", ""))
+        document = issue_service_report(agreement, membership, period, current_user)
+    except ValidationFailed as exc:
+        flash(f"Not issued: {' '.join(exc.errors.get('period', [exc.message]))}", "error")
+        return redirect(url_for("service_levels.index", code=code))
+    flash(f"Service report {period} issued for sign-off.", "info")
+    return redirect(url_for("documents.show", document_id=document.id))

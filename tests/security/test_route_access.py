@@ -160,6 +160,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("notifications.unsubscribe", "POST"): PUBLIC,
     ("notifications.failed", "GET"): ADMIN,
     ("service_levels.index", "GET"): MEMBER,
+    ("service_levels.issue", "POST"): MANAGER,
+    ("service_levels_api.issue_report", "POST"): MANAGER,
     ("service_levels_api.record_outage", "POST"): "recorder",
     ("service_levels_api.outages", "GET"): MEMBER,
     ("service_levels_api.report", "GET"): MEMBER,
@@ -497,6 +499,8 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
         },
     ),
     ("service_levels_api.update_times", "PATCH"): (RECORDER, {"json": {"priority": "P{n}"}}),
+    ("service_levels_api.issue_report", "POST"): (MANAGER, {"json": {"period": "2026-03"}}),
+    ("service_levels.issue", "POST"): (MANAGER, {"data": {"period": "2026-03"}}),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).
