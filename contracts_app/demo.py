@@ -18,6 +18,7 @@ from contracts_app.agreements.services import AgreementInput, create_agreement, 
 from contracts_app.annexes.models import Annex
 from contracts_app.annexes.services import AnnexInput, create_annex, fire_event
 from contracts_app.db import db, utcnow
+from contracts_app.service_levels import demo as service_level_demo
 
 DEMO_PASSWORD = "demo-password"  # demo accounts only; `flask demo` refuses production
 
@@ -362,6 +363,9 @@ def load_demo() -> str:
             renewal_months=12,
             notice_days=90,
             alert_days=[365, 90, 30, 7],
+            service_levels=service_level_demo.SERVICE_LEVELS,
+            monthly_fee=service_level_demo.MONTHLY_FEE,
+            calendar=service_level_demo.CALENDAR,
         ),
         admin,
     )
@@ -507,6 +511,7 @@ def load_demo() -> str:
     _demo_tasks(shop, people["pia.provider-contributor@example.com"])
     _demo_escalations(shop, people)
     _demo_work(shop, dba, people, admin)
+    service_level_demo.load_service_level_demo(shop, people, DEMO_PASSWORD)
     return "Demo loaded: AMS-2026-01 and DBA-2026-02.\n" + _accounts_text()
 
 
