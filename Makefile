@@ -59,6 +59,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.scope_lookup
 	$(BIN)/python -m bench.task_checks
 	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.service_levels
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
