@@ -38,6 +38,7 @@ from contracts_app.scope.clauses import (
 )
 from contracts_app.scope.service_levels import Terms, parse_terms
 from contracts_app.scope.services import base_scope, base_terms, set_base_scope
+from contracts_app.scope.signals import scope_changed
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -378,6 +379,8 @@ def update_agreement(
             diff["scope"] = {"before": None, "after": f"{len(clauses)} clauses"}
         if terms is not None:
             diff["terms"] = {"before": None, "after": terms.to_json()}
+            # tickets already recorded are measured again against the new terms
+            scope_changed.send(agreement, start=agreement.start_date, annex_id=None)
         record("agreement.updated", agreement, actor, agreement_id=agreement.id, changes=diff)
     return agreement
 
