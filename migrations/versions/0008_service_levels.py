@@ -4,8 +4,8 @@ Scope versions carry their service levels, calendar and monthly fee; tasks gain 
 optional priority, opened/responded/resolved times and pauses; existing rows get
 none. Documents gain a kind (summary or monthly service report) and a period.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 16:52:39.731968
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from contracts_app.db import UTCDateTime
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
