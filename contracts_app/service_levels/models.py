@@ -46,6 +46,8 @@ class TicketClock(Base):
     __table_args__ = (
         sa.UniqueConstraint("task_id", "service_level_ref"),
         sa.Index("ix_ticket_clocks_agreement_id_period", "agreement_id", "period"),
+        # tickets open at a moment (the report's "at risk"): not yet measured then
+        sa.Index("ix_ticket_clocks_agreement_id_measured_at", "agreement_id", "measured_at"),
         sa.CheckConstraint("elapsed_seconds >= 0", name="elapsed_not_negative"),
     )
 

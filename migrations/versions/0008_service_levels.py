@@ -93,6 +93,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_ticket_clocks_agreement_id_period", ["agreement_id", "period"], unique=False
         )
+        batch_op.create_index(
+            "ix_ticket_clocks_agreement_id_measured_at",
+            ["agreement_id", "measured_at"],
+            unique=False,
+        )
 
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(
@@ -135,6 +140,7 @@ def downgrade() -> None:
         batch_op.drop_column("kind")
 
     with op.batch_alter_table("ticket_clocks", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticket_clocks_agreement_id_measured_at")
         batch_op.drop_index("ix_ticket_clocks_agreement_id_period")
 
     op.drop_table("ticket_clocks")
