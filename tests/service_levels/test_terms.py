@@ -219,3 +219,23 @@ def test_terms_change_only_in_draft_then_by_annex(client):
     )
     assert response.status_code == 422
     assert "monthly_fee" in response.get_json()["errors"]
+
+
+def test_the_annex_page_shows_service_level_changes(client):
+    from tests.factories import signed_in
+
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    annex = make_annex(
+        agreement,
+        dt.date(2026, 4, 1),
+        [
+            {"op": "modify", "service_level_ref": "SL-1", "fields": {"target_hours": "2"}},
+            {"op": "add", "service_level": service_level("SL-7", title="Weekend response")},
+        ],
+        effective=False,
+    )
+    html = (
+        signed_in(client, manager_of(agreement)).get(f"/annexes/{annex.id}").get_data(as_text=True)
+    )
+    assert "SL-7" in html and "Weekend response" in html
+    assert "target hours" in html

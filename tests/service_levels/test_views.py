@@ -108,9 +108,7 @@ def test_the_page_queries_do_not_grow_with_the_tickets(app):
     for tickets in (3, 30):
         agreement = make_sla_agreement([service_level()], calendar=WARSAW_CALENDAR)
         for n in range(tickets):
-            _ticket(
-                agreement, f"Q-{n}", "2026-05-15T15:00:00+02:00", "2026-05-18T11:00:00+02:00"
-            )
+            _ticket(agreement, f"Q-{n}", "2026-05-15T15:00:00+02:00", "2026-05-18T11:00:00+02:00")
             _ticket(agreement, f"O-{n}", "2026-05-29T14:30:00+02:00")
         browser = signed_in(app.test_client(), manager_of(agreement))
         counts.append(
