@@ -39,7 +39,6 @@ from contracts_app.scope.service_levels import ServiceLevelSpec, Terms
 from contracts_app.service_levels.clock import (
     Calendar,
     business_seconds_between,
-    elapsed_seconds,
     merge,
     seconds,
 )
@@ -373,9 +372,7 @@ def _open_at_risk(
             continue
         terms = version[1]
         spec = terms.service_levels[clock.service_level_ref]
-        elapsed = elapsed_seconds(
-            terms.calendar, spec.clock == "business", clock.opened_at, at, pauses_of(task)
-        )
+        elapsed = timeline.elapsed(spec.clock == "business", clock.opened_at, at, pauses_of(task))
         left = clock.target_seconds - elapsed
         if 4 * left < clock.target_seconds:
             found.setdefault(clock.service_level_ref, []).append(

@@ -172,6 +172,9 @@ class TermsTimeline:
         self.rows = rows
         self.starts = [row.valid_from for row in rows]
         self._terms: dict[int, Terms] = {}
+        self._segment_cache: (
+            list[tuple[dt.datetime | None, dt.datetime | None, Calendar | None]] | None
+        ) = None
 
     def _position(self, day: dt.date) -> int | None:
         position = bisect.bisect_right(self.starts, day) - 1
@@ -202,6 +205,53 @@ class TermsTimeline:
             return found
         local = found[1].calendar.local_date(instant)
         return self.on(local) if local != instant.astimezone(dt.UTC).date() else found
+
+    def _segments(self) -> list[tuple[dt.datetime | None, dt.datetime | None, Calendar | None]]:
+        """The calendar in force, as instants: each version from local midnight of its
+        first day (in its own calendar's time zone) to the next version's start."""
+        if self._segment_cache is None:
+            starts = []
+            for position, row in enumerate(self.rows):
+                calendar = self.terms_at(position).calendar
+                zone = calendar.zone if calendar else dt.UTC
+                starts.append((dt.datetime.combine(row.valid_from, dt.time(), zone), calendar))
+            self._segment_cache = [
+                (
+                    None if index == 0 else begin,
+                    starts[index + 1][0] if index + 1 < len(starts) else None,
+                    calendar,
+                )
+                for index, (begin, calendar) in enumerate(starts)
+            ]
+        return self._segment_cache
+
+    def business_seconds(
+        self, start: dt.datetime, end: dt.datetime, pauses: Sequence[Pause] = ()
+    ) -> int:
+        """Business time between two instants on the calendar in force on each day
+        (a calendar changed by an annex applies from its version's first day)."""
+        segments = self._segments()
+        if len(segments) <= 1:
+            calendar = segments[0][2] if segments else None
+            return elapsed_seconds(calendar, True, start, end, pauses)
+        total = 0
+        for low, high, calendar in segments:
+            begin = start if low is None or start > low else low
+            finish = end if high is None or end < high else high
+            if finish > begin:
+                total += elapsed_seconds(calendar, True, begin, finish, pauses)
+        return total
+
+    def elapsed(
+        self,
+        business: bool,
+        start: dt.datetime,
+        end: dt.datetime,
+        pauses: Sequence[Pause] = (),
+    ) -> int:
+        if business:
+            return self.business_seconds(start, end, pauses)
+        return elapsed_seconds(None, False, start, end, pauses)
 
     def overlapping(self, first: dt.date, last: dt.date) -> list[tuple[int, Terms]]:
         return [
@@ -255,9 +305,7 @@ def clocks_for(task: Task, timeline: TermsTimeline, now: dt.datetime) -> list[di
         target = target_seconds(spec)
         event = task.responded_at if spec.metric == "response_time" else task.resolved_at
         elapsed = (
-            elapsed_seconds(terms.calendar, business, task.opened_at, event, pauses)
-            if event is not None
-            else 0
+            timeline.elapsed(business, task.opened_at, event, pauses) if event is not None else 0
         )
         rows.append(
             {
@@ -309,13 +357,19 @@ def measure_imported(agreement_id: int, refs: Sequence[str]) -> int:
 
 
 def remeasure_from(agreement_id: int, start: dt.date) -> int:
-    """Measure again every ticket opened from the day before ``start`` on (time zones)."""
+    """Measure again every ticket whose clock runs on or after ``start`` (from the day
+    before, for time zones): opened since, or responded or resolved since, or still open."""
     since = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), dt.UTC)
     tasks = db.session.scalars(
         sa.select(Task).where(
             Task.agreement_id == agreement_id,
             Task.opened_at.is_not(None),
-            Task.opened_at >= since,
+            sa.or_(
+                Task.responded_at.is_(None),
+                Task.responded_at >= since,
+                Task.resolved_at.is_(None),
+                Task.resolved_at >= since,
+            ),
         )
     ).all()
     return store_clocks_of(agreement_id, tasks)

@@ -405,3 +405,19 @@ def test_a_period_that_is_not_a_month_is_refused(api, client):
     )
     assert response.status_code == 422
     assert response.get_json()["type"]
+
+
+def test_business_time_follows_the_calendar_in_force_on_each_day(api):
+    agreement = make_sla_agreement([service_level(target_hours="3")], calendar=None)
+    sla = api(agreement)
+    sla.ticket("2026-05-29T16:00:00Z", "2026-06-01T10:00:00Z")  # 1 h Friday, 1 h Monday
+    assert sla.level("2026-06")["breaches"] == []
+    make_annex(
+        agreement,
+        dt.date(2026, 6, 1),
+        [{"op": "modify", "calendar": {"timezone": "UTC", "working_hours": ["00:00", "24:00"]}}],
+    )
+    # Friday under the old calendar (16-17), Monday under the new one (00-10)
+    assert sla.level("2026-06")["breaches"] == [
+        {"task": "INC-1", "elapsed_hours": "11", "target_hours": "3"}
+    ]
