@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -385,7 +386,9 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[index : index + size]
 
 
-def hours_text(seconds: int | Decimal) -> str:
+@functools.lru_cache(maxsize=65_536)
+def hours_text(seconds: int) -> str:
     """Hours as a decimal string, unrounded (``5400`` seconds is ``"1.5"``)."""
-    value = Decimal(seconds) / Decimal(3600)
-    return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
+    if seconds % 3600 == 0:
+        return str(seconds // 3600)
+    return str(Decimal(seconds) / Decimal(3600))
