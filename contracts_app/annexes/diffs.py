@@ -109,7 +109,7 @@ def check_changes_apply(annex: Annex, agreement: Agreement) -> None:
 def check_ladder_members(agreement: Agreement, changes: Sequence[dict[str, Any]]) -> None:
     """A ladder in a governance change names members taking part on each side."""
     for index, change in enumerate(changes):
-        if not is_clause_change(change) and "escalation_ladder" in change["governance"]:
+        if is_governance_change(change) and "escalation_ladder" in change["governance"]:
             check_members(
                 agreement,
                 change["governance"]["escalation_ladder"],

@@ -236,7 +236,7 @@ def _document_html(document: Document, *, draft: bool) -> str:
         draft=draft,
         sign_offs=_sign_off_rows(document),
         required_sides=list(document.required_sides),
-        kind=document.kind,
+        kind=document.kind or "summary",
     )
 
 

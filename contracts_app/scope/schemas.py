@@ -4,8 +4,8 @@ import datetime as dt
 
 from apiflask import Schema, fields, validators
 
-from contracts_app.dates import Day
 from contracts_app.api_fields import decimal_out
+from contracts_app.dates import Day
 from contracts_app.scope.clauses import ClauseSchema
 from contracts_app.scope.service_levels import ServiceLevelSchema
 

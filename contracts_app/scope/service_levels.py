@@ -22,6 +22,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from contracts_app.api_fields import DECIMAL_METADATA, decimal_field
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
+from contracts_app.figures import decimal_text
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, REF_PATTERN, ref_sort_key
 from contracts_app.service_levels.clock import Calendar, CalendarError
 
@@ -205,7 +206,7 @@ class Terms:
         return {
             "service_levels": [spec.to_json() for spec in self.service_levels.values()],
             "calendar": self.calendar.to_json() if self.calendar else None,
-            "monthly_fee": None if self.monthly_fee is None else f"{self.monthly_fee:.2f}",
+            "monthly_fee": decimal_text(self.monthly_fee),
         }
 
 
@@ -255,7 +256,7 @@ def parse_monthly_fee(raw: Any, field: str = "monthly_fee") -> Decimal | None:
         value = decimal_field(minimum=Decimal(0), maximum=MAX_AMOUNT).deserialize(raw)
     except ValidationError as exc:
         raise ValidationFailed(flatten_messages({"": exc.messages}, field)) from None
-    return Decimal(value).quantize(Decimal("0.01"))
+    return Decimal(value)  # exactly as entered (its scale is checked by the field)
 
 
 def parse_terms(raw: Mapping[str, Any]) -> Terms:
@@ -323,7 +324,7 @@ def parse_terms_change(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
         return {"op": "modify", "calendar": calendar.to_json() if calendar else None}
     if "monthly_fee" in raw:
         fee = parse_monthly_fee(raw["monthly_fee"], f"{path}.monthly_fee")
-        return {"op": "modify", "monthly_fee": None if fee is None else f"{fee:.2f}"}
+        return {"op": "modify", "monthly_fee": decimal_text(fee)}
     ref = raw.get("service_level_ref")
     if not isinstance(ref, str) or not ref:
         raise ValidationFailed({f"{path}.service_level_ref": ["A service level ref is required."]})

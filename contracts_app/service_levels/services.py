@@ -35,6 +35,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import Role
 from contracts_app.errors import ValidationFailed
+from contracts_app.figures import currency_scale, decimal_text
 from contracts_app.scope.service_levels import ServiceLevelSpec, Terms
 from contracts_app.service_levels.clock import (
     Calendar,
@@ -56,16 +57,11 @@ from workflows.task_states import TaskState
 
 OUTAGE_RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-# ISO 4217 currencies whose minor unit is not the cent
-MINOR_UNITS = {
-    "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
-    "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0,
-    "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-}  # fmt: skip
 
 
 def minor_unit(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
+    """The currency's minor unit (ISO 4217): credits are rounded to it."""
+    return Decimal(1).scaleb(-currency_scale(currency))
 
 
 # --- outages -----------------------------------------------------------------------------
@@ -343,7 +339,7 @@ def build_report(
     return {
         "period": str(period),
         "currency": agreement.currency,
-        "monthly_fee": None if fee is None else f"{fee:.2f}",
+        "monthly_fee": decimal_text(fee),
         "service_levels": rows,
         "total_credit_percent": str(total_percent),
         "total_credit_amount": str(total_amount),

@@ -4,8 +4,8 @@ Scope versions carry their service levels, calendar and monthly fee; tasks gain 
 optional priority, opened/responded/resolved times and pauses; existing rows get
 none. Documents gain a kind (summary or monthly service report) and a period.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-25 16:52:39.731968
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from contracts_app.db import UTCDateTime
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -111,7 +111,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("calendar", sa.JSON(), nullable=True))
         batch_op.add_column(
-            sa.Column("monthly_fee", sa.Numeric(precision=14, scale=2), nullable=True)
+            sa.Column("monthly_fee", sa.Numeric(precision=16, scale=4), nullable=True)
         )
 
     with op.batch_alter_table("tasks", schema=None) as batch_op:
