@@ -26,7 +26,7 @@ class OutageOut(Schema):
 class ReportQuery(Schema):
     period = fields.String(
         required=True,
-        validate=validators.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        validate=validators.Regexp(r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$"),
         metadata={"description": "a month, YYYY-MM, in the calendar's time zone"},
     )
 
@@ -98,6 +98,6 @@ class TicketTimesOut(Schema):
 class ServiceReportIn(Schema):
     period = fields.String(
         required=True,
-        validate=validators.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        validate=validators.Regexp(r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$"),
         metadata={"description": "a closed month, YYYY-MM"},
     )

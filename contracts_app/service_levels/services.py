@@ -45,18 +45,20 @@ from contracts_app.service_levels.clock import (
 )
 from contracts_app.service_levels.models import Outage, TicketClock
 from contracts_app.service_levels.tickets import (
+    MAX_SPAN,
     TermsTimeline,
     hours_text,
     parse_ticket_times,
     pauses_of,
     set_ticket_times,
     store_ticket_clocks,
+    within_bounds,
 )
 from contracts_app.tasks.models import Task
 from workflows.task_states import TaskState
 
 OUTAGE_RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
-PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = re.compile(r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$")  # 1990-2099
 
 
 def minor_unit(currency: str) -> Decimal:
@@ -90,10 +92,14 @@ def record_outage(
         errors["system"] = ["Name the system (at most 100 characters)."]
     for name in ("started_at", "ended_at"):
         value = getattr(data, name)
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.utcoffset() is None:
             errors[name] = ["Give the time zone (e.g. +02:00 or Z)."]
+        else:
+            within_bounds(value, name, errors)
     if not errors and data.ended_at <= data.started_at:
         errors["ended_at"] = ["Must be after the start."]
+    elif not errors and data.ended_at - data.started_at > MAX_SPAN:
+        errors["ended_at"] = ["An outage lasts at most five years; record it in parts."]
     if len(data.note or "") > 2000:
         errors["note"] = ["At most 2000 characters."]
     if errors:
@@ -146,7 +152,7 @@ class Period:
     def parse(cls, text: str, field: str = "period") -> Period:
         match = PERIOD_PATTERN.match(text or "")
         if not match:
-            raise ValidationFailed({field: ["Give a month as YYYY-MM."]})
+            raise ValidationFailed({field: ["Give a month as YYYY-MM (1990 to 2099)."]})
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

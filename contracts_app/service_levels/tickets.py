@@ -29,6 +29,10 @@ from contracts_app.service_levels.models import TicketClock
 from contracts_app.tasks.models import Task
 
 MAX_PAUSES = 200
+# Times a ticket or an outage may carry: clocks walk day by day, so spans are bounded.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+MAX_SPAN = dt.timedelta(days=5 * 366)
 # optional columns of the task import
 TIME_COLUMNS = ("priority", "opened_at", "responded_at", "resolved_at", "pauses")
 Pause = tuple[dt.datetime, dt.datetime]
@@ -63,7 +67,21 @@ def _instant(value: Any, field: str, errors: dict[str, list[str]]) -> dt.datetim
     if value.tzinfo is None or value.utcoffset() is None:
         errors[field] = ["Give the time zone (e.g. +02:00 or Z)."]
         return None
-    return value.astimezone(dt.UTC)
+    return within_bounds(value, field, errors)
+
+
+def within_bounds(
+    value: dt.datetime, field: str, errors: dict[str, list[str]]
+) -> dt.datetime | None:
+    """The instant in UTC, or None with a message when outside 1990-2099."""
+    try:
+        instant = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None or not EARLIEST <= instant < LATEST:
+        errors[field] = ["Give a time between 1990 and 2099."]
+        return None
+    return instant
 
 
 def parse_ticket_times(
@@ -91,6 +109,8 @@ def parse_ticket_times(
             errors[name] = ["Give the time the ticket was opened first."]
         elif value is not None and opened is not None and value < opened:
             errors[name] = ["Must not be before the ticket was opened."]
+        elif value is not None and opened is not None and value - opened > MAX_SPAN:
+            errors[name] = ["Must be within five years of the opening."]
     parsed: list[Pause] = []
     if pauses:
         if not isinstance(pauses, list) or len(pauses) > MAX_PAUSES:
@@ -104,7 +124,9 @@ def parse_ticket_times(
                 low = _instant(raw["from"], f"{path}.from", errors)
                 high = _instant(raw["to"], f"{path}.to", errors)
                 if low is not None and high is not None:
-                    if high < low:
+                    if high - low > MAX_SPAN:
+                        errors[f"{path}.to"] = ["A pause lasts at most five years."]
+                    elif high < low:
                         errors[f"{path}.to"] = ["A pause must not end before it starts."]
                     else:
                         parsed.append((low, high))

@@ -139,3 +139,33 @@ def test_the_csv_import_refuses_bad_ticket_times_by_line(client):
         assert {"line 2.opened_at", "line 2.pauses"} <= set(exc.errors)
     else:
         raise AssertionError("bad ticket times were imported")
+
+
+def test_times_outside_the_bounds_are_refused_not_walked(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    far = _task(
+        client,
+        agreement,
+        headers,
+        opened_at="2026-05-18T09:00:00Z",
+        resolved_at="2099-12-31T23:00:00Z",
+    )
+    assert far.status_code == 422 and "resolved_at" in far.get_json()["errors"]
+    ancient = _task(client, agreement, headers, opened_at="0001-01-02T00:00:00Z")
+    assert ancient.status_code == 422 and "opened_at" in ancient.get_json()["errors"]
+    outage = client.post(
+        f"/api/v1/agreements/{agreement.code}/outages",
+        json={
+            "system": "CRM",
+            "started_at": "9999-12-30T00:00:00Z",
+            "ended_at": "9999-12-31T00:00:00Z",
+        },
+        headers=headers,
+    )
+    assert outage.status_code == 422
+    report = client.get(
+        f"/api/v1/agreements/{agreement.code}/service-levels/report?period=0000-01",
+        headers=headers,
+    )
+    assert report.status_code == 422

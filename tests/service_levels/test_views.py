@@ -55,7 +55,7 @@ def test_a_bad_month_is_said_beside_the_field(client):
         f"/agreements/{agreement.code}/service-levels?period=May"
     )
     assert page.status_code == 200
-    assert "Give a month as YYYY-MM." in page.get_data(as_text=True)
+    assert "Give a month as YYYY-MM (1990 to 2099)." in page.get_data(as_text=True)
 
 
 def test_the_agreement_page_links_to_the_service_levels(client):
