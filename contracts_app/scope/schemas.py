@@ -27,7 +27,7 @@ class VersionOut(Schema):
 
 class ScopeOut(VersionOut):
     items = fields.List(fields.Nested(ClauseSchema))
-    service_levels = fields.List(fields.Raw(metadata={"items": ServiceLevelSchema}))
+    service_levels = fields.List(fields.Nested(ServiceLevelSchema))
     calendar = fields.Dict(allow_none=True)
     monthly_fee = decimal_out(allow_none=True)
 
