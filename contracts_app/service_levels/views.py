@@ -7,11 +7,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from contracts_app.agreements.access import MANAGERS, agreement_for, can
+from contracts_app.agreements.access import MANAGERS, agreement_for, can, object_for
 from contracts_app.db import utcnow
 from contracts_app.documents.service_reports import issue_service_report, issued_reports
 from contracts_app.errors import ValidationFailed
+from contracts_app.forms_common import show_errors
 from contracts_app.service_levels import services
+from contracts_app.service_levels.forms import field_errors, ticket_times_of, times_form_of
+from contracts_app.tasks.models import Task
 
 pages = Blueprint("service_levels", __name__)
 
@@ -54,3 +57,25 @@ def issue(code: str) -> Any:
         return redirect(url_for("service_levels.index", code=code))
     flash(f"Service report {period} issued for sign-off.", "info")
     return redirect(url_for("documents.show", document_id=document.id))
+
+
+@pages.route("/tasks/<id:task_id>/times", methods=["GET", "POST"])
+@login_required
+def times(task_id: int) -> Any:
+    task, membership = object_for(current_user, Task, task_id, "task")
+    form = times_form_of(task)
+    if form.validate_on_submit():
+        try:
+            services.update_ticket_times(task, membership, ticket_times_of(form), current_user)
+        except ValidationFailed as exc:
+            show_errors(form, ValidationFailed(field_errors(exc.errors), exc.message))
+        else:
+            flash(f"Times of {task.ref} saved; its service levels are measured again.", "info")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template(
+        "service_levels/times.html",
+        task=task,
+        agreement=task.agreement,
+        form=form,
+        clocks=services.ticket_status(task),
+    )

@@ -161,6 +161,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("notifications.failed", "GET"): ADMIN,
     ("service_levels.index", "GET"): MEMBER,
     ("service_levels.issue", "POST"): MANAGER,
+    ("service_levels.times", "GET"): MEMBER,
+    ("service_levels.times", "POST"): "recorder",
     ("service_levels_api.issue_report", "POST"): MANAGER,
     ("service_levels_api.record_outage", "POST"): "recorder",
     ("service_levels_api.outages", "GET"): MEMBER,
@@ -501,6 +503,7 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("service_levels_api.update_times", "PATCH"): (RECORDER, {"json": {"priority": "P{n}"}}),
     ("service_levels_api.issue_report", "POST"): (MANAGER, {"json": {"period": "2026-03"}}),
     ("service_levels.issue", "POST"): (MANAGER, {"data": {"period": "2026-03"}}),
+    ("service_levels.times", "POST"): (RECORDER, {"data": {"priority": "P{n}"}}),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).

@@ -115,3 +115,35 @@ def test_the_page_queries_do_not_grow_with_the_tickets(app):
             queries_for(browser, f"/agreements/{agreement.code}/service-levels?period=2026-05")
         )
     assert counts[0] == counts[1]
+
+
+def test_the_times_page_saves_times_and_says_what_is_wrong_beside_the_field(client):
+    agreement = make_sla_agreement([service_level()], calendar=WARSAW_CALENDAR)
+    task = _ticket(agreement, "INC-20", "2026-05-15T15:00:00+02:00")
+    browser = signed_in(client, manager_of(agreement))
+    form = browser.get(f"/tasks/{task.id}/times")
+    assert form.status_code == 200 and "2026-05-15T13:00:00+00:00" in form.get_data(as_text=True)
+    bad = browser.post(
+        f"/tasks/{task.id}/times",
+        data={
+            "priority": "P1",
+            "opened_at": "2026-05-15T15:00:00+02:00",
+            "resolved_at": "2026-05-18T11:00:00+02:00",
+            "pauses": "2026-05-15T16:00:00+02:00 / 2026-05-15T15:30:00+02:00",
+        },
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert "Line 1: A pause must not end before it starts." in html
+    good = browser.post(
+        f"/tasks/{task.id}/times",
+        data={
+            "priority": "P1",
+            "opened_at": "2026-05-15T15:00:00+02:00",
+            "resolved_at": "2026-05-18T11:00:00+02:00",
+            "pauses": "",
+        },
+    )
+    assert good.status_code == 302
+    page = browser.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "badge-breached" in page
