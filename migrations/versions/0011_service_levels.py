@@ -4,8 +4,8 @@ Scope versions carry their service levels, calendar and monthly fee; tasks gain 
 optional priority, opened/responded/resolved times and pauses; existing rows get
 none. Documents gain a kind (summary or monthly service report) and a period.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-25 16:52:39.731968
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from contracts_app.db import UTCDateTime
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
