@@ -29,8 +29,8 @@ from contracts_app.figures import (
 )
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
-from contracts_app.tasks.cap_alerts import cap_use_changed
 from contracts_app.service_levels.tickets import parse_ticket_times, store_ticket_clocks
+from contracts_app.tasks.cap_alerts import cap_use_changed
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.pipeline import (
     Pending,
