@@ -344,6 +344,7 @@ def update_agreement(
                     if name == "service_levels"
                     else changes[name]
                     for name in TERMS_FIELDS
+                    if name in changes
                 }
                 | {name: current[name] for name in TERMS_FIELDS if name not in changes}
             )

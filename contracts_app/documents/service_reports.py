@@ -26,6 +26,7 @@ from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.documents.models import Document
 from contracts_app.documents.services import canonical_hash
 from contracts_app.errors import ValidationFailed
+from contracts_app.escalations.stats import escalation_stats
 from contracts_app.scope.services import clause_map, version_on
 from contracts_app.service_levels.services import Period, build_report
 from contracts_app.service_levels.tickets import TermsTimeline
@@ -46,6 +47,13 @@ def _money(value: Decimal | None) -> str | None:
 def period_end(agreement: Agreement, period: Period) -> dt.datetime:
     found = TermsTimeline(agreement.id).on(period.last_day)
     return period.bounds(found[1].calendar if found else None)[1]
+
+
+def _escalations(agreement: Agreement, period: Period, end: dt.datetime) -> dict[str, Any]:
+    """The month's escalation figures, counted up to the end of the month (so that the
+    same month gives the same figures whenever it is issued)."""
+    stats = escalation_stats(agreement, period.first_day, period.last_day, now=end)
+    return {**stats, "from": stats["from"].isoformat(), "to": stats["to"].isoformat()}
 
 
 def gather_service_report(agreement: Agreement, period: Period) -> dict[str, Any]:
@@ -115,6 +123,7 @@ def gather_service_report(agreement: Agreement, period: Period) -> dict[str, Any
             }
             for row in flagged
         ],
+        "escalations": _escalations(agreement, period, end),
         "scope_changes": [
             {
                 "annex": annex.label,

@@ -317,3 +317,31 @@ def test_a_climb_by_deadline_tells_the_next_levels_people_of_the_side_holding_th
     emails = {db.session.get(User, user_id).email: kind.value for kind, user_id in told}
     assert emails[level_two["customer"][0]] == "escalation_awaits_me"
     assert emails[level_two["provider"][0]] == "escalation_changed"
+
+
+def test_response_times_run_on_the_service_calendars_business_hours():
+    agreement = make_agreement(status="draft")
+    manager = manager_of(agreement)
+    update_agreement(
+        agreement,
+        membership_of(manager, agreement.id),
+        {
+            "calendar": {
+                "timezone": "UTC",
+                "working_days": ["mon", "tue", "wed", "thu", "fri"],
+                "working_hours": ["08:00", "18:00"],
+                "closed_days": [],
+            }
+        },
+        manager,
+    )
+    staff(agreement)
+    set_status(agreement, "active")
+    friday_five = dt.datetime(2026, 5, 8, 17, 0, tzinfo=dt.UTC)
+    escalation = raise_one(agreement, now=friday_five)
+    # 16 business hours: 1 on Friday, 10 on Monday, 5 on Tuesday
+    assert escalation.deadline == dt.datetime(2026, 5, 12, 13, 0, tzinfo=dt.UTC)
+    monday_ten = dt.datetime(2026, 5, 11, 10, 0, tzinfo=dt.UTC)
+    fire(escalation, "answer", approver_of(agreement, "customer"), monday_ten, message="Seen")
+    holds = services.holds_of(escalation, monday_ten)
+    assert holds[0]["seconds"] == 3 * 3600, "Friday 17-18 and Monday 8-10 on the calendar"

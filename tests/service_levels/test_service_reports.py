@@ -137,3 +137,29 @@ def test_issuing_from_the_page_opens_the_document(client, agreement):
         follow_redirects=True,
     )
     assert "has not ended yet" in refused.get_data(as_text=True)
+
+
+def test_the_report_carries_the_months_escalation_figures(agreement):
+    import datetime as dt
+
+    from contracts_app.escalations.services import (
+        EscalationInput,
+        climb_overdue,
+        raise_escalation,
+    )
+
+    manager = manager_of(agreement)
+    raise_escalation(
+        agreement,
+        membership_of(manager, agreement.id),
+        EscalationInput(subject="Outage credit"),
+        manager,
+        now=dt.datetime(2026, 5, 20, 9, 0, tzinfo=dt.UTC),
+    )
+    climb_overdue(dt.datetime(2026, 5, 28, 9, 0, tzinfo=dt.UTC))
+    document = issue_service_report(
+        agreement, membership_of(manager, agreement.id), Period(2026, 5), manager
+    )
+    figures = document.content["escalations"]
+    assert figures["months"] == [{"month": "2026-05", "raised": 1, "resolved": 0}]
+    assert figures["open_by_level"] and figures["ball_hours"]["customer"] != "0.00"
