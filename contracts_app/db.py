@@ -8,12 +8,14 @@ application, and the tests can bind the session to one connection and roll back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -28,6 +30,10 @@ NAMING_CONVENTION = {
 
 UTC = dt.UTC
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Set while the code running only reads: SQLite then begins its transactions deferred.
+_reading_only: ContextVar[bool] = ContextVar("reading_only", default=False)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -84,11 +90,14 @@ def normalise_database_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite every transaction takes the write lock up front.
+    """Create an engine; on SQLite every transaction that may write takes the write lock up front.
 
     SQLite upgrades a deferred transaction to a writer lazily and then fails at once
     with "database is locked" when another writer got there first; BEGIN IMMEDIATE
     waits for the lock instead (up to the busy timeout), so concurrent writers queue.
+    Code that only reads (``reading_only()``: requests with a safe method and views marked
+    ``reads_only``) begins deferred: with WAL a reader reads its snapshot and never waits
+    for the writers' lock, nor makes them wait.
     """
     sa_url = make_url(normalise_database_url(url))
     if sa_url.get_backend_name() != "sqlite":
@@ -109,7 +118,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reading_only.get() else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -131,6 +140,18 @@ class Database:
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
 
+        @app.before_request
+        def _reads_begin_deferred() -> None:
+            view = app.view_functions.get(request.endpoint or "")
+            if request.method in SAFE_METHODS or getattr(view, "reads_only", False):
+                g.reading_only_token = _reading_only.set(True)
+
+        @app.teardown_request
+        def _end_reading_only(_exc: BaseException | None) -> None:
+            token = g.pop("reading_only_token", None)
+            if token is not None:
+                _reading_only.reset(token)
+
     @property
     def dialect(self) -> str:
         bind = self.session.get_bind()
@@ -138,6 +159,25 @@ class Database:
 
 
 db = Database()
+
+
+def reads_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that never writes though its method is not a safe one (a dry run).
+
+    Put it right under the route decorator: the mark must be on the function registered.
+    """
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+@contextmanager
+def reading_only() -> Iterator[None]:
+    """Run a block that only reads: on SQLite its transactions begin deferred."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
 
 
 @contextmanager

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import contains_eager
 
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.accounts.passwords import (
@@ -185,11 +187,23 @@ def issue_token(user: User, name: str = "api", days: int | None = 90) -> tuple[A
     return token, plain
 
 
+@functools.cache
+def _token_with_owner() -> sa.Select:
+    """One query for a token and its owner, built once per process (every API request
+    runs it; building the statement cost as much as running it)."""
+    return (
+        sa.select(ApiToken)
+        .join(ApiToken.user)
+        .options(contains_eager(ApiToken.user))
+        .where(ApiToken.token_hash == sa.bindparam("digest"))
+    )
+
+
 def user_for_token(plain: str) -> User | None:
     """The active owner of a usable token, or None."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    token = db.session.scalar(_token_with_owner(), {"digest": _digest(plain)})
     now = utcnow()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None

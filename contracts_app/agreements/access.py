@@ -7,6 +7,7 @@ an agreement, and of everything under it, does not leak.
 
 from __future__ import annotations
 
+import functools
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -31,6 +32,22 @@ def membership_of(user: User, agreement_id: int) -> Membership | None:
     )
 
 
+@functools.cache
+def _agreement_and_membership() -> sa.Select:
+    """One query for an agreement and a user's membership in it, built once per process."""
+    return (
+        sa.select(Agreement, Membership)
+        .outerjoin(
+            Membership,
+            sa.and_(
+                Membership.agreement_id == Agreement.id,
+                Membership.user_id == sa.bindparam("user_id"),
+            ),
+        )
+        .where(Agreement.code == sa.bindparam("code"))
+    )
+
+
 def agreement_for(
     user: User, code: str, roles: frozenset[Role] = EVERY_ROLE
 ) -> tuple[Agreement, Membership | None]:
@@ -38,10 +55,11 @@ def agreement_for(
 
     Raises NotFound for outsiders and Forbidden when the user's role is not in ``roles``.
     """
-    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
-    if agreement is None:
+    params = {"code": code, "user_id": user.id}
+    found = db.session.execute(_agreement_and_membership(), params).first()
+    if found is None:
         raise NotFound(f"No agreement {code}.")
-    membership = membership_of(user, agreement.id)
+    agreement, membership = found
     require_role(user, agreement, membership, roles)
     return agreement, membership
 

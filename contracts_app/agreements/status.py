@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -92,16 +93,22 @@ def status_on(agreement_id: int, day: dt.date) -> AgreementStatus:
     return status or AgreementStatus.DRAFT
 
 
-def dated_status(agreement_id: int) -> Callable[[dt.date], str]:
-    """The status on any day, from one read of the history (for checks of many tasks)."""
-    rows = db.session.execute(
+@functools.cache
+def _status_history() -> sa.Select:
+    """The statement of ``dated_status``, built once per process (every check runs it)."""
+    return (
         sa.select(StatusChange.effective_date, StatusChange.to_status)
         .where(
-            StatusChange.agreement_id == agreement_id,
+            StatusChange.agreement_id == sa.bindparam("agreement_id"),
             StatusChange.state.in_(IN_FORCE_STATES),
         )
         .order_by(StatusChange.effective_date, StatusChange.id)
-    ).all()
+    )
+
+
+def dated_status(agreement_id: int) -> Callable[[dt.date], str]:
+    """The status on any day, from one read of the history (for checks of many tasks)."""
+    rows = db.session.execute(_status_history(), {"agreement_id": agreement_id}).all()
     days = [row.effective_date for row in rows]
     statuses = [row.to_status.value for row in rows]
 

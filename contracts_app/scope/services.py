@@ -8,6 +8,7 @@ scope on a day is one indexed query whatever the number of versions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -177,6 +178,27 @@ def _base_version(agreement_id: int) -> ScopeVersion:
 # --- lookups --------------------------------------------------------------------------
 
 
+@functools.cache
+def _version_query(as_recorded: bool, with_clauses: bool) -> sa.Select:
+    """The statement of ``version_on``, built once per process (every scope check runs it)."""
+    query = sa.select(ScopeVersion).where(
+        ScopeVersion.agreement_id == sa.bindparam("agreement_id"),
+        ScopeVersion.valid_from <= sa.bindparam("day", type_=sa.Date),
+    )
+    if not as_recorded:
+        query = query.where(ScopeVersion.superseded_at.is_(None))
+    else:
+        recorded_at = sa.bindparam("recorded_at", type_=ScopeVersion.recorded_at.type)
+        query = query.where(
+            ScopeVersion.recorded_at <= recorded_at,
+            sa.or_(ScopeVersion.superseded_at.is_(None), ScopeVersion.superseded_at > recorded_at),
+        )
+    query = query.order_by(ScopeVersion.valid_from.desc()).limit(1)
+    if with_clauses:
+        query = query.options(selectinload(ScopeVersion.clauses))
+    return query
+
+
 def version_on(
     agreement: Agreement,
     day: dt.date,
@@ -187,20 +209,9 @@ def version_on(
 
     One indexed lookup: the latest version starting on or before the day.
     """
-    query = sa.select(ScopeVersion).where(
-        ScopeVersion.agreement_id == agreement.id, ScopeVersion.valid_from <= day
-    )
-    if recorded_at is None:
-        query = query.where(ScopeVersion.superseded_at.is_(None))
-    else:
-        query = query.where(
-            ScopeVersion.recorded_at <= recorded_at,
-            sa.or_(ScopeVersion.superseded_at.is_(None), ScopeVersion.superseded_at > recorded_at),
-        )
-    query = query.order_by(ScopeVersion.valid_from.desc()).limit(1)
-    if with_clauses:
-        query = query.options(selectinload(ScopeVersion.clauses))
-    version = db.session.scalar(query)
+    query = _version_query(recorded_at is not None, with_clauses)
+    params = {"agreement_id": agreement.id, "day": day, "recorded_at": recorded_at}
+    version = db.session.scalar(query, params)
     if version is None or not version.contains(day):
         return None
     return version

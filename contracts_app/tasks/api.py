@@ -9,6 +9,7 @@ from flask import request
 
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user, page_of
+from contracts_app.db import reads_only
 from contracts_app.errors import ValidationFailed
 from contracts_app.extensions import token_auth
 from contracts_app.tasks import importing, services
@@ -78,6 +79,7 @@ def _task_body(task: Task, membership: Any) -> dict[str, Any]:
 
 
 @api.post("/agreements/<code>/scope-check")
+@reads_only
 @api.auth_required(token_auth)
 @api.input(CheckIn, arg_name="body")
 @api.output(VerdictOut)

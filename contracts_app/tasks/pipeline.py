@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
@@ -197,8 +198,11 @@ def usage_before(
         last = day + dt.timedelta(days=1) if no_ref and in_period else day
         if end is not None:
             last = min(last, end)
+        params = {"agreement_id": agreement_id, "ref": ref, "start": start, "last": last}
+        if exclude_task_id is not None:
+            params["exclude_task_id"] = exclude_task_id
         total = Decimal(
-            db.session.scalar(sa.select(_measure(unit)).where(*base, Task.day < last)) or 0
+            db.session.scalar(_use_before(unit, exclude_task_id is not None), params) or 0
         )
         if no_ref or not in_period or day < start:
             return total
@@ -212,6 +216,21 @@ def usage_before(
         return total
 
     return lookup
+
+
+@functools.cache
+def _use_before(unit: CapUnit, excluding_a_task: bool) -> sa.Select:
+    """The aggregate of ``usage_before``, built once per process (every check runs it)."""
+    conditions = [
+        Task.agreement_id == sa.bindparam("agreement_id"),
+        Task.clause_ref == sa.bindparam("ref"),
+        Task.state.in_(COUNTED_STATES),
+        Task.day >= sa.bindparam("start", type_=sa.Date),
+        Task.day < sa.bindparam("last", type_=sa.Date),
+    ]
+    if excluding_a_task:
+        conditions.append(Task.id != sa.bindparam("exclude_task_id"))
+    return sa.select(_measure(unit)).where(*conditions)
 
 
 def _measure(unit: CapUnit) -> sa.ColumnElement:
