@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--width", type=int, default=150, help="characters of SQL shown")
     parser.add_argument("--path", default=f"/api/v1/agreements/{CODE}/scope-check")
     args = parser.parse_args()
 
@@ -60,7 +61,7 @@ def main() -> None:
     sa.event.remove(engine, "before_cursor_execute", count)
     print(f"SQL statements per request: {len(statements)}")
     for statement in statements:
-        print("  ", " ".join(statement.split())[:150])
+        print("  ", " ".join(statement.split())[: args.width])
 
     start = time.perf_counter()
     for _ in range(args.repeat):

@@ -11,6 +11,7 @@ import functools
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from contracts_app.accounts.models import User
 from contracts_app.agreements.models import Agreement, Membership
@@ -45,6 +46,8 @@ def _agreement_and_membership() -> sa.Select:
             ),
         )
         .where(Agreement.code == sa.bindparam("code"))
+        # the member is the user at hand, already in the session: no second copy
+        .options(lazyload(Membership.user))
     )
 
 

@@ -186,14 +186,6 @@ def usage_before(
     day, _rank, _opened, no_ref, _nfc, _raw = key
 
     def lookup(ref: str, unit: CapUnit, start: dt.date, end: dt.date | None) -> Decimal:
-        base = [
-            Task.agreement_id == agreement_id,
-            Task.clause_ref == ref,
-            Task.state.in_(COUNTED_STATES),
-            Task.day >= start,
-        ]
-        if exclude_task_id is not None:
-            base.append(Task.id != exclude_task_id)
         in_period = end is None or day < end
         last = day + dt.timedelta(days=1) if no_ref and in_period else day
         if end is not None:
@@ -206,6 +198,14 @@ def usage_before(
         )
         if no_ref or not in_period or day < start:
             return total
+        base = [
+            Task.agreement_id == agreement_id,
+            Task.clause_ref == ref,
+            Task.state.in_(COUNTED_STATES),
+            Task.day >= start,
+        ]
+        if exclude_task_id is not None:
+            base.append(Task.id != exclude_task_id)
         for row in db.session.execute(
             sa.select(Task.ref, Task.hours, Task.amount, Task.priced_amount).where(
                 *base, Task.day == day
