@@ -32,7 +32,7 @@ UTC = dt.UTC
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Set while the code running only reads: SQLite then begins its transactions deferred.
+# Set while a request that only reads runs: SQLite then begins its transactions deferred.
 _reading_only: ContextVar[bool] = ContextVar("reading_only", default=False)
 
 
@@ -95,9 +95,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     SQLite upgrades a deferred transaction to a writer lazily and then fails at once
     with "database is locked" when another writer got there first; BEGIN IMMEDIATE
     waits for the lock instead (up to the busy timeout), so concurrent writers queue.
-    Code that only reads (``reading_only()``: requests with a safe method and views marked
-    ``reads_only``) begins deferred: with WAL a reader reads its snapshot and never waits
-    for the writers' lock, nor makes them wait.
+    Requests that only read (a safe method, or a view marked ``reads_only``) begin
+    deferred: with WAL a reader reads its snapshot and never waits for the writers'
+    lock, nor makes them wait. GET never writes (house rule), so it never needs the lock.
     """
     sa_url = make_url(normalise_database_url(url))
     if sa_url.get_backend_name() != "sqlite":
@@ -168,16 +168,6 @@ def reads_only(view: Callable[..., Any]) -> Callable[..., Any]:
     """
     view.reads_only = True  # type: ignore[attr-defined]
     return view
-
-
-@contextmanager
-def reading_only() -> Iterator[None]:
-    """Run a block that only reads: on SQLite its transactions begin deferred."""
-    token = _reading_only.set(True)
-    try:
-        yield
-    finally:
-        _reading_only.reset(token)
 
 
 @contextmanager
