@@ -7,10 +7,10 @@ FLASK := $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 
 # Debian packages: WeasyPrint's libraries and fonts, Graphviz (the workflow diagram) and ICU
-# (PyICU builds against it: lookalike identifiers) to run; Chromium, the PDF tools and Redis
-# (the production set-up test) to test.
+# (PyICU builds against it: lookalike identifiers) to run; Chromium, the PDF tools, Redis
+# (the production set-up test) and wrk (the HTTP throughput benchmark) to test.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 graphviz libicu-dev pkg-config g++
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf redis-server
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf redis-server wrk
 
 .PHONY: run test lint format bench system-packages-run system-packages-test clean
 
@@ -55,11 +55,12 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(INSTALLED)
+bench: system-packages-test $(INSTALLED)
 	$(BIN)/python -m bench.scope_lookup
 	$(BIN)/python -m bench.task_checks
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.service_levels
+	$(BIN)/python -m bench.api_throughput
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
