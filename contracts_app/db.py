@@ -140,6 +140,16 @@ class Database:
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
 
+        @event.listens_for(self.session, "before_flush")
+        def _reads_do_not_write(session: Session, _context: Any, _instances: Any) -> None:
+            # A request that began deferred could not wait for the write lock: a write in
+            # it is a bug (GET never writes), so it fails here, in every test, not under load.
+            if not _reading_only.get():
+                return
+            changed = any(session.is_modified(instance) for instance in session.dirty)
+            if session.new or session.deleted or changed:
+                raise RuntimeError(f"{request.method} {request.path} only reads, but it wrote")
+
         @app.before_request
         def _reads_begin_deferred() -> None:
             view = app.view_functions.get(request.endpoint or "")
