@@ -194,6 +194,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.service_levels.api import api as service_levels_api
     from contracts_app.service_levels.views import pages as service_levels_pages
     from contracts_app.tasks.api import api as tasks_api
+    from contracts_app.tasks.profile_api import api as import_profiles_api
+    from contracts_app.tasks.profile_views import pages as import_profiles_pages
     from contracts_app.tasks.views import pages as tasks_pages
     from contracts_app.work.api import api as work_api
     from contracts_app.work.views import pages as work_pages
@@ -205,6 +207,7 @@ def _register_blueprints(app: APIFlask) -> None:
         annexes_api,
         tasks_api,
         service_levels_api,
+        import_profiles_api,
         documents_api,
         escalations_api,
         audit_api,
@@ -218,6 +221,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(annexes_pages)
     app.register_blueprint(tasks_pages)
     app.register_blueprint(service_levels_pages)
+    app.register_blueprint(import_profiles_pages)
     app.register_blueprint(documents_pages)
     app.register_blueprint(escalations_pages)
     app.register_blueprint(audit_pages)

@@ -20,6 +20,7 @@ from contracts_app.notifications.models import (
 )
 from contracts_app.scope.models import Clause, ScopeVersion
 from contracts_app.service_levels.models import Outage, TicketClock
+from contracts_app.tasks.import_models import ImportProfile, IncomingChange
 from contracts_app.tasks.models import Task, VerdictChange
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Document",
     "Escalation",
     "EscalationMessage",
+    "ImportProfile",
+    "IncomingChange",
     "Invitation",
     "Membership",
     "Notification",

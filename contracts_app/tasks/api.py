@@ -12,7 +12,7 @@ from contracts_app.api_common import api_user, page_of
 from contracts_app.db import reads_only
 from contracts_app.errors import ValidationFailed
 from contracts_app.extensions import token_auth
-from contracts_app.tasks import importing, services
+from contracts_app.tasks import importing, profile_import, services
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.schemas import (
     CheckIn,
@@ -156,10 +156,14 @@ def task_event(task_id: int, body: dict[str, Any]) -> Any:
 @api.input(ImportQuery, location="query", arg_name="query")
 @api.output(ImportOut)
 @api.doc(
-    summary="Import a CSV of tasks (the request body, text/csv)",
-    description="Columns: " + ", ".join(importing.COLUMNS) + "; ref, title and date required. "
-    "Nothing is stored if a row is invalid, unless skip_invalid=true. Refs already "
-    "recorded are skipped.",
+    summary="Import tasks from a file (the request body, or a multipart file)",
+    description="Without a profile: a CSV with the columns "
+    + ", ".join(importing.COLUMNS)
+    + "; ref, title and date required; refs already recorded are skipped. With "
+    "profile={name}: an export of Jira, ServiceNow, GLPI or a CSV (UTF-8 or Windows-1252, "
+    "comma or semicolon) or XLSX, read through the import profile; tickets already recorded "
+    "are updated, decided ones flagged; dry_run=true answers the rows and verdicts and stores "
+    "nothing. Nothing is stored if a row is invalid, unless skip_invalid=true.",
     responses=[401, 403, 404, 413, 422],
 )
 def import_tasks(code: str, query: dict[str, Any]) -> Any:
@@ -167,14 +171,15 @@ def import_tasks(code: str, query: dict[str, Any]) -> Any:
     agreement, membership = agreement_for(user, code)
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed({"file": ["The file is not UTF-8 text."]}) from None
-    report = importing.import_tasks(
-        agreement, membership, text, user, skip_invalid=query["skip_invalid"]
+    return profile_import.import_report(
+        agreement,
+        membership,
+        raw,
+        user,
+        profile=query["profile"],
+        dry_run=query["dry_run"],
+        skip_invalid=query["skip_invalid"],
     )
-    return report.to_json()
 
 
 @api.get("/agreements/<code>/rechecks")

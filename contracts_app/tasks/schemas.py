@@ -126,6 +126,8 @@ class TaskEventIn(Schema):
 
 class ImportQuery(Schema):
     skip_invalid = fields.Boolean(load_default=False)
+    profile = fields.String(load_default=None, validate=validators.Length(min=1, max=40))
+    dry_run = fields.Boolean(load_default=False)
 
 
 class ImportOut(Schema):
@@ -133,6 +135,16 @@ class ImportOut(Schema):
     skipped_existing = fields.Integer()
     invalid = fields.List(fields.Dict())
     verdicts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    # with a profile (tasks/profile_import.py)
+    profile = fields.String()
+    dry_run = fields.Boolean()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    flagged = fields.Integer()
+    unmapped = fields.List(fields.Dict())
+    file = fields.Dict()
+    rows = fields.List(fields.Dict())
+    times_stored = fields.List(fields.String())
 
 
 class VerdictChangeOut(Schema):

@@ -1,0 +1,104 @@
+"""JSON API for import profiles: make or replace, read, list, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema, fields, validators
+
+from contracts_app.agreements.access import agreement_for
+from contracts_app.api_common import api_user
+from contracts_app.extensions import token_auth
+from contracts_app.tasks import profiles
+
+api = APIBlueprint("import_profiles_api", __name__, tag="Import profiles")
+
+
+class MappingIn(Schema):
+    column = fields.Raw(load_default=None)  # a column name, or a list of them
+    values = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+
+
+class ProfileIn(Schema):
+    source = fields.String(required=True, validate=validators.OneOf(profiles.SOURCES))
+    timezone = fields.String(load_default="UTC", validate=validators.Length(max=64))
+    date_format = fields.String(load_default=None, allow_none=True)
+    hours_unit = fields.String(load_default=None, validate=validators.OneOf(profiles.HOURS_UNITS))
+    columns = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    hours_rounding = fields.Dict(load_default=None, allow_none=True)
+    category = fields.Nested(MappingIn, load_default=None)
+    system = fields.Nested(MappingIn, load_default=None)
+    priority = fields.Nested(MappingIn, load_default=None)
+
+
+class MappingOut(Schema):
+    column = fields.Raw(allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ProfileOut(Schema):
+    name = fields.String()
+    source = fields.String()
+    timezone = fields.String()
+    date_format = fields.String(allow_none=True)
+    hours_unit = fields.String()
+    columns = fields.Dict(keys=fields.String(), values=fields.Raw())
+    hours_rounding = fields.Dict(allow_none=True)
+    category = fields.Nested(MappingOut)
+    system = fields.Nested(MappingOut)
+    priority = fields.Nested(MappingOut)
+    updated_at = fields.DateTime()
+
+
+def _body(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as given: fields left out take the preset (None means "not given")."""
+    out = {k: v for k, v in body.items() if v is not None}
+    if "date_format" in body and body["date_format"] is None:
+        out.pop("date_format", None)
+    return out
+
+
+@api.put("/agreements/<code>/import-profiles/<name>")
+@api.auth_required(token_auth)
+@api.input(ProfileIn, arg_name="body")
+@api.output(ProfileOut)
+@api.doc(
+    summary="Make or replace an import profile (managers)",
+    description="A preset (jira, servicenow, glpi) fills the columns, the date format and "
+    "the unit of durations; a plain csv profile names its columns.",
+    responses=[401, 403, 404, 422],
+)
+def put_profile(code: str, name: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    profile, _created = profiles.put_profile(agreement, membership, name, _body(body), user)
+    return profiles.as_json(profile)
+
+
+@api.get("/agreements/<code>/import-profiles")
+@api.auth_required(token_auth)
+@api.output(ProfileOut(many=True))
+@api.doc(summary="The agreement's import profiles", responses=[401, 404])
+def list_profiles(code: str) -> Any:
+    agreement, _membership = agreement_for(api_user(), code)
+    return [profiles.as_json(p) for p in profiles.profiles_of(agreement)]
+
+
+@api.get("/agreements/<code>/import-profiles/<name>")
+@api.auth_required(token_auth)
+@api.output(ProfileOut)
+@api.doc(summary="One import profile", responses=[401, 404])
+def get_profile(code: str, name: str) -> Any:
+    agreement, _membership = agreement_for(api_user(), code)
+    return profiles.as_json(profiles.profile_of(agreement, name))
+
+
+@api.delete("/agreements/<code>/import-profiles/<name>")
+@api.auth_required(token_auth)
+@api.output({}, status_code=204)
+@api.doc(summary="Delete an import profile (managers)", responses=[401, 403, 404])
+def delete_profile(code: str, name: str) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    profiles.delete_profile(agreement, membership, name, user)
+    return ""
