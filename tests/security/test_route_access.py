@@ -169,6 +169,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("service_levels_api.report", "GET"): MEMBER,
     ("service_levels_api.ticket_clocks", "GET"): MEMBER,
     ("service_levels_api.update_times", "PATCH"): "recorder",
+    ("import_profiles.index", "GET"): MEMBER,
+    ("import_profiles.index", "POST"): MANAGER,
+    ("import_profiles.delete", "POST"): MANAGER,
+    ("import_profiles.run", "GET"): MEMBER,
+    ("import_profiles.run", "POST"): "recorder",
+    ("import_profiles_api.put_profile", "PUT"): MANAGER,
+    ("import_profiles_api.list_profiles", "GET"): MEMBER,
+    ("import_profiles_api.get_profile", "GET"): MEMBER,
+    ("import_profiles_api.delete_profile", "DELETE"): MANAGER,
 }
 
 # Reads whose query arguments are required (validated before anything else).
@@ -245,7 +254,11 @@ def world(app):
         EscalationInput(subject="Walked"),
         manager,
     )
+    from contracts_app.tasks.profiles import put_profile
+
+    put_profile(agreement, membership_of(manager, agreement.id), "walk", PROFILE, manager)
     values = {
+        "name": "walk",
         "escalation_id": escalation.id,
         "invitation_id": invitation.id,
         "decision": "accept",
@@ -346,6 +359,12 @@ def test_writes_turn_anonymous_clients_away_before_anything_runs(app, world):
 
 RECORDER, APPROVER, ACCEPTER, PARTICIPANT = "recorder", "approver", "accepter", "participant"
 CSV = "ref,title,date\nW-2,Walk,2026-03-01\n"
+PROFILE = {"source": "csv", "columns": {"ref": "ref", "title": "title", "date": "date"}}
+# Deletions of a profile each get a profile of their own.
+PROFILE_DELETES = {
+    ("import_profiles.delete", "POST"),
+    ("import_profiles_api.delete_profile", "DELETE"),
+}
 
 # (endpoint, method) -> (who may, how the request is sent)
 WRITES: dict[tuple[str, str], tuple[str, dict]] = {
@@ -504,6 +523,14 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("service_levels_api.issue_report", "POST"): (MANAGER, {"json": {"period": "2026-03"}}),
     ("service_levels.issue", "POST"): (MANAGER, {"data": {"period": "2026-03"}}),
     ("service_levels.times", "POST"): (RECORDER, {"data": {"priority": "P{n}"}}),
+    ("import_profiles_api.put_profile", "PUT"): (MANAGER, {"json": {"source": "jira"}}),
+    ("import_profiles_api.delete_profile", "DELETE"): (MANAGER, {}),
+    ("import_profiles.index", "POST"): (
+        MANAGER,
+        {"data": {"name": "walk{n}", "source": "glpi", "timezone": "UTC"}},
+    ),
+    ("import_profiles.delete", "POST"): (MANAGER, {"data": {}}),
+    ("import_profiles.run", "POST"): (RECORDER, {"csv_upload": True}),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).
@@ -610,6 +637,15 @@ def test_writes_follow_the_access_table_for_every_kind_of_user(app, world):
             target = dict(values)
             if "member_id" in rule.arguments:  # each removal gets a member of its own
                 target["member_id"] = add_member(agreement, make_user(), "customer", "viewer").id
+            if key in PROFILE_DELETES:
+                from contracts_app.agreements.access import membership_of
+                from contracts_app.tasks.profiles import put_profile
+
+                owner = users["manager-of-record"]
+                target["name"] = f"gone{n}"
+                put_profile(
+                    agreement, membership_of(owner, agreement.id), f"gone{n}", PROFILE, owner
+                )
             api = rule.rule.startswith("/api/")
             url = url_for_rule(rule, target)
             kwargs = {
