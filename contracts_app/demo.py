@@ -509,6 +509,7 @@ def load_demo() -> str:
         people["clara.customer-manager@example.com"],
     )
     _demo_tasks(shop, people["pia.provider-contributor@example.com"])
+    _demo_import_profiles(shop, people["paula.provider-manager@example.com"])
     _demo_escalations(shop, people)
     _demo_work(shop, dba, people, admin)
     service_level_demo.load_service_level_demo(shop, people, DEMO_PASSWORD)
@@ -767,6 +768,15 @@ def _demo_tasks(agreement: Agreement, contributor: User) -> None:
     import_tasks(
         agreement, membership_of(contributor, agreement.id), "\n".join(lines) + "\n", contributor
     )
+
+
+def _demo_import_profiles(agreement: Agreement, manager: User) -> None:
+    """One import profile per ticketing tool, for the exports in docs/samples/."""
+    from contracts_app.tasks.profiles import put_profile
+    from contracts_app.tasks.sample_profiles import SAMPLE_PROFILES
+
+    for name, body in SAMPLE_PROFILES.items():
+        put_profile(agreement, membership_of(manager, agreement.id), name, body, manager)
 
 
 def _accounts_text() -> str:

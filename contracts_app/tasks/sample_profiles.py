@@ -16,7 +16,11 @@ SAMPLE_PROFILES: dict[str, dict[str, Any]] = {
         # Jira logs work in seconds; a person logging 20 minutes means a quarter hour begun
         "hours_rounding": {"mode": "up", "step": "0.25"},
         "category": {
-            "values": {"Bug": "support.incident", "Task": "maintenance", "Story": "development"}
+            "values": {
+                "Bug": "support.incident",
+                "Task": "maintenance.corrective",
+                "Story": "development",
+            }
         },
         "system": {"values": {"Checkout": "shop-web", "Web": "shop-web", "Search": "shop-api"}},
         "priority": {
@@ -49,7 +53,10 @@ SAMPLE_PROFILES: dict[str, dict[str, Any]] = {
         "source": "glpi",
         "timezone": "Europe/Paris",
         "category": {
-            "values": {"Shop > Checkout": "support.incident", "Shop > Maintenance": "maintenance"}
+            "values": {
+                "Shop > Checkout": "support.incident",
+                "Shop > Maintenance": "maintenance.corrective",
+            }
         },
         "priority": {
             "values": dict(

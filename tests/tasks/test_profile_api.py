@@ -104,7 +104,7 @@ def test_the_page_previews_adds_a_missing_mapping_and_imports(client, agreement)
             "source": "glpi",
             "timezone": "Europe/Paris",
             "settings": '{"category": {"values": {"Shop > Checkout": "support.incident",'
-            ' "Shop > Maintenance": "maintenance"}}}',
+            ' "Shop > Maintenance": "maintenance.corrective"}}}',
         },
         follow_redirects=True,
     ).get_data(as_text=True)

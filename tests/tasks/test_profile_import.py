@@ -214,7 +214,9 @@ def test_glpi_semicolons_bom_category_paths_and_written_out_hours(agreement):
     got = tasks(agreement)
     assert set(got) == {"1542", "1543", "1544", "1545"}  # the BOM is not part of "ID"
     assert got["1542"].hours == Decimal("1.50") and got["1542"].state == TaskState.IN_SCOPE
-    assert got["1543"].category == "maintenance" and got["1543"].state == TaskState.IN_SCOPE
+    assert (
+        got["1543"].category == "maintenance.corrective" and got["1543"].state == TaskState.IN_SCOPE
+    )
     assert got["1544"].state == TaskState.NEEDS_REVIEW
     assert got["1544"].title == "Café menu on the intranet"
     assert got["1545"].day == dt.date(2026, 11, 25) and got["1545"].hours == Decimal("0.75")
@@ -279,3 +281,22 @@ def test_rows_beyond_the_bound_are_refused(agreement, monkeypatch):
     report = run(agreement, "glpi", sample("glpi.csv"), dry_run=True)
     assert report.created == 2
     assert "More than 2 rows" in report.invalid[-1]["errors"]["row"][0]
+
+
+def test_the_demo_has_a_profile_per_tool_and_each_sample_previews_on_it(app):
+    from contracts_app.agreements.models import Agreement
+    from contracts_app.demo import load_demo
+    from contracts_app.tasks.profiles import profiles_of
+
+    load_demo()
+    shop = db.session.scalar(sa.select(Agreement).where(Agreement.code == "AMS-2026-01"))
+    assert [p.name for p in profiles_of(shop)] == ["glpi", "jira", "servicenow"]
+    for name, file in (
+        ("jira", "jira.csv"),
+        ("servicenow", "servicenow.csv"),
+        ("servicenow", "servicenow.xlsx"),
+        ("glpi", "glpi.csv"),
+    ):
+        report = run(shop, name, sample(file), dry_run=True)
+        assert report.invalid == [] and report.created >= 4, (file, report.invalid)
+        assert report.verdicts["in_scope"] >= 1, (file, report.rows)
