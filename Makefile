@@ -61,6 +61,7 @@ bench: system-packages-test $(INSTALLED)
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.service_levels
 	$(BIN)/python -m bench.api_throughput
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -113,3 +113,9 @@ def test_files_decode_with_or_without_bom_or_as_windows_1252():
     assert (text, encoding) == ("Caf\u00e9", "cp1252") and notes
     assert sniff_delimiter('"ID";"Title";"Category, sub"\n') == ";"
     assert sniff_delimiter("Summary,Issue key\n") == ","
+
+
+def test_workbooks_are_parsed_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML  # entity expansion and external entities refused
