@@ -564,6 +564,17 @@ def _apply(
     )
 
 
+def incoming_changes_of(task: Task) -> list[IncomingChange]:
+    """What re-imports brought to a decided task, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(IncomingChange)
+            .where(IncomingChange.task_id == task.id)
+            .order_by(IncomingChange.id.desc())
+        )
+    )
+
+
 def import_report(
     agreement: Agreement,
     membership: Membership | None,

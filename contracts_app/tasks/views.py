@@ -17,6 +17,7 @@ from contracts_app.pagination import Page, page_args
 from contracts_app.service_levels.forms import ticket_times_of
 from contracts_app.service_levels.services import ticket_status
 from contracts_app.tasks import importing, services
+from contracts_app.tasks import importing, profile_import, services
 from contracts_app.tasks.forms import CheckForm, ImportForm, TaskEventForm, TaskForm
 from workflows.task_states import TaskState, Verdict
 
@@ -109,6 +110,7 @@ def show(task_id: int) -> Any:
         "tasks/show.html",
         task=task,
         agreement=task.agreement,
+        incoming=profile_import.incoming_changes_of(task),
         allowed=services.events_for(task, current_user, membership),
         history=history,
         event_form=TaskEventForm(),

@@ -138,3 +138,24 @@ def test_the_page_previews_adds_a_missing_mapping_and_imports(client, agreement)
     assert "Imported: 4 added, 0 updated" in done
     task = db.session.query(Task).filter_by(ref="1544").one()
     assert task.category == "support.request" and task.state.value == "in_scope"
+
+
+def test_the_task_page_shows_the_change_an_export_brought_to_a_decided_task(client, agreement):
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.tasks.profile_import import import_with_profile
+    from contracts_app.tasks.profiles import put_profile
+    from contracts_app.tasks.services import fire_task_event
+
+    manager = manager_of(agreement)
+    membership = membership_of(manager, agreement.id)
+    put_profile(agreement, membership, "jira", SAMPLE_PROFILES["jira"], manager)
+    raw = (SAMPLES / "jira.csv").read_bytes()
+    import_with_profile(agreement, membership, "jira", raw, manager)
+    task = db.session.query(Task).filter_by(ref="SHOP-103").one()
+    fire_task_event(task.id, "reject", manager, "A new feature")
+    changed = raw.replace(b"Loyalty programme,", b"Loyalty programme phase 2,")
+    import_with_profile(agreement, membership, "jira", changed, manager)
+    signed_in(client, manager)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Changes from the ticketing tool" in page
+    assert "Loyalty programme phase 2" in page and "rejected" in page
