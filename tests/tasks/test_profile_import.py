@@ -116,9 +116,13 @@ def test_without_hours_rounding_a_duration_off_the_hundredths_refuses_its_row(ag
 
 def test_the_dry_run_stores_nothing_and_answers_rows_verdicts_unmapped_and_refusals(agreement):
     make_profile(agreement, "jira")
+    from contracts_app.audit.models import AuditEvent
+
+    events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
     bad = sample("jira.csv") + b"Broken,SHOP-107,1,Bug,Done,High,,x,yesterday,,,,,,,,60,60\r\n"
     report = run(agreement, "jira", bad, dry_run=True)
     assert count(agreement) == 0
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
     assert db.session.scalar(sa.select(sa.func.count(IncomingChange.id))) == 0
     assert report.dry_run and report.created == 6
     assert [row["line"] for row in report.invalid] == [9]
@@ -300,3 +304,18 @@ def test_the_demo_has_a_profile_per_tool_and_each_sample_previews_on_it(app):
         report = run(shop, name, sample(file), dry_run=True)
         assert report.invalid == [] and report.created >= 4, (file, report.invalid)
         assert report.verdicts["in_scope"] >= 1, (file, report.rows)
+
+
+def test_a_dry_run_of_a_changed_export_answers_the_updates_and_changes_nothing(agreement):
+    make_profile(agreement, "jira")
+    run(agreement, "jira", sample("jira.csv"))
+    changed = sample("jira.csv").replace(b"Card payments time out,27000", b"Card payments,18000")
+    report = run(agreement, "jira", changed, dry_run=True)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 5)
+    rows = {row["ref"]: row for row in report.rows}
+    assert rows["SHOP-104"]["action"] == "updated" and rows["SHOP-104"]["hours"] == "5.00"
+    assert rows["SHOP-105"]["verdict"] == "in_scope"  # the cap it frees, as an import would
+    db.session.expire_all()
+    got = tasks(agreement)
+    assert got["SHOP-104"].hours == Decimal("7.50")
+    assert got["SHOP-105"].state == TaskState.OVER_CAP
