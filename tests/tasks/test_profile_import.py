@@ -98,8 +98,15 @@ def test_jira_export_multi_value_columns_dates_in_the_users_zone_and_seconds(agr
     assert by_ref["SHOP-101"]["priority"] == "P1"
     assert by_ref["SHOP-101"]["opened_at"] == "2026-11-24T14:15:00+00:00"
     assert by_ref["SHOP-101"]["resolved_at"] == "2026-11-24T16:45:00+00:00"
-    for name in STORED_TIMES:  # written to the task where the task has the field
-        assert getattr(first, name) is not None
+    expected = {  # written to the task where the task has the field
+        "priority": "P1",
+        "opened_at": dt.datetime(2026, 11, 24, 14, 15, tzinfo=dt.UTC),
+        "responded_at": None,  # Jira exports no response time
+        "resolved_at": dt.datetime(2026, 11, 24, 16, 45, tzinfo=dt.UTC),
+    }
+    assert {name: getattr(first, name) for name in STORED_TIMES} == {
+        name: expected[name] for name in STORED_TIMES
+    }
 
 
 def test_without_hours_rounding_a_duration_off_the_hundredths_refuses_its_row(agreement):
