@@ -20,7 +20,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from contracts_app.agreements.access import agreement_for
+from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.errors import ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.tasks import profile_import, profiles
@@ -157,6 +157,7 @@ def run(code: str, name: str) -> Any:
         "tasks/profile_import.html",
         agreement=agreement,
         profile=profiles.as_json(profile),
+        can_map=can(current_user, membership, MANAGERS),
         form=form,
         preview=preview,
         report=report,
