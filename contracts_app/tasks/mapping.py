@@ -10,6 +10,7 @@ hours changes what a cap counts and must be a choice someone made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -107,20 +108,23 @@ def _seconds_text(seconds: Decimal) -> str:
 def parse_time(text: str, date_format: str | None, zone: ZoneInfo) -> dt.datetime | None:
     """A moment in UTC from an export's date cell, read in the profile's time zone.
 
-    With ``date_format`` (strptime syntax) the cell must match it; without, ISO 8601
-    (``2026-11-24 15:03:12``, ``2026-11-24T15:03``) is read. A cell that carries its own
-    offset keeps it."""
+    With ``date_format`` (strptime syntax) the cell must match it or be ISO 8601 (a
+    workbook's date cells); without, ISO 8601 (``2026-11-24 15:03:12``) is read. A cell
+    that carries its own offset keeps it."""
     text = text.strip()
     if not text:
         return None
-    try:
-        if date_format:
+    moment = None
+    if date_format:
+        with contextlib.suppress(ValueError):
             moment = dt.datetime.strptime(text, date_format)
-        else:
+    if moment is None:
+        # ISO 8601 is also how a workbook's date cells read (tasks/sources.py)
+        try:
             moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        expected = f"the format {date_format!r}" if date_format else "ISO 8601"
-        raise ValueRefused(f"Not a date in {expected}: {text!r}.") from None
+        except ValueError:
+            expected = f"the format {date_format!r}" if date_format else "ISO 8601"
+            raise ValueRefused(f"Not a date in {expected}: {text!r}.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(dt.UTC)

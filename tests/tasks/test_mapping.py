@@ -94,7 +94,7 @@ def test_dates_in_the_profiles_zone_and_format():
     assert parse_time("2026-07-01T12:00:00+00:00", None, WARSAW).hour == 12
     assert parse_day("23/Nov/26 11:40 PM", "%d/%b/%y %I:%M %p", WARSAW) == dt.date(2026, 11, 23)
     with pytest.raises(ValueRefused) as caught:
-        parse_time("2026-11-24", "%d/%b/%y %I:%M %p", WARSAW)
+        parse_time("24.11.2026 15:03", "%d/%b/%y %I:%M %p", WARSAW)
     assert "%d/%b/%y %I:%M %p" in str(caught.value)
 
 

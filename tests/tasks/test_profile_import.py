@@ -326,3 +326,29 @@ def test_a_dry_run_of_a_changed_export_answers_the_updates_and_changes_nothing(a
     got = tasks(agreement)
     assert got["SHOP-104"].hours == Decimal("7.50")
     assert got["SHOP-105"].state == TaskState.OVER_CAP
+
+
+def test_a_jira_workbook_with_repeated_columns_and_date_cells(agreement):
+    import csv
+
+    import openpyxl
+
+    make_profile(agreement, "jira")
+    rows = list(csv.reader(io.StringIO(sample("jira.csv").decode("utf-8"))))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(rows[0])  # Component/s and Labels twice, as Jira writes them
+    for row in rows[1:]:
+        cells: list = list(row)
+        created = dt.datetime.strptime(row[8], "%d/%b/%y %I:%M %p")
+        cells[8] = created  # a date cell, in the exporting user's zone
+        cells[16] = int(row[16]) if row[16] else None
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(agreement, "jira", buffer.getvalue())
+    assert report.file["kind"] == "xlsx" and report.invalid == []
+    got = tasks(agreement)
+    assert got["SHOP-102"].day == dt.date(2026, 11, 23) and got["SHOP-102"].system == "shop-api"
+    assert got["SHOP-101"].hours == Decimal("2.50")
+    assert report.verdicts == {"in_scope": 3, "over_cap": 1, "out_of_scope": 1, "needs_review": 1}
