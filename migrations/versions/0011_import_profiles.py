@@ -1,7 +1,7 @@
 """Import profiles per agreement, and the changes a re-import brought to decided tasks.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-25 17:45:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from contracts_app.db import UTCDateTime
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
