@@ -349,6 +349,20 @@ def _incoming(task: Task, row: ProfiledRow) -> dict[str, dict[str, Any]]:
     return changes
 
 
+def _waiting_changes(task_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest incoming change of each of these tasks."""
+    latest: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(task_ids), 500):
+        query = (
+            sa.select(IncomingChange.task_id, IncomingChange.changes)
+            .where(IncomingChange.task_id.in_(task_ids[start : start + 500]))
+            .order_by(IncomingChange.id)
+        )
+        for task_id, changes in db.session.execute(query):
+            latest[task_id] = changes
+    return latest
+
+
 def _preview_row(row: ProfiledRow, action: str, verdict: dict[str, Any]) -> dict[str, Any]:
     task = row.task
     return {
@@ -450,12 +464,17 @@ def _apply(
     starts: list[dt.date] = []
     updated: list[tuple[ProfiledRow, Task]] = []
     listed: list[tuple[ProfiledRow, str, Task | None, Pending | None]] = []
+    waiting = _waiting_changes([t.id for t in stored.values() if t.state in DECIDED])
     for task_id, row in known.items():
         task = stored[task_id]
         notes = _reason(profile.name, row.unmapped)
         changes = _incoming(task, row)
         if task.state in DECIDED:
-            if changes:
+            if changes and waiting.get(task.id) == changes:
+                # the same change is already waiting for a person: not recorded twice
+                report.flagged += 1
+                listed.append((row, "flagged", task, None))
+            elif changes:
                 task.needs_attention = True
                 db.session.add(
                     IncomingChange(

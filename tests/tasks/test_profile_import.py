@@ -178,6 +178,9 @@ def test_a_decided_task_is_flagged_with_the_incoming_change_and_not_changed(agre
     incoming = db.session.scalars(sa.select(IncomingChange)).one()
     assert incoming.task_id == task.id and incoming.profile_name == "jira"
     assert incoming.changes == {"hours": {"before": "2.50", "after": "3.00"}}
+    again = run(agreement, "jira", changed)  # the same change waits once
+    assert again.flagged == 1
+    assert db.session.scalar(sa.select(sa.func.count(IncomingChange.id))) == 1
 
 
 def test_servicenow_priorities_two_category_columns_and_written_durations(agreement):
