@@ -511,7 +511,9 @@ def _apply(
         item = Pending(
             facts_of(row.task),
             row.task.ref or "",
-            opened_at=row.times.get("opened_at"),
+            # ordered by opening time only where tasks keep it, so that a later re-check
+            # walks the tasks in the same order
+            opened_at=row.times.get("opened_at") if "opened_at" in STORED_TIMES else None,
             payload=row.task,
         )
         if row.unmapped:
