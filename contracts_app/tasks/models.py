@@ -56,6 +56,9 @@ class Task(Base):
     scope_version: Mapped[int | None]
     verdict_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     needs_attention: Mapped[bool] = mapped_column(default=False)
+    # values of an imported ticket that no import profile mapping covered (the reasons
+    # that keep it in review, tasks/profile_import.py); empty for other tasks
+    unmapped: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     proposed_annex_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("annexes.id", ondelete="SET NULL"), index=True
     )

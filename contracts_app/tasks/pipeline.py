@@ -45,7 +45,13 @@ from contracts_app.tasks.verdicts import (
     cap_period,
     check,
 )
-from workflows.task_states import COUNTED_STATES, RECHECKED_STATES, VERDICT_STATES, TaskState
+from workflows.task_states import (
+    COUNTED_STATES,
+    RECHECKED_STATES,
+    VERDICT_STATES,
+    TaskState,
+    Verdict,
+)
 
 MAX_LISTED = 1000  # verdict changes named in the audit event; the count is always exact
 
@@ -90,6 +96,7 @@ def facts_of(data: Any, task_id: int | None = None) -> TaskFacts:
         hours=data.hours,
         amount=data.amount,
         task_id=task_id,
+        unmapped=tuple(getattr(data, "unmapped", None) or ()),
     )
 
 
@@ -144,7 +151,16 @@ class VerdictContext:
         return term
 
     def check(self, facts: TaskFacts, usage: UsageLookup) -> CheckResult:
-        return check(facts, self.index_on(facts.day), self.term_on(facts.day), usage)
+        result = check(facts, self.index_on(facts.day), self.term_on(facts.day), usage)
+        if facts.unmapped:  # a value of its export no mapping covered: a person looks first
+            return CheckResult(
+                Verdict.NEEDS_REVIEW,
+                None,
+                result.scope_version,
+                [*facts.unmapped, *result.reasons],
+                result.candidates,
+            )
+        return result
 
     def clause_for(self, facts: TaskFacts) -> str | None:
         """The deciding clause: it never depends on the use of caps."""

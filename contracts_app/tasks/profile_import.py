@@ -55,8 +55,8 @@ from contracts_app.tasks.pipeline import Pending, VerdictContext, facts_of, sett
 from contracts_app.tasks.profiles import MAPPED, TIMES, profile_of
 from contracts_app.tasks.services import RECORDERS, TaskInput, validate_task
 from contracts_app.tasks.sources import RowError, Table, read_table
-from contracts_app.tasks.verdicts import CheckResult, TaskFacts, UsageLookup
-from workflows.task_states import TaskState, Verdict
+from contracts_app.tasks.verdicts import CheckResult
+from workflows.task_states import TaskState
 
 PREVIEW_ROWS = 500  # rows listed in a preview; the counts are always exact
 EXAMPLES = 3  # example tickets per unmapped value
@@ -300,32 +300,6 @@ def _reason(profile: str, unmapped: list[tuple[str, str]]) -> list[str]:
     return [f"{_NOTE}{profile!r} for {field} {value!r}." for field, value in unmapped]
 
 
-class ProfiledContext(VerdictContext):
-    """The pipeline's checks, with a task whose value no mapping covers sent to review."""
-
-    def __init__(self, agreement: Agreement) -> None:
-        super().__init__(agreement)
-        self.by_task: dict[int, list[str]] = {}
-        self.by_facts: dict[int, list[str]] = {}
-
-    def check(self, facts: TaskFacts, usage: UsageLookup) -> CheckResult:
-        result = super().check(facts, usage)
-        notes = (
-            self.by_task.get(facts.task_id)
-            if facts.task_id is not None
-            else self.by_facts.get(id(facts))
-        )
-        if not notes:
-            return result
-        return CheckResult(
-            Verdict.NEEDS_REVIEW,
-            None,
-            result.scope_version,
-            notes + result.reasons,
-            result.candidates,
-        )
-
-
 # --- import and preview -------------------------------------------------------------------
 
 
@@ -459,7 +433,7 @@ def _apply(
             sa.select(Task).where(Task.id.in_(wanted[start : start + 500]))
         ):
             stored[task.id] = task
-    context = ProfiledContext(agreement)
+    context = VerdictContext(agreement)
     now = utcnow()
     starts: list[dt.date] = []
     updated: list[tuple[ProfiledRow, Task]] = []
@@ -492,10 +466,7 @@ def _apply(
                 report.unchanged += 1
                 listed.append((row, "unchanged", task, None))
             continue
-        if notes:
-            context.by_task[task.id] = notes
-        before = [r for r in (task.verdict_detail or {}).get("reasons", []) if r.startswith(_NOTE)]
-        if not changes and before == notes:
+        if not changes and list(task.unmapped or []) == notes:
             report.unchanged += 1
             listed.append((row, "unchanged", task, None))
             continue
@@ -503,21 +474,22 @@ def _apply(
         for name in COMPARED:
             value = getattr(row.task, name)
             setattr(task, name, value if name != "description" else (value or ""))
+        task.unmapped = notes
         updated.append((row, task))
         listed.append((row, "updated", task, None))
     report.updated = len(updated)
     pending = []
     for row in fresh:
         item = Pending(
-            facts_of(row.task),
+            dataclasses.replace(
+                facts_of(row.task), unmapped=tuple(_reason(profile.name, row.unmapped))
+            ),
             row.task.ref or "",
             # ordered by opening time only where tasks keep it, so that a later re-check
             # walks the tasks in the same order
             opened_at=row.times.get("opened_at") if "opened_at" in STORED_TIMES else None,
             payload=row.task,
         )
-        if row.unmapped:
-            context.by_facts[id(item.facts)] = _reason(profile.name, row.unmapped)
         pending.append(item)
         listed.append((row, "created", None, item))
     starts.extend(row.task.day for row in fresh)
@@ -531,7 +503,12 @@ def _apply(
         chunk.clear()
 
     def emit(item: Pending, result: CheckResult) -> None:
-        chunk.append(importing._row(agreement, item.payload, result, actor, now))
+        chunk.append(
+            {
+                **importing._row(agreement, item.payload, result, actor, now),
+                "unmapped": list(item.facts.unmapped),
+            }
+        )
         verdicts[result.verdict.value] += 1
         if len(results) < PREVIEW_ROWS:
             results[id(item)] = result.to_json()

@@ -72,6 +72,8 @@ class TaskFacts:
     hours: Decimal | None = None
     amount: Decimal | None = None
     task_id: int | None = None
+    # why an imported ticket waits for review whatever the scope says (unmapped values)
+    unmapped: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass

@@ -1,5 +1,8 @@
 """Import profiles per agreement, and the changes a re-import brought to decided tasks.
 
+Tasks gain ``unmapped``: the values of an imported ticket that no mapping covered, which
+keep it in review through every later check.
+
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-25 17:45:00.000000
@@ -76,9 +79,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_incoming_changes")),
     )
     op.create_index(op.f("ix_task_incoming_changes_task_id"), "task_incoming_changes", ["task_id"])
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unmapped", sa.JSON(), server_default="[]", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_column("unmapped")
     op.drop_index(op.f("ix_task_incoming_changes_task_id"), table_name="task_incoming_changes")
     op.drop_table("task_incoming_changes")
     op.drop_table("import_profiles")

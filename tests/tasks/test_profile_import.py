@@ -355,3 +355,18 @@ def test_a_jira_workbook_with_repeated_columns_and_date_cells(agreement):
     assert got["SHOP-102"].day == dt.date(2026, 11, 23) and got["SHOP-102"].system == "shop-api"
     assert got["SHOP-101"].hours == Decimal("2.50")
     assert report.verdicts == {"in_scope": 3, "over_cap": 1, "out_of_scope": 1, "needs_review": 1}
+
+
+def test_a_recheck_after_a_profiled_import_changes_no_verdict(agreement):
+    from contracts_app.tasks.pipeline import VerdictContext, settle
+
+    body = {**SAMPLE_PROFILES["jira"], "category": {"values": {"Bug": "support.incident"}}}
+    make_profile(agreement, "jira", body)
+    # the same day's tickets, opened in an order their keys do not follow
+    raw = sample("jira.csv").replace(b"26/Nov/26 10:00 AM", b"25/Nov/26 8:00 AM")
+    run(agreement, "jira", raw)
+    before = {ref: (t.state, t.verdict_detail) for ref, t in tasks(agreement).items()}
+    settled = settle(VerdictContext(agreement), start=dt.date(2026, 1, 1))
+    assert settled.changes == []
+    after = {ref: (t.state, t.verdict_detail) for ref, t in tasks(agreement).items()}
+    assert after == before
