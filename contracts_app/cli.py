@@ -201,6 +201,64 @@ def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None
     )
 
 
+@tasks_cli.command("import-export")
+@click.argument("file", type=click.File("rb"))
+@click.option("--agreement", "code", required=True, help="The agreement's code.")
+@click.option("--profile", required=True, help="The agreement's import profile.")
+@click.option("--as", "email", default=None, help="The recording user (default: an administrator).")
+@click.option("--dry-run", is_flag=True, help="Preview: store nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, skip the invalid ones.")
+def tasks_import_export(
+    file, code: str, profile: str, email: str | None, dry_run: bool, skip_invalid: bool
+) -> None:
+    """Import a ticketing tool's export (CSV or XLSX) through an import profile."""
+    import sqlalchemy as sa
+
+    from contracts_app.accounts.models import User
+    from contracts_app.accounts.services import user_by_email
+    from contracts_app.agreements.access import agreement_for
+    from contracts_app.db import db
+    from contracts_app.tasks.profile_import import import_with_profile
+
+    user = (
+        user_by_email(email)
+        if email
+        else db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).order_by(User.id))
+    )
+    if user is None:
+        raise click.ClickException("No such user; give --as EMAIL of a member or an administrator.")
+    try:
+        agreement, membership = agreement_for(user, code)
+        report = import_with_profile(
+            agreement,
+            membership,
+            profile,
+            file.read(),
+            user,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+        )
+    except DomainError as exc:
+        for where, messages in list(getattr(exc, "errors", {}).items())[:50]:
+            click.echo(f"  {where}: {' '.join(messages)}", err=True)
+        raise click.ClickException(exc.message) from None
+    for note in report.file["notes"]:
+        click.echo(note)
+    for row in report.invalid[:50]:
+        for field, messages in row["errors"].items():
+            click.echo(f"  line {row['line']}.{field}: {' '.join(messages)}", err=True)
+    for value in report.unmapped:
+        click.echo(
+            f"No mapping for {value['field']} {value['value']!r}: {value['count']} ticket(s), "
+            f"e.g. {', '.join(value['examples'])}"
+        )
+    click.echo(
+        f"{'Would create' if dry_run else 'Created'} {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, flagged {report.flagged}, invalid {len(report.invalid)}; "
+        "verdicts: " + ", ".join(f"{k} {v}" for k, v in report.verdicts.items())
+    )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(agreements_cli)

@@ -370,3 +370,19 @@ def test_a_recheck_after_a_profiled_import_changes_no_verdict(agreement):
     assert settled.changes == []
     after = {ref: (t.state, t.verdict_detail) for ref, t in tasks(agreement).items()}
     assert after == before
+
+
+def test_the_command_line_previews_and_imports_an_export(app, agreement):
+    make_profile(agreement, "glpi")
+    runner = app.test_cli_runner()
+    path = str(SAMPLES / "glpi.csv")
+    manager = manager_of(agreement).email
+    args = ["tasks", "import-export", path, "--agreement", agreement.code, "--profile", "glpi"]
+    args += ["--as", manager]
+    preview = runner.invoke(args=[*args, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "Would create 4" in preview.output and "'Intranet > Pages'" in preview.output
+    assert count(agreement) == 0
+    done = runner.invoke(args=args)
+    assert done.exit_code == 0, done.output
+    assert "Created 4" in done.output and count(agreement) == 4
