@@ -6,8 +6,9 @@ Two agreements with the same scope (1,000 clauses, 50 versions) each import the 
 tasks: one as the plain CSV (``ref,title,category,system,date,hours``), the other as a
 Jira "Export CSV (all fields)" through an import profile (repeated Component/s and
 Labels columns, ``24/Nov/26 3:15 PM`` dates in Europe/Warsaw, Time Spent in seconds,
-the issue type, components and priority mapped). Prints both times and their ratio
-(target <= 1.5).
+the issue type, components and priority mapped). Where tasks keep ticket times, the plain
+CSV carries the same priority, opening and resolution times. Prints both times and their
+ratio (target <= 1.5).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bench.common import scratch_app
 from bench.task_checks import build, random_task
 from contracts_app.accounts.services import create_user
 from contracts_app.db import db
+from contracts_app.tasks import importing
 from contracts_app.tasks.importing import import_tasks
 from contracts_app.tasks.profile_import import import_with_profile
 from contracts_app.tasks.profiles import put_profile
@@ -67,16 +69,27 @@ def main() -> None:
         plain = build("PLAIN", 1000, 50, user)
         jira = build("JIRA", 1000, 50, user)
         tasks = [random_task(rng, 1000, 50 * 7) for _ in range(args.rows)]
-        lines = ["ref,title,category,system,date,hours"]
+        # the same ticket times in the plain CSV, where it takes them (ISO 8601 in UTC)
+        with_times = "opened_at" in importing.COLUMNS
+        lines = [
+            "ref,title,category,system,date,hours"
+            + (",priority,opened_at,resolved_at" if with_times else "")
+        ]
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(HEADER)
         categories: dict[str, str] = {}
         for n, t in enumerate(tasks):
-            lines.append(f"T-{n},{t.title},{t.category},{t.system},{t.day},{t.hours}")
             issue_type = f"Type {t.category}"
             categories[issue_type] = t.category  # type: ignore[assignment]
             opened = dt.datetime.combine(t.day, dt.time(9 + n % 8, n % 60), WARSAW)
+            line = f"T-{n},{t.title},{t.category},{t.system},{t.day},{t.hours}"
+            if with_times:
+                line += (
+                    f",P{n % 5 + 1},{opened.astimezone(dt.UTC).isoformat()},"
+                    f"{(opened + dt.timedelta(hours=2)).astimezone(dt.UTC).isoformat()}"
+                )
+            lines.append(line)
             writer.writerow(
                 [
                     t.title,
