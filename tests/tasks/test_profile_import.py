@@ -386,3 +386,20 @@ def test_the_command_line_previews_and_imports_an_export(app, agreement):
     done = runner.invoke(args=args)
     assert done.exit_code == 0, done.output
     assert "Created 4" in done.output and count(agreement) == 4
+
+
+def test_a_small_archive_that_would_expand_far_beyond_its_size_is_refused_unread(agreement):
+    import zipfile
+
+    make_profile(agreement, "servicenow")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(ValidationFailed) as caught:
+        run(agreement, "servicenow", buffer.getvalue())
+    assert "expands beyond" in " ".join(caught.value.errors["file"])
+    with pytest.raises(ValidationFailed) as caught:
+        run(agreement, "servicenow", b"PK\x03\x04 not really an archive")
+    assert "neither CSV nor a readable XLSX" in " ".join(caught.value.errors["file"])
