@@ -496,6 +496,10 @@ def _apply(
     verdicts: Counter[str] = Counter()
     chunk: list[dict[str, Any]] = []
     results: dict[int, dict[str, Any]] = {}
+    # the verdicts the preview lists: those of the first rows of the file, whatever the
+    # order of the walk (date, then opening time, then ref)
+    shown = {row.line for row in rows[:PREVIEW_ROWS]}
+    line_of = {id(item): row.line for item, row in zip(pending, fresh, strict=True)}
 
     def write() -> None:
         db.session.execute(sa.insert(Task.__table__), chunk)
@@ -510,7 +514,7 @@ def _apply(
             }
         )
         verdicts[result.verdict.value] += 1
-        if len(results) < PREVIEW_ROWS:
+        if line_of[id(item)] in shown:
             results[id(item)] = result.to_json()
         if len(chunk) >= importing.CHUNK:
             write()

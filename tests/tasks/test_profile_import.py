@@ -403,3 +403,14 @@ def test_a_small_archive_that_would_expand_far_beyond_its_size_is_refused_unread
     with pytest.raises(ValidationFailed) as caught:
         run(agreement, "servicenow", b"PK\x03\x04 not really an archive")
     assert "neither CSV nor a readable XLSX" in " ".join(caught.value.errors["file"])
+
+
+def test_the_preview_lists_the_first_rows_of_the_file_with_their_verdicts(agreement, monkeypatch):
+    from contracts_app.tasks import profile_import
+
+    make_profile(agreement, "jira")
+    monkeypatch.setattr(profile_import, "PREVIEW_ROWS", 1)
+    report = run(agreement, "jira", sample("jira.csv"), dry_run=True)
+    # SHOP-102 is checked first (the earliest ticket); the file's first row is listed
+    assert [(r["ref"], r["verdict"]) for r in report.rows] == [("SHOP-101", "in_scope")]
+    assert report.created == 6
