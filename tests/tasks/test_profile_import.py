@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts_app.agreements.access import membership_of
 from contracts_app.db import db
@@ -19,7 +21,7 @@ from contracts_app.tasks.profile_import import STORED_TIMES, import_with_profile
 from contracts_app.tasks.profiles import put_profile
 from contracts_app.tasks.sample_profiles import SAMPLE_PROFILES
 from contracts_app.tasks.services import fire_task_event
-from tests.factories import manager_of
+from tests.factories import make_agreement, manager_of
 from workflows.task_states import TaskState
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -414,3 +416,40 @@ def test_the_preview_lists_the_first_rows_of_the_file_with_their_verdicts(agreem
     # SHOP-102 is checked first (the earliest ticket); the file's first row is listed
     assert [(r["ref"], r["verdict"]) for r in report.rows] == [("SHOP-101", "in_scope")]
     assert report.created == 6
+
+
+def _lines(raw: bytes) -> tuple[bytes, list[bytes]]:
+    text = raw.decode("utf-8")
+    records = text.split("\r\n")
+    header, body = records[0], [r for r in records[1:] if r]
+    # the first record spans two lines (a quoted description with a line break)
+    joined: list[str] = []
+    for record in body:
+        if joined and joined[-1].count('"') % 2:
+            joined[-1] += "\r\n" + record
+        else:
+            joined.append(record)
+    return header.encode(), [r.encode() for r in joined]
+
+
+@settings(derandomize=True, max_examples=12, deadline=None)
+@given(data=st.data())
+def test_importing_in_two_exports_ends_as_importing_once(app, data):
+    from tests.tasks.conftest import SCOPE
+
+    header, records = _lines(sample("jira.csv"))
+    first = data.draw(st.lists(st.sampled_from(records), unique=True), label="first export")
+    order = data.draw(st.permutations(records), label="second export")
+    results = []
+    for exports in ([order], [first, order]):
+        agreement = make_agreement(
+            start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31), scope=SCOPE
+        )
+        make_profile(agreement, "jira")
+        for export in exports:
+            if export:
+                run(agreement, "jira", b"\r\n".join([header, *export]) + b"\r\n")
+        results.append(
+            {ref: (t.state, t.clause_ref, t.hours) for ref, t in tasks(agreement).items()}
+        )
+    assert results[0] == results[1]
