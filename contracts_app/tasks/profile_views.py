@@ -64,6 +64,9 @@ class UploadForm(FlaskForm):
 def index(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
     form = ProfileForm()
+    editing = request.args.get("edit")
+    if request.method == "GET" and editing:
+        _fill(form, profiles.as_json(profiles.profile_of(agreement, editing)))
     if form.validate_on_submit():
         body: dict[str, Any] = {}
         try:
@@ -92,6 +95,20 @@ def index(code: str) -> Any:
         profiles=[profiles.as_json(p) for p in profiles.profiles_of(agreement)],
         delete_form=DeleteForm(),
     )
+
+
+def _fill(form: ProfileForm, profile: dict[str, Any]) -> None:
+    """The form of an existing profile, its columns and mappings as JSON to edit."""
+    form.name.data = profile["name"]
+    form.source.data = profile["source"]
+    form.timezone.data = profile["timezone"]
+    form.date_format.data = profile["date_format"] or ""
+    editable = {
+        key: profile[key]
+        for key in ("columns", "hours_unit", "hours_rounding", *profiles.MAPPED)
+        if profile.get(key) is not None
+    }
+    form.settings.data = json.dumps(editable, indent=2, ensure_ascii=False)
 
 
 @pages.post("/agreements/<code>/import-profiles/<name>/delete")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 from pathlib import Path
 
@@ -159,3 +161,37 @@ def test_the_task_page_shows_the_change_an_export_brought_to_a_decided_task(clie
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Changes from the ticketing tool" in page
     assert "Loyalty programme phase 2" in page and "rejected" in page
+
+
+def test_the_profiles_page_fills_the_form_to_edit_a_profile_and_saves_it(client, agreement):
+    from contracts_app.tasks.profiles import profile_of
+
+    headers = token_for(manager_of(agreement))
+    client.put(
+        f"/api/v1/agreements/{agreement.code}/import-profiles/jira",
+        json=SAMPLE_PROFILES["jira"],
+        headers=headers,
+    )
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/import-profiles?edit=jira")
+    text = page.get_data(as_text=True)
+    assert "Europe/Warsaw" in text and "support.incident" in text
+    settings = re.search(r'<textarea[^>]*name="settings"[^>]*>(.*?)</textarea>', text, re.S)
+    body = json.loads(html.unescape(settings.group(1)))
+    body["category"]["values"]["Epic"] = "support"
+    saved = client.post(
+        f"/agreements/{agreement.code}/import-profiles",
+        data={
+            "name": "jira",
+            "source": "jira",
+            "timezone": "Europe/Warsaw",
+            "date_format": "%d/%b/%y %I:%M %p",
+            "settings": json.dumps(body),
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Import profile jira saved" in saved
+    profile = profile_of(agreement, "jira")
+    assert profile.settings["category"]["values"]["Epic"] == "support"
+    assert profile.settings["hours_rounding"] == {"mode": "up", "step": "0.25"}
+    assert client.get(f"/agreements/{agreement.code}/import-profiles?edit=nope").status_code == 404
