@@ -30,7 +30,9 @@ def test_manager_previews_maps_the_missing_value_and_imports(live_server, browse
     db.session.commit()
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     sign_in(page, live_server, manager)
-    page.goto(f"{live_server}/agreements/{agreement.code}/import-profiles")
+    page.goto(f"{live_server}/agreements/{agreement.code}/import-profiles?edit=jira")
+    assert page.input_value("#timezone") == "Europe/Warsaw"
+    page.screenshot(path=str(artifacts / "import-profiles.png"), full_page=True)
     with page.expect_navigation():
         page.click("#profiles a.button")
     page.set_input_files("#file", str(JIRA))
