@@ -9,7 +9,7 @@ from apiflask import APIBlueprint, Schema, fields, validators
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user
 from contracts_app.extensions import token_auth
-from contracts_app.tasks import profiles
+from contracts_app.tasks import profile_import, profiles, services
 
 api = APIBlueprint("import_profiles_api", __name__, tag="Import profiles")
 
@@ -48,6 +48,12 @@ class ProfileOut(Schema):
     system = fields.Nested(MappingOut)
     priority = fields.Nested(MappingOut)
     updated_at = fields.DateTime()
+
+
+class IncomingChangeOut(Schema):
+    profile_name = fields.String()
+    changes = fields.Dict(keys=fields.String(), values=fields.Dict())
+    received_at = fields.DateTime()
 
 
 def _body(body: dict[str, Any]) -> dict[str, Any]:
@@ -102,3 +108,15 @@ def delete_profile(code: str, name: str) -> Any:
     agreement, membership = agreement_for(user, code)
     profiles.delete_profile(agreement, membership, name, user)
     return ""
+
+
+@api.get("/tasks/<id:task_id>/incoming-changes")
+@api.auth_required(token_auth)
+@api.output(IncomingChangeOut(many=True))
+@api.doc(
+    summary="What later exports would have changed on a task already decided, newest first",
+    responses=[401, 404],
+)
+def incoming_changes(task_id: int) -> Any:
+    task, _membership = services.task_for(api_user(), task_id)
+    return profile_import.incoming_changes_of(task)

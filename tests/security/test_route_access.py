@@ -178,6 +178,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("import_profiles_api.list_profiles", "GET"): MEMBER,
     ("import_profiles_api.get_profile", "GET"): MEMBER,
     ("import_profiles_api.delete_profile", "DELETE"): MANAGER,
+    ("import_profiles_api.incoming_changes", "GET"): MEMBER,
 }
 
 # Reads whose query arguments are required (validated before anything else).

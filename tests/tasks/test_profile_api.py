@@ -157,6 +157,9 @@ def test_the_task_page_shows_the_change_an_export_brought_to_a_decided_task(clie
     fire_task_event(task.id, "reject", manager, "A new feature")
     changed = raw.replace(b"Loyalty programme,", b"Loyalty programme phase 2,")
     import_with_profile(agreement, membership, "jira", changed, manager)
+    listed = client.get(f"/api/v1/tasks/{task.id}/incoming-changes", headers=token_for(manager))
+    assert listed.status_code == 200
+    assert listed.json[0]["changes"]["title"]["after"] == "Loyalty programme phase 2"
     signed_in(client, manager)
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Changes from the ticketing tool" in page
