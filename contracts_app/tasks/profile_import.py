@@ -39,6 +39,7 @@ from contracts_app.errors import ValidationFailed
 from contracts_app.figures import decimal_text
 from contracts_app.identifiers import skeleton
 from contracts_app.scope.clauses import CATEGORY_PATTERN
+from contracts_app.service_levels.tickets import measure_imported, store_clocks_of
 from contracts_app.tasks import importing
 from contracts_app.tasks.import_models import ImportProfile, IncomingChange
 from contracts_app.tasks.mapping import (
@@ -530,6 +531,10 @@ def _apply(
         )
     if chunk:
         write()
+    # the service-level clocks of the tickets added or changed
+    measure_imported(agreement.id, [row.task.ref or "" for row in fresh if row.task.opened_at])
+    if updated:
+        store_clocks_of(agreement.id, [task for _row, task in updated])
     for _row, task in updated:
         verdicts[task.verdict.value] += 1
     report.verdicts = {

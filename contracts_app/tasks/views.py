@@ -16,7 +16,6 @@ from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args
 from contracts_app.service_levels.forms import ticket_times_of
 from contracts_app.service_levels.services import ticket_status
-from contracts_app.tasks import importing, services
 from contracts_app.tasks import importing, profile_import, services
 from contracts_app.tasks.forms import CheckForm, ImportForm, TaskEventForm, TaskForm
 from workflows.task_states import TaskState, Verdict

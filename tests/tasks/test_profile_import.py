@@ -453,3 +453,14 @@ def test_importing_in_two_exports_ends_as_importing_once(app, data):
             {ref: (t.state, t.clause_ref, t.hours) for ref, t in tasks(agreement).items()}
         )
     assert results[0] == results[1]
+
+
+def test_a_changed_resolution_time_updates_the_ticket_and_its_clocks(agreement):
+    make_profile(agreement, "jira")
+    run(agreement, "jira", sample("jira.csv"))
+    changed = sample("jira.csv").replace(b"25/Nov/26 4:35 PM", b"25/Nov/26 5:35 PM")
+    report = run(agreement, "jira", changed)
+    assert (report.updated, report.unchanged) == (1, 5)
+    task = tasks(agreement)["SHOP-104"]
+    assert task.resolved_at == dt.datetime(2026, 11, 25, 16, 35, tzinfo=dt.UTC)
+    assert task.priority == "P2"

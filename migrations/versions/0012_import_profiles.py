@@ -3,8 +3,8 @@
 Tasks gain ``unmapped``: the values of an imported ticket that no mapping covered, which
 keep it in review through every later check.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-25 17:45:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from contracts_app.db import UTCDateTime
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
