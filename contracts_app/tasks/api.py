@@ -10,7 +10,6 @@ from flask import request
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user, page_of
 from contracts_app.db import reads_only
-from contracts_app.errors import ValidationFailed
 from contracts_app.extensions import token_auth
 from contracts_app.tasks import importing, profile_import, services
 from contracts_app.tasks.models import Task
