@@ -24,7 +24,14 @@ from typing import Any
 from transitions import EventData, Machine
 
 from workflows.agreement_states import AgreementStatus
-from workflows.binding import EventSpec, StateHolder, permitted, transition_for
+from workflows.binding import (
+    EventSpec,
+    StateHolder,
+    as_strings,
+    permitted,
+    run_on_change,
+    transition_for,
+)
 
 
 class AgreementEvent(enum.StrEnum):
@@ -299,21 +306,6 @@ def _transitions() -> list[dict[str, Any]]:
 TRANSITIONS = _transitions()
 
 
-def _run_on_change(event: EventData) -> None:
-    on_change: Callable[[str, str], None] | None = event.kwargs.get("on_change")
-    if on_change is not None:
-        on_change(event.transition.source, event.transition.dest or event.transition.source)
-
-
-def _as_strings(transition: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(transition)
-    source = transition["source"]
-    converted["trigger"] = str(transition["trigger"])
-    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
-    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
-    return converted
-
-
 class AgreementWorkflow:
     """Built once per process; binds one agreement for the length of one event."""
 
@@ -321,11 +313,11 @@ class AgreementWorkflow:
         self.machine = Machine(
             model=None,
             states=[state.value for state in AgreementStatus],
-            transitions=[_as_strings(t) for t in TRANSITIONS],
+            transitions=[as_strings(t) for t in TRANSITIONS],
             initial=AgreementStatus.DRAFT.value,
             auto_transitions=False,
             send_event=True,
-            after_state_change=[_run_on_change],
+            after_state_change=[run_on_change],
         )
 
     def allowed_events(self, state: str, facts: AgreementFacts) -> list[str]:

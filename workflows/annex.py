@@ -23,7 +23,14 @@ from typing import Any
 from transitions import EventData, Machine
 
 from workflows.annex_states import AnnexState
-from workflows.binding import EventSpec, StateHolder, permitted, transition_for
+from workflows.binding import (
+    EventSpec,
+    StateHolder,
+    as_strings,
+    permitted,
+    run_on_change,
+    transition_for,
+)
 
 
 class AnnexEvent(enum.StrEnum):
@@ -247,21 +254,6 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
-def _run_on_change(event: EventData) -> None:
-    """After every transition: the service's own step (rows, scope, audit) runs here."""
-    on_change: Callable[[str, str], None] | None = event.kwargs.get("on_change")
-    if on_change is not None:
-        on_change(event.transition.source, event.transition.dest or event.transition.source)
-
-
-def _as_strings(transition: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(transition)
-    source = transition["source"]
-    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
-    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
-    return converted
-
-
 class AnnexWorkflow:
     """The annex machine, built once per process and shared by every request."""
 
@@ -269,11 +261,11 @@ class AnnexWorkflow:
         self.machine = Machine(
             model=None,
             states=[state.value for state in AnnexState],
-            transitions=[_as_strings(t) for t in TRANSITIONS],
+            transitions=[as_strings(t) for t in TRANSITIONS],
             initial=AnnexState.DRAFT.value,
             auto_transitions=False,
             send_event=True,
-            after_state_change=[_run_on_change],
+            after_state_change=[run_on_change],
         )
 
     def allowed_events(self, state: AnnexState | str, facts: AnnexFacts) -> list[str]:
@@ -348,7 +340,7 @@ def diagram_svg() -> str:
     from transitions.extensions import GraphMachine
 
     drawn = [
-        {**_as_strings(t), "trigger": diagram_label(t), "conditions": []}
+        {**as_strings(t), "trigger": diagram_label(t), "conditions": []}
         for t in TRANSITIONS
         if t["dest"] is not None
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from transitions import EventData, Machine
@@ -89,3 +89,21 @@ def permitted(machine: Machine, state: str, triggers: Iterable[str], **kwargs: A
         for trigger in triggers
         if transition_for(machine, state, trigger, **kwargs) is not None
     ]
+
+
+def run_on_change(event: EventData) -> None:
+    """After every transition of a machine built here: the service's own step (rows,
+    scope, audit) runs, given the source and destination states."""
+    on_change: Callable[[str, str], None] | None = event.kwargs.get("on_change")
+    if on_change is not None:
+        on_change(event.transition.source, event.transition.dest or event.transition.source)
+
+
+def as_strings(transition: dict[str, Any]) -> dict[str, Any]:
+    """A transition declared with enum members, as the strings ``transitions`` takes."""
+    converted = dict(transition)
+    source = transition["source"]
+    converted["trigger"] = str(transition["trigger"])
+    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
+    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
+    return converted

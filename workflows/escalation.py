@@ -20,7 +20,14 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from workflows.binding import EventSpec, StateHolder, permitted, transition_for
+from workflows.binding import (
+    EventSpec,
+    StateHolder,
+    as_strings,
+    permitted,
+    run_on_change,
+    transition_for,
+)
 
 REOPEN_DAYS = 30
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -189,20 +196,6 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
-def _run_on_change(event: EventData) -> None:
-    on_change: Callable[[str, str], None] | None = event.kwargs.get("on_change")
-    if on_change is not None:
-        on_change(event.transition.source, event.transition.dest or event.transition.source)
-
-
-def _as_strings(transition: dict[str, Any]) -> dict[str, Any]:
-    converted = dict(transition)
-    source = transition["source"]
-    converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
-    converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
-    return converted
-
-
 class EscalationWorkflow:
     """Built once per process; binds one escalation for the length of one event."""
 
@@ -210,11 +203,11 @@ class EscalationWorkflow:
         self.machine = Machine(
             model=None,
             states=[state.value for state in EscalationState],
-            transitions=[_as_strings(t) for t in TRANSITIONS],
+            transitions=[as_strings(t) for t in TRANSITIONS],
             initial=EscalationState.OPEN.value,
             auto_transitions=False,
             send_event=True,
-            after_state_change=[_run_on_change],
+            after_state_change=[run_on_change],
         )
 
     def allowed_events(self, state: str, facts: EscalationFacts) -> list[str]:
