@@ -59,6 +59,8 @@ def _refused(char: str) -> bool:
 
 def problem_with(value: str) -> str | None:
     """Why ``value`` cannot be an identifier, or None."""
+    if value.isascii() and value.isprintable():
+        return None  # printable ASCII holds none of the refused characters: the usual case
     for char in value:
         if _refused(char):
             name = unicodedata.name(char, "unnamed")

@@ -78,11 +78,8 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
     Hours take two decimals and an amount the currency's minor unit: more is refused,
     naming the field and the scale; nothing is rounded.
     """
-    data = dataclasses.replace(
-        data,
-        **identifiers.clean_fields(
-            {"ref": data.ref, "category": data.category, "system": data.system}
-        ),
+    cleaned = identifiers.clean_fields(
+        {"ref": data.ref, "category": data.category, "system": data.system}
     )
     errors: dict[str, list[str]] = {}
     title = (data.title or "").strip()
@@ -90,10 +87,10 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
         errors["title"] = ["A title is required."]
     elif len(title) > 300:
         errors["title"] = ["At most 300 characters."]
-    category = (data.category or "").strip().lower() or None
+    category = (cleaned["category"] or "").lower() or None
     if category and (len(category) > 100 or not re.match(CATEGORY_PATTERN, category)):
         errors["category"] = ["Use a dot-separated code such as support.incident."]
-    system = (data.system or "").strip() or None
+    system = cleaned["system"] or None
     if system and len(system) > 100:
         errors["system"] = ["At most 100 characters."]
     if data.day is not None and not dates.in_range(data.day):
@@ -108,7 +105,7 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
         errors.setdefault("hours", []).append(message)
     if message := scale_error(data.amount, currency_scale(currency), money_what(currency)):
         errors.setdefault("amount", []).append(message)
-    ref = (data.ref or "").strip() or None
+    ref = cleaned["ref"] or None
     if ref_required and not ref:
         errors["ref"] = ["A ticket reference is required."]
     elif ref and len(ref) > 80:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from contracts_app.agreements.models import Party
 from contracts_app.db import db
-from contracts_app.identifiers import skeleton
+from contracts_app.identifiers import _refused, problem_with, skeleton
 from contracts_app.tasks.models import Task
 from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
 
@@ -185,3 +185,11 @@ def test_an_import_refuses_two_lookalike_refs_in_one_file_on_their_lines(client)
     )
     assert response.status_code == 422
     assert "line 2" in str(response.json["errors"])
+
+
+def test_the_printable_ascii_shortcut_agrees_with_the_character_check():
+    # The shortcut skips the per-character check for printable ASCII: none of it refused.
+    assert not any(_refused(chr(code)) for code in range(0x20, 0x7F))
+    assert problem_with("T-1 ~ ok") is None
+    for refused in ("T-1\t", "T-1\x7f", "T-1\x00", "T-\u200b1", "T-\u202e1"):
+        assert problem_with(refused) is not None, repr(refused)
