@@ -7,6 +7,7 @@ delivery happens after commit, in a job (``notifications/delivery.py``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -63,67 +64,88 @@ def notify(
 
     ``user_ids`` is ids, or a query of ``user_id`` (e.g. an agreement's approvers). The
     rows are written by one INSERT ... SELECT that reads each recipient's preference for
-    ``kind`` on the way, so an event pays one statement for its notifications. The person
-    who caused the event (``skip_user_id``) is not told about it. The ids of those to email
-    are kept on the session: after the commit they are queued for delivery
-    (``jobs/queue.py``), after a rollback forgotten.
+    ``kind`` on the way. The person who caused the event (``skip_user_id``) is not told
+    about it. The ids of those to email are kept on the session: after the commit they are
+    queued for delivery (``jobs/queue.py``), after a rollback forgotten.
     """
     kind = Kind(kind)
     if isinstance(user_ids, sa.Select):
-        found = user_ids.subquery()
+        ids = set(db.session.scalars(user_ids))
     else:
         ids = {uid for uid in user_ids if uid is not None}
-        if not ids:
-            return []
-        found = sa.select(User.id.label("user_id")).where(User.id.in_(ids)).subquery()
+    ids.discard(skip_user_id)
+    if not ids:
+        return []
     now = utcnow()
-    preference = sa.func.coalesce(NotificationPreference.delivery, DEFAULT_DELIVERY[kind].value)
-    email_state = sa.case(
-        *[(preference == d.value, state.value) for d, state in EMAIL_STATE_FOR.items()],
-        else_=EmailState.NONE.value,
-    )
-    rows = (
-        sa.select(
-            found.c.user_id,
-            sa.literal(kind.value),
-            sa.literal(agreement_id, sa.Integer),
-            sa.literal(object_type),
-            sa.literal(object_id, sa.Integer),
-            sa.literal(text[:500]),
-            sa.literal(link[:500]),
-            sa.literal(now, UTCDateTime()),
-            email_state,
-            sa.case(
-                (preference == Delivery.EMAIL.value, sa.literal(now, UTCDateTime())),
-                else_=sa.null(),
-            ),
-            sa.literal(0),
-            sa.literal(""),
-        )
-        .select_from(found)
-        .outerjoin(
-            NotificationPreference,
-            sa.and_(
-                NotificationPreference.user_id == found.c.user_id,
-                NotificationPreference.kind == kind,
-            ),
-        )
-    )
-    if skip_user_id is not None:
-        rows = rows.where(found.c.user_id != skip_user_id)
-    columns = [
-        "user_id", "kind", "agreement_id", "object_type", "object_id", "text", "link",
-        "created_at", "email_state", "email_next_at", "email_attempts", "email_error",
-    ]  # fmt: skip
     written = db.session.execute(
-        sa.insert(Notification)
-        .from_select(columns, rows)
-        .returning(Notification.id, Notification.email_state)
+        _outbox_insert(),
+        {
+            "recipient_ids": sorted(ids),
+            "kind": kind,
+            "default_delivery": DEFAULT_DELIVERY[kind],
+            "agreement_id": agreement_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            "text": text[:500],
+            "link": link[:500],
+            "now": now,
+        },
     ).all()
     to_email = [row_id for row_id, state in written if state == EmailState.PENDING]
     if to_email:
         db.session.info.setdefault(OUTBOX_KEY, []).extend(to_email)
     return sorted(row_id for row_id, _state in written)
+
+
+@functools.cache
+def _outbox_insert() -> sa.Insert:
+    """The outbox's INSERT ... SELECT, built once per process: every event of an annex,
+    summary or task writes through it, and building it costs more than running it."""
+    recipients = (
+        sa.select(User.id.label("user_id"))
+        .where(User.id.in_(sa.bindparam("recipient_ids", expanding=True)))
+        .subquery()
+    )
+    delivery_type = NotificationPreference.__table__.c.delivery.type
+    preference = sa.func.coalesce(
+        NotificationPreference.delivery, sa.bindparam("default_delivery", type_=delivery_type)
+    )
+    email_state = sa.case(
+        *[(preference == d.value, state.value) for d, state in EMAIL_STATE_FOR.items()],
+        else_=EmailState.NONE.value,
+    )
+    now = sa.bindparam("now", type_=UTCDateTime())
+    kind = sa.bindparam("kind", type_=Notification.__table__.c.kind.type)
+    rows = (
+        sa.select(
+            recipients.c.user_id,
+            kind,
+            sa.bindparam("agreement_id", type_=sa.Integer),
+            sa.bindparam("object_type", type_=sa.String),
+            sa.bindparam("object_id", type_=sa.Integer),
+            sa.bindparam("text", type_=sa.String),
+            sa.bindparam("link", type_=sa.String),
+            now,
+            email_state,
+            sa.case((preference == Delivery.EMAIL.value, now), else_=sa.null()),
+            sa.literal(0),
+            sa.literal(""),
+        )
+        .select_from(recipients)
+        .outerjoin(
+            NotificationPreference,
+            sa.and_(
+                NotificationPreference.user_id == recipients.c.user_id,
+                NotificationPreference.kind == kind,
+            ),
+        )
+    )
+    columns = [
+        "user_id", "kind", "agreement_id", "object_type", "object_id", "text", "link",
+        "created_at", "email_state", "email_next_at", "email_attempts", "email_error",
+    ]  # fmt: skip
+    table = Notification.__table__  # Core: with a dict of parameters the ORM would bulk-insert
+    return sa.insert(table).from_select(columns, rows).returning(table.c.id, table.c.email_state)
 
 
 def mark_once(scope: str, key: str) -> bool:
