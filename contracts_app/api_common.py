@@ -8,6 +8,7 @@ from apiflask import Schema, fields, validators
 
 from contracts_app.accounts.models import User
 from contracts_app.extensions import token_auth
+from contracts_app.sorting import Sorting
 
 MAX_PER_PAGE = 100
 
@@ -25,3 +26,16 @@ class PageQuery(Schema):
 
 def page_of(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def sort_param(sorting: Sorting) -> fields.String:
+    """The ``sort`` query field of a list endpoint, documented with its allowed values;
+    an unknown field is a 422 problem naming the allowed ones."""
+    return fields.String(
+        load_default=None,
+        validate=validators.OneOf(sorting.choices, error=sorting.refusal),
+        metadata={
+            "description": f"Order of the list: a field ({', '.join(sorting.fields)}), "
+            f"descending with a leading -. Default: {sorting.default}.",
+        },
+    )

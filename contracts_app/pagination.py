@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import current_app, request
 
+from contracts_app.sorting import Sorting
+
 
 @dataclasses.dataclass
 class Page:
@@ -38,10 +40,21 @@ def page_args() -> tuple[int, int]:
     return number, current_app.config["PAGE_SIZE"]
 
 
+def sort_arg(sorting: Sorting) -> str:
+    """The list's order from ``sort=`` in the query string; an unknown field falls back to
+    the default order (a page shows its list rather than an error for a stale bookmark)."""
+    return sorting.chosen(request.args.get("sort"))
+
+
 def url_with(**changes: Any) -> str:
-    """The current page's URL with some query arguments changed (for links in templates)."""
+    """The current page's URL with some query arguments changed (for links in templates);
+    an argument changed to None is left out."""
     from flask import url_for
 
     args = request.args.to_dict()
-    args.update({key: str(value) for key, value in changes.items()})
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
     return url_for(request.endpoint or "agreements.index", **(request.view_args or {}), **args)

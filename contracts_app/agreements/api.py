@@ -40,6 +40,7 @@ def list_agreements(query: dict[str, Any]) -> Any:
         text=query["q"],
         status=query["status"],
         party=query["party"],
+        sort=query["sort"],
         page=query["page"],
         per_page=query["per_page"],
     )

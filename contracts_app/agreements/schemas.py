@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.agreements.services import AGREEMENT_SORTING
+from contracts_app.api_common import sort_param
 from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
@@ -206,6 +208,7 @@ class AgreementQuery(Schema):
         load_default=None, validate=validators.OneOf([s.value for s in AgreementStatus])
     )
     party = fields.String(load_default="", validate=validators.Length(max=200))
+    sort = sort_param(AGREEMENT_SORTING)
     page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))
 

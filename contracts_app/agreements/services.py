@@ -39,6 +39,7 @@ from contracts_app.scope.clauses import (
 from contracts_app.scope.service_levels import Terms, parse_terms
 from contracts_app.scope.services import base_scope, base_terms, set_base_scope
 from contracts_app.scope.signals import scope_changed
+from contracts_app.sorting import Sorting, lower
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -409,16 +410,33 @@ def _figures_beyond(agreement: Agreement, changes: Mapping[str, Any]) -> dict[st
     }
 
 
+AGREEMENT_SORTING = Sorting(
+    columns={
+        "code": lower(Agreement.code),
+        "title": lower(Agreement.title),
+        "status": Agreement.status,
+        "start_date": Agreement.start_date,
+        "end_date": Agreement.end_date,
+        "value": Agreement.value,
+    },
+    default="-start_date",
+    tiebreaker=Agreement.id,
+)
+
+
 def search_agreements(
     user: User,
     *,
     text: str = "",
     status: str | None = None,
     party: str = "",
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> tuple[list[Agreement], int]:
-    """Agreements the user may see, filtered, newest start first, one page at a time."""
+    """Agreements the user may see, filtered, in the order of ``sort`` (newest start first
+    by default), one page at a time. Refuses a field ``AGREEMENT_SORTING`` does not offer."""
+    order = AGREEMENT_SORTING.order_by(sort)
     query = visible_agreements(user)
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
@@ -443,9 +461,7 @@ def search_agreements(
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(Agreement.start_date.desc(), Agreement.code)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 

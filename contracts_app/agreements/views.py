@@ -25,7 +25,7 @@ from contracts_app.db import utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.forms_common import ConfirmForm, show_errors
-from contracts_app.pagination import Page, page_args
+from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.scope import services as scope_services
 from contracts_app.tasks.services import recent_verdict_changes, verdict_counts
 
@@ -49,11 +49,13 @@ def index() -> Any:
         "status": status or "",
         "party": request.args.get("party", "")[:200],
     }
+    sort = sort_arg(services.AGREEMENT_SORTING)
     rows, total = services.search_agreements(
         current_user,
         text=filters["q"],
         status=status,
         party=filters["party"],
+        sort=sort,
         page=number,
         per_page=per_page,
     )
@@ -62,6 +64,7 @@ def index() -> Any:
         invitations=len(member_services.invitations_for(current_user)),
         page=Page(rows, number, per_page, total),
         filters=filters,
+        sort=sort,
         statuses=[s.value for s in AgreementStatus],
     )
 

@@ -71,10 +71,14 @@ def create_annex(code: str, body: dict[str, Any]) -> Any:
 @api.auth_required(token_auth)
 @api.input(AnnexQuery, location="query", arg_name="query")
 @api.output(AnnexOut(many=True))
-@api.doc(summary="Annexes of an agreement, by number", responses=[401, 404, 422])
+@api.doc(
+    summary="Annexes of an agreement (the register), by number unless sorted",
+    responses=[401, 404, 422],
+)
 def list_annexes(code: str, query: dict[str, Any]) -> Any:
     agreement, membership = agreement_for(api_user(), code)
-    return [_summary(a, membership) for a in services.list_annexes(agreement, query["state"])]
+    annexes = services.list_annexes(agreement, query["state"], sort=query["sort"])
+    return [_summary(a, membership) for a in annexes]
 
 
 @api.get("/annexes/<id:annex_id>")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.annexes.services import ANNEX_SORTING
+from contracts_app.api_common import sort_param
 from contracts_app.dates import Day
 from contracts_app.identifiers import NON_BLANK_PATTERN
 from contracts_app.scope.clauses import MAX_CLAUSES, REF_PATTERN
@@ -101,6 +103,7 @@ class AnnexQuery(Schema):
     state = fields.String(
         load_default=None, validate=validators.OneOf([s.value for s in AnnexState])
     )
+    sort = sort_param(ANNEX_SORTING)
 
 
 class EventIn(Schema):

@@ -27,6 +27,7 @@ from contracts_app.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from contracts_app.pagination import sort_arg
 from contracts_app.scope.services import clause_map, version_on
 from workflows.annex import diagram_svg
 from workflows.annex_states import EDITABLE_STATES, AnnexState
@@ -41,11 +42,13 @@ def index(code: str) -> Any:
     state = request.args.get("state") or None
     if state not in {s.value for s in AnnexState}:
         state = None
+    sort = sort_arg(services.ANNEX_SORTING)
     return render_template(
         "annexes/index.html",
         agreement=agreement,
-        annexes=services.list_annexes(agreement, state),
+        annexes=services.list_annexes(agreement, state, sort=sort),
         state=state or "",
+        sort=sort,
         states=[s.value for s in AnnexState],
         can_draft=current_user.is_admin or (membership is not None and membership.role in MANAGERS),
     )

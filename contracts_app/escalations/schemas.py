@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from contracts_app.api_common import PageQuery
+from contracts_app.api_common import PageQuery, sort_param
 from contracts_app.dates import Day
+from contracts_app.escalations.services import ESCALATION_SORTING
 from workflows.escalation import USER_EVENTS, EscalationState
 
 _REF = validators.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -110,16 +111,7 @@ class EscalationQuery(PageQuery):
     state = fields.String(
         load_default=None, validate=validators.OneOf([s.value for s in EscalationState])
     )
-    sort = fields.String(
-        load_default="deadline",
-        validate=validators.OneOf(
-            [
-                f"{d}{f}"
-                for f in ("number", "deadline", "level", "created", "subject")
-                for d in ("", "-")
-            ]
-        ),
-    )
+    sort = sort_param(ESCALATION_SORTING)
 
 
 class StatsQuery(Schema):

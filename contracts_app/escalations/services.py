@@ -30,6 +30,7 @@ from contracts_app.escalations.models import BallHold, Escalation, EscalationMes
 from contracts_app.notifications.kinds import Kind
 from contracts_app.notifications.services import notify
 from contracts_app.scope.services import version_on
+from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.models import Task
 from workflows.binding import EventSpec
 from workflows.escalation import (
@@ -570,6 +571,20 @@ def holds_of(escalation: Escalation, now: dt.datetime | None = None) -> list[dic
     ]
 
 
+ESCALATION_SORTING = Sorting(
+    columns={
+        "number": Escalation.number,
+        "deadline": Escalation.deadline,
+        "level": Escalation.level,
+        "created": Escalation.created_at,
+        "subject": lower(Escalation.subject),
+        "state": Escalation.state,
+    },
+    default="deadline",
+    tiebreaker=Escalation.id,
+)
+
+
 def list_escalations(
     agreement: Agreement,
     *,
@@ -577,12 +592,14 @@ def list_escalations(
     ball_with: str | None = None,
     overdue: bool | None = None,
     state: str | None = None,
-    sort: str = "deadline",
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 25,
     now: dt.datetime | None = None,
 ) -> tuple[list[Escalation], int]:
-    """An agreement's escalations, filtered and sorted (``sort=field`` or ``-field``)."""
+    """An agreement's escalations, filtered and sorted (``sort=field`` or ``-field``, the
+    nearest deadline first by default). Refuses a field ``ESCALATION_SORTING`` does not offer."""
+    order = ESCALATION_SORTING.order_by(sort)
     now = now or utcnow()
     query = sa.select(Escalation).where(Escalation.agreement_id == agreement.id)
     if level is not None:
@@ -594,23 +611,9 @@ def list_escalations(
     if overdue is not None:
         late = sa.and_(Escalation.state != EscalationState.RESOLVED, Escalation.deadline <= now)
         query = query.where(late if overdue else sa.not_(late))
-    columns = {
-        "number": Escalation.number,
-        "deadline": Escalation.deadline,
-        "level": Escalation.level,
-        "created": Escalation.created_at,
-        "subject": Escalation.subject,
-    }
-    descending = sort.startswith("-")
-    column = columns.get(sort.lstrip("-"))
-    if column is None:
-        raise ValidationFailed({"sort": [f"One of: {', '.join(columns)}, with - for descending."]})
-    order = column.desc() if descending else column.asc()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(order.nulls_last(), Escalation.number)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 

@@ -15,11 +15,9 @@ from contracts_app.escalations.forms import EscalationEventForm, EscalationForm
 from contracts_app.escalations.presenters import escalation_view
 from contracts_app.escalations.stats import escalation_stats
 from contracts_app.forms_common import show_errors
-from contracts_app.pagination import Page, page_args
+from contracts_app.pagination import Page, page_args, sort_arg
 
 pages = Blueprint("escalations", __name__)
-
-SORTS = ("deadline", "-deadline", "level", "-level", "number", "-number", "created", "-created")
 
 
 def _may_raise(membership: Any) -> bool:
@@ -35,7 +33,7 @@ def index(code: str) -> Any:
     level = args.get("level", type=int)
     ball_with = args.get("ball_with") if args.get("ball_with") in ("customer", "provider") else None
     overdue = {"1": True, "0": False}.get(args.get("overdue", ""))
-    sort = args.get("sort") if args.get("sort") in SORTS else "deadline"
+    sort = sort_arg(services.ESCALATION_SORTING)
     rows, total = services.list_escalations(
         agreement,
         level=level if level and 0 < level <= 100 else None,
@@ -58,7 +56,8 @@ def index(code: str) -> Any:
             "overdue": args.get("overdue", ""),
             "sort": sort,
         },
-        sorts=SORTS,
+        sort=sort,
+        sorts=services.ESCALATION_SORTING.choices,
         stats=escalation_stats(agreement, today - dt.timedelta(days=365), today),
         can_raise=_may_raise(membership),
     )

@@ -120,7 +120,9 @@ def list_tasks(code: str, query: dict[str, Any]) -> Any:
         clause=query["clause"],
         attention=query["attention"],
     )
-    rows, total = services.list_tasks(agreement, filters, query["page"], query["per_page"])
+    rows, total = services.list_tasks(
+        agreement, filters, query["page"], query["per_page"], sort=query["sort"]
+    )
     return page_of(
         [_task_body(t, membership) for t in rows], total, query["page"], query["per_page"]
     )

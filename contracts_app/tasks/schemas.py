@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from apiflask import Schema, fields, validators
 
+from contracts_app.api_common import sort_param
 from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.dates import Day
 from contracts_app.figures import HOURS_SCALE
+from contracts_app.tasks.services import TASK_SORTING
 from workflows.task import TaskEvent
 from workflows.task_states import TaskState, Verdict
 
@@ -115,6 +117,7 @@ class TaskQuery(Schema):
     date_to = Day(load_default=None)
     clause = fields.String(load_default=None, validate=validators.Length(max=40))
     attention = fields.Boolean(load_default=False)
+    sort = sort_param(TASK_SORTING)
     page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))
 

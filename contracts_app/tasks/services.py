@@ -30,6 +30,7 @@ from contracts_app.figures import (
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
 from contracts_app.service_levels.tickets import parse_ticket_times, store_ticket_clocks
+from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.cap_alerts import cap_use_changed
 from contracts_app.tasks.models import Task, VerdictChange
 from contracts_app.tasks.pipeline import (
@@ -400,9 +401,26 @@ class TaskFilters:
     attention: bool = False
 
 
-def list_tasks(
-    agreement: Agreement, filters: TaskFilters, page: int, per_page: int
-) -> tuple[list[Task], int]:
+TASK_SORTING = Sorting(
+    columns={
+        "ref": lower(Task.ref),
+        "title": lower(Task.title),
+        "day": Task.day,
+        "category": Task.category,
+        "system": Task.system,
+        "hours": Task.hours,
+        "amount": Task.amount,
+        "verdict": Task.verdict,
+        "clause": Task.clause_ref,
+        "state": Task.state,
+    },
+    default="-day",
+    tiebreaker=Task.id,
+)
+
+
+def filtered_tasks(agreement: Agreement, filters: TaskFilters) -> sa.Select:
+    """The agreement's tasks that pass ``filters``, unordered (the list and its export)."""
     query = sa.select(Task).where(Task.agreement_id == agreement.id)
     if filters.verdict:
         query = query.where(Task.verdict == Verdict(filters.verdict))
@@ -416,11 +434,23 @@ def list_tasks(
         query = query.where(Task.clause_ref == filters.clause)
     if filters.attention:
         query = query.where(Task.needs_attention.is_(True))
+    return query
+
+
+def list_tasks(
+    agreement: Agreement,
+    filters: TaskFilters,
+    page: int,
+    per_page: int,
+    sort: str | None = None,
+) -> tuple[list[Task], int]:
+    """One page of the agreement's tasks that pass ``filters``, in the order of ``sort``
+    (latest day first by default). Refuses a field ``TASK_SORTING`` does not offer."""
+    order = TASK_SORTING.order_by(sort)
+    query = filtered_tasks(agreement, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(Task.day.desc(), Task.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 

@@ -13,7 +13,7 @@ from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, ValidationFailed
 from contracts_app.forms_common import show_errors
-from contracts_app.pagination import Page, page_args
+from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.service_levels.forms import ticket_times_of
 from contracts_app.service_levels.services import ticket_status
 from contracts_app.tasks import importing, profile_import, services
@@ -67,12 +67,14 @@ def index(code: str) -> Any:
         clause=(args.get("clause") or "").strip()[:40] or None,
         attention=args.get("attention") == "1",
     )
-    rows, total = services.list_tasks(agreement, filters, number, per_page)
+    sort = sort_arg(services.TASK_SORTING)
+    rows, total = services.list_tasks(agreement, filters, number, per_page, sort=sort)
     return render_template(
         "tasks/index.html",
         agreement=agreement,
         page=Page(rows, number, per_page, total),
         filters=filters,
+        sort=sort,
         verdicts=[v.value for v in Verdict],
         states=[s.value for s in TaskState],
     )
