@@ -187,6 +187,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.documents.views import pages as documents_pages
     from contracts_app.escalations.api import api as escalations_api
     from contracts_app.escalations.views import pages as escalations_pages
+    from contracts_app.exports.api import api as exports_api
+    from contracts_app.exports.views import pages as exports_pages
     from contracts_app.extensions import csrf
     from contracts_app.notifications.api import api as notifications_api
     from contracts_app.notifications.views import pages as notifications_pages
@@ -213,6 +215,7 @@ def _register_blueprints(app: APIFlask) -> None:
         audit_api,
         notifications_api,
         work_api,
+        exports_api,
     ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -227,6 +230,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(audit_pages)
     app.register_blueprint(notifications_pages)
     app.register_blueprint(work_pages)
+    app.register_blueprint(exports_pages)
 
 
 def _security_headers(response: Response) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -58,15 +59,7 @@ def check(code: str) -> Any:
 def index(code: str) -> Any:
     agreement, _membership = agreement_for(current_user, code)
     number, per_page = page_args()
-    args = request.args
-    filters = services.TaskFilters(
-        verdict=args.get("verdict") if args.get("verdict") in {v.value for v in Verdict} else None,
-        state=args.get("state") if args.get("state") in {s.value for s in TaskState} else None,
-        date_from=_day(args.get("date_from")),
-        date_to=_day(args.get("date_to")),
-        clause=(args.get("clause") or "").strip()[:40] or None,
-        attention=args.get("attention") == "1",
-    )
+    filters = task_filters(request.args)
     sort = sort_arg(services.TASK_SORTING)
     rows, total = services.list_tasks(agreement, filters, number, per_page, sort=sort)
     return render_template(
@@ -82,6 +75,18 @@ def index(code: str) -> Any:
 
 def _day(text: str | None) -> dt.date | None:
     return parse_day_or_none(text)
+
+
+def task_filters(args: Mapping[str, str]) -> services.TaskFilters:
+    """The task list's filters from a query string; a value it does not know is ignored."""
+    return services.TaskFilters(
+        verdict=args.get("verdict") if args.get("verdict") in {v.value for v in Verdict} else None,
+        state=args.get("state") if args.get("state") in {s.value for s in TaskState} else None,
+        date_from=_day(args.get("date_from")),
+        date_to=_day(args.get("date_to")),
+        clause=(args.get("clause") or "").strip()[:40] or None,
+        attention=args.get("attention") == "1",
+    )
 
 
 @pages.route("/agreements/<code>/tasks/new", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+from tests.tasks.conftest import SCOPE, agreement, record  # noqa: F401
