@@ -179,6 +179,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("import_profiles_api.get_profile", "GET"): MEMBER,
     ("import_profiles_api.delete_profile", "DELETE"): MANAGER,
     ("import_profiles_api.incoming_changes", "GET"): MEMBER,
+    # exports of a list: whoever may read the list
+    ("exports.export", "GET"): MEMBER,
+    ("exports_api.export_scope", "GET"): MEMBER,
+    ("exports_api.export_tasks", "GET"): MEMBER,
+    ("exports_api.export_usage", "GET"): MEMBER,
+    ("exports_api.export_annexes", "GET"): MEMBER,
 }
 
 # Reads whose query arguments are required (validated before anything else).
@@ -269,6 +275,7 @@ def world(app):
         "document_id": document.id,
         "member_id": member.id,
         "ref": "1.1",
+        "kind": "tasks",
         "event": "accept",
         "token_id": 1,
         "user_id": manager.id,
