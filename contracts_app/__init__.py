@@ -193,6 +193,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from contracts_app.notifications.api import api as notifications_api
     from contracts_app.notifications.views import pages as notifications_pages
     from contracts_app.scope.api import api as scope_api
+    from contracts_app.search.api import api as search_api
+    from contracts_app.search.views import pages as search_pages
     from contracts_app.service_levels.api import api as service_levels_api
     from contracts_app.service_levels.views import pages as service_levels_pages
     from contracts_app.tasks.api import api as tasks_api
@@ -216,6 +218,7 @@ def _register_blueprints(app: APIFlask) -> None:
         notifications_api,
         work_api,
         exports_api,
+        search_api,
     ):
         csrf.exempt(blueprint)  # token-authenticated: no cookies, so no cross-site forgery
         app.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -231,6 +234,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(notifications_pages)
     app.register_blueprint(work_pages)
     app.register_blueprint(exports_pages)
+    app.register_blueprint(search_pages)
 
 
 def _security_headers(response: Response) -> Response:

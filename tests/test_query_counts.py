@@ -61,3 +61,21 @@ def test_agreement_and_task_pages_do_not_grow_with_annexes_or_tasks(app):
             queries_for(client, f"/agreements/{agreement.code}/annexes"),
         )
     assert counts["small"] == counts["large"], counts
+
+
+def test_sorted_lists_exports_and_search_do_not_grow_with_the_data(app):
+    counts = {}
+    for size, (annexes, tasks) in {"small": (2, 3), "large": (12, 40)}.items():
+        agreement, manager = agreement_with(annexes, tasks)
+        client = signed_in(app.test_client(), manager)
+        db.session.expire_all()
+        code = agreement.code
+        counts[size] = (
+            queries_for(client, f"/agreements/{code}/tasks?sort=-title"),
+            queries_for(client, f"/agreements/{code}/annexes?sort=-effective_date"),
+            queries_for(client, f"/agreements/{code}/tasks/export?format=csv&sort=hours"),
+            queries_for(client, f"/agreements/{code}/annexes/export?format=xlsx"),
+            queries_for(client, f"/agreements/{code}/scope/export?format=csv"),
+            queries_for(client, "/search?q=task"),
+        )
+    assert counts["small"] == counts["large"], counts

@@ -185,6 +185,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("exports_api.export_tasks", "GET"): MEMBER,
     ("exports_api.export_usage", "GET"): MEMBER,
     ("exports_api.export_annexes", "GET"): MEMBER,
+    # search: every signed-in user, within the agreements they may see
+    ("search.index", "GET"): USER,
+    ("search_api.search", "GET"): USER,
 }
 
 # Reads whose query arguments are required (validated before anything else).
@@ -192,6 +195,8 @@ QUERY = {
     "scope_api.diff": "?from=1&to=1",
     "escalations_api.stats": "?from=2026-01-01&to=2026-12-31",
     "service_levels_api.report": "?period=2026-03",
+    "search_api.search": "?q=task",
+    "search.index": "?q=task",
 }
 
 # Path arguments that reach an agreement: outsiders get "not found" there.

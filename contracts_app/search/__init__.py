@@ -1,0 +1,1 @@
+"""Search across the agreements, annexes and tasks a person may see."""
