@@ -31,11 +31,12 @@ def page_of(items: list[Any], total: int, page: int, per_page: int) -> dict[str,
 def sort_param(sorting: Sorting) -> fields.String:
     """The ``sort`` query field of a list endpoint, documented with its allowed values;
     an unknown field is a 422 problem naming the allowed ones."""
+    default = sorting.default or "the list's own order"
     return fields.String(
         load_default=None,
         validate=validators.OneOf(sorting.choices, error=sorting.refusal),
         metadata={
             "description": f"Order of the list: a field ({', '.join(sorting.fields)}), "
-            f"descending with a leading -. Default: {sorting.default}.",
+            f"descending with a leading -. Default: {default}.",
         },
     )

@@ -24,9 +24,12 @@ class Sorting:
     columns: Mapping[str, Any]
     default: str
     tiebreaker: Any
+    # The list's own order when ``sort`` is not given and ``default`` is empty, for orders
+    # no single column gives (notifications: unread first, then newest).
+    default_order: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
-        assert self.default.lstrip("-") in self.columns, self.default
+        assert self.default.lstrip("-") in self.columns or self.default_order, self.default
 
     @property
     def fields(self) -> list[str]:
@@ -45,7 +48,8 @@ class Sorting:
         return bool(text) and text.lstrip("-") in self.columns and text.count("-") <= 1  # type: ignore[union-attr]
 
     def chosen(self, text: str | None) -> str:
-        """``text`` if it names a sortable field, otherwise the default (for pages)."""
+        """``text`` if it names a sortable field, otherwise the default (for pages; empty
+        for a list whose default order is no single column)."""
         return text if text and self.is_valid(text) else self.default
 
     def order_by(self, text: str | None) -> list[Any]:
@@ -54,6 +58,8 @@ class Sorting:
         Refuses a field the list does not offer with a ``sort`` error naming the allowed ones.
         """
         text = text or self.default
+        if not text:
+            return list(self.default_order)
         if not self.is_valid(text):
             raise ValidationFailed({"sort": [self.refusal]})
         descending = text.startswith("-")

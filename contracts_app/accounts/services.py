@@ -21,6 +21,7 @@ from contracts_app.accounts.passwords import (
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contracts_app.sorting import Sorting, lower
 
 TOKEN_PREFIX = "cat_"
 
@@ -147,15 +148,49 @@ def change_password(user: User, current: str, new: str) -> None:
         record("user.password_changed", user, user, agreement_id=None)
 
 
-def list_users(page: int, per_page: int) -> tuple[list[User], int]:
+USER_SORTING = Sorting(
+    columns={
+        "name": lower(User.name),
+        "email": User.email,
+        "admin": User.is_admin,
+        "active": User.is_active,
+        "created": User.created_at,
+    },
+    default="name",
+    tiebreaker=User.id,
+)
+
+
+def list_users(page: int, per_page: int, sort: str | None = None) -> tuple[list[User], int]:
+    """One page of every account, by name unless ``sort`` says otherwise."""
+    order = USER_SORTING.order_by(sort)
     total = db.session.scalar(sa.select(sa.func.count(User.id))) or 0
     users = db.session.scalars(
-        sa.select(User).order_by(User.name, User.id).limit(per_page).offset((page - 1) * per_page)
+        sa.select(User).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(users), total
 
 
 # --- API tokens ------------------------------------------------------------------------
+
+TOKEN_SORTING = Sorting(
+    columns={
+        "name": lower(ApiToken.name),
+        "created": ApiToken.created_at,
+        "expires": ApiToken.expires_at,
+        "last_used": ApiToken.last_used_at,
+    },
+    default="-created",
+    tiebreaker=ApiToken.id,
+)
+
+
+def list_tokens(user: User, sort: str | None = None) -> list[ApiToken]:
+    """The user's API tokens, newest first unless ``sort`` says otherwise."""
+    order = TOKEN_SORTING.order_by(sort)
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(*order))
+    )
 
 
 def _digest(token: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -21,12 +20,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from contracts_app.accounts import attempts, services
 from contracts_app.accounts.forms import LoginForm, PasswordForm, TokenForm, UserForm
-from contracts_app.accounts.models import ApiToken, User
+from contracts_app.accounts.models import User
 from contracts_app.db import db
 from contracts_app.errors import TooManyAttempts, ValidationFailed
 from contracts_app.extensions import limiter, login_limit_per_address
 from contracts_app.forms_common import ConfirmForm, show_errors
-from contracts_app.pagination import Page, page_args
+from contracts_app.pagination import Page, page_args, sort_arg
 
 pages = Blueprint("accounts", __name__)
 
@@ -123,11 +122,14 @@ def tokens() -> Any:
         _token, new_token = services.issue_token(
             current_user, form.name.data or "api", current_app.config["API_TOKEN_DAYS"]
         )
-    rows = db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
+    sort = sort_arg(services.TOKEN_SORTING)
     return render_template(
-        "accounts/tokens.html", form=form, tokens=rows, new_token=new_token, confirm=ConfirmForm()
+        "accounts/tokens.html",
+        form=form,
+        tokens=services.list_tokens(current_user, sort),
+        sort=sort,
+        new_token=new_token,
+        confirm=ConfirmForm(),
     )
 
 
@@ -161,9 +163,11 @@ def users() -> Any:
             flash(f"Account {user.email} created.", "info")
             return redirect(url_for("accounts.users"))
     number, per_page = page_args()
-    rows, total = services.list_users(number, per_page)
+    sort = sort_arg(services.USER_SORTING)
+    rows, total = services.list_users(number, per_page, sort)
     return render_template(
         "accounts/users.html",
+        sort=sort,
         form=form,
         page=Page(rows, number, per_page, total),
         confirm=ConfirmForm(),

@@ -34,6 +34,7 @@ from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
 from contracts_app.errors import Conflict, Forbidden
 from contracts_app.notifications.triggers import summary_changed
+from contracts_app.sorting import Sorting
 
 SIGNERS = frozenset({Role.APPROVER})
 
@@ -140,12 +141,23 @@ def document_for(user: User, document_id: int) -> tuple[Document, Membership | N
     return object_for(user, Document, document_id, "document")
 
 
-def list_documents(agreement: Agreement) -> list[Document]:
+DOCUMENT_SORTING = Sorting(
+    columns={
+        "as_of": Document.as_of,
+        "issued": Document.issued_at,
+        "state": Document.state,
+    },
+    default="-issued",
+    tiebreaker=Document.id,
+)
+
+
+def list_documents(agreement: Agreement, sort: str | None = None) -> list[Document]:
+    """The agreement's documents, latest issued first unless ``sort`` says otherwise."""
+    order = DOCUMENT_SORTING.order_by(sort)
     return list(
         db.session.scalars(
-            sa.select(Document)
-            .where(Document.agreement_id == agreement.id)
-            .order_by(Document.id.desc())
+            sa.select(Document).where(Document.agreement_id == agreement.id).order_by(*order)
         ).all()
     )
 

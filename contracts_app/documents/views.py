@@ -15,6 +15,7 @@ from contracts_app.documents import services
 from contracts_app.documents.api import pdf_response
 from contracts_app.documents.forms import IssueForm, SignOffForm, VerifyForm
 from contracts_app.errors import Conflict, TooManyAttempts, ValidationFailed
+from contracts_app.pagination import sort_arg
 
 pages = Blueprint("documents", __name__)
 
@@ -39,10 +40,12 @@ def index(code: str) -> Any:
         document = services.issue_document(agreement, membership, form.as_of.data, current_user)
         flash("Summary issued; it now awaits the sign-off of both sides.", "info")
         return redirect(url_for("documents.show", document_id=document.id))
+    sort = sort_arg(services.DOCUMENT_SORTING)
     return render_template(
         "documents/index.html",
         agreement=agreement,
-        documents=services.list_documents(agreement),
+        documents=services.list_documents(agreement, sort),
+        sort=sort,
         form=form,
         can_issue=can(current_user, membership, MANAGERS),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema, fields, validators
 
-from contracts_app.api_common import PageQuery, api_user, page_of
+from contracts_app.api_common import PageQuery, api_user, page_of, sort_param
 from contracts_app.extensions import token_auth
 from contracts_app.notifications import services
 from contracts_app.notifications.kinds import Delivery, Kind
@@ -37,6 +37,7 @@ class NotificationPage(Schema):
 
 class NotificationQuery(PageQuery):
     unread = fields.Boolean(load_default=False)
+    sort = sort_param(services.NOTIFICATION_SORTING)
 
 
 class MarkReadIn(Schema):
@@ -80,10 +81,14 @@ class PreferencesIn(Schema):
 @api.auth_required(token_auth)
 @api.input(NotificationQuery, location="query", arg_name="query")
 @api.output(NotificationPage)
-@api.doc(summary="My notifications, unread first, newest first", responses=[401, 422])
+@api.doc(summary="My notifications, unread first, newest first unless sorted", responses=[401, 422])
 def my_notifications(query: dict[str, Any]) -> Any:
     rows, total, unread = services.list_notifications(
-        api_user(), page=query["page"], per_page=query["per_page"], unread_only=query["unread"]
+        api_user(),
+        page=query["page"],
+        per_page=query["per_page"],
+        unread_only=query["unread"],
+        sort=query["sort"],
     )
     body = page_of(rows, total, query["page"], query["per_page"])
     body["unread"] = unread

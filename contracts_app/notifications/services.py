@@ -26,6 +26,7 @@ from contracts_app.notifications.models import (
     NotificationPreference,
     NotificationSettings,
 )
+from contracts_app.sorting import Sorting
 
 OUTBOX_KEY = "outbox"  # ids to queue for email delivery once the transaction commits
 
@@ -165,18 +166,34 @@ def mark_once(scope: str, key: str) -> bool:
 # --- reading and marking ------------------------------------------------------------------
 
 
+NOTIFICATION_SORTING = Sorting(
+    columns={
+        "created": Notification.created_at,
+        "kind": Notification.kind,
+    },
+    default="",
+    tiebreaker=Notification.id,
+    default_order=(Notification.read_at.is_not(None), Notification.id.desc()),
+)
+
+
 def list_notifications(
-    user: User, *, page: int = 1, per_page: int = 25, unread_only: bool = False
+    user: User,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    unread_only: bool = False,
+    sort: str | None = None,
 ) -> tuple[list[Notification], int, int]:
-    """The user's notifications, unread first, newest first; with the total and unread count."""
+    """The user's notifications, unread first, newest first unless ``sort`` says otherwise;
+    with the total and unread count. Refuses a field ``NOTIFICATION_SORTING`` does not offer."""
+    order = NOTIFICATION_SORTING.order_by(sort)
     query = sa.select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(Notification.read_at.is_not(None), Notification.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total, unread_count(user)
 

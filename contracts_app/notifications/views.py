@@ -14,7 +14,7 @@ from contracts_app.notifications import services
 from contracts_app.notifications.email import read_unsubscribe_token
 from contracts_app.notifications.forms import PreferencesForm
 from contracts_app.notifications.kinds import LABELS, Kind
-from contracts_app.pagination import Page, page_args
+from contracts_app.pagination import Page, page_args, sort_arg
 
 pages = Blueprint("notifications", __name__)
 
@@ -23,9 +23,13 @@ pages = Blueprint("notifications", __name__)
 @login_required
 def index() -> Any:
     number, per_page = page_args()
-    rows, total, unread = services.list_notifications(current_user, page=number, per_page=per_page)
+    sort = sort_arg(services.NOTIFICATION_SORTING)
+    rows, total, unread = services.list_notifications(
+        current_user, page=number, per_page=per_page, sort=sort
+    )
     return render_template(
         "notifications/index.html",
+        sort=sort,
         page=Page(rows, number, per_page, total),
         unread=unread,
         form=ConfirmForm(),

@@ -53,7 +53,7 @@ def _codes(groups):
 
 
 def test_a_member_finds_only_what_their_agreements_hold(two):
-    mine, theirs, me, _other = two
+    _mine, _theirs, me, _other = two
     assert _codes(search(me, "rate review")) == {
         "agreements": [],
         "annexes": ["MINE-1"],
@@ -70,7 +70,7 @@ def test_an_administrator_finds_in_every_agreement(two):
 
 
 def test_annex_n_finds_the_annex_by_its_number(two):
-    mine, _theirs, me, _other = two
+    _mine, _theirs, me, _other = two
     hits = search(me, "annex 1", kinds=("annexes",))[0].items
     assert [h.label for h in hits] == ["Annex 1 of MINE-1"]
 

@@ -1,0 +1,74 @@
+"""Every list sorts by its columns: the pages mark the sorted column, the API follows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contracts_app.accounts.services import issue_token
+from contracts_app.notifications.kinds import Kind
+from contracts_app.notifications.services import notify
+from contracts_app.sorting import Sorting
+from tests.factories import make_agreement, make_user, manager_of, signed_in, token_for
+
+
+def _sorted_header(page: str) -> str:
+    found = re.findall(r'<th[^>]*aria-sort="(\w+)"[^>]*>(.*?)</th>', page, re.S)
+    assert len(found) == 1, found
+    direction, header = found[0]
+    return f"{direction}:{re.sub(r'<[^>]+>|[▲▼]', '', header).strip()}"
+
+
+def test_the_default_order_falls_back_for_pages_and_is_refused_when_unknown_in_the_api():
+    sorting = Sorting({"a": object()}, default="-a", tiebreaker=object())
+    assert sorting.chosen("b") == "-a" and sorting.chosen("a") == "a"
+    assert sorting.choices == ["a", "-a"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/agreements?sort=title", "ascending:Title"),
+        ("/agreements", "descending:Term"),
+        ("/agreements/{code}/annexes?sort=-state", "descending:State"),
+        ("/agreements/{code}/escalations?sort=level", "ascending:Level"),
+        ("/agreements/{code}/documents?sort=as_of", "ascending:As of"),
+        ("/notifications?sort=-created", "descending:When"),
+        ("/account/tokens?sort=name", "ascending:Name"),
+        ("/admin/users?sort=-email", "descending:Email"),
+    ],
+)
+def test_each_list_page_marks_its_sorted_column(client, url, expected):
+    agreement = make_agreement()
+    admin = make_user(admin=True)
+    signed_in(client, admin)
+    response = client.get(url.format(code=agreement.code))
+    assert response.status_code == 200
+    assert _sorted_header(response.text) == expected
+
+
+def test_notifications_keep_unread_first_by_default_and_sort_when_asked(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    for kind in (Kind.TASK_NEEDS_ATTENTION, Kind.ANNEX_APPROVED):
+        notify(
+            [me.id], kind, kind.value, "/", agreement_id=agreement.id, object_type="x", object_id=1
+        )
+    url = "/api/v1/me/notifications"
+    newest_first = [n["kind"] for n in client.get(url, headers=token_for(me)).json["items"]]
+    by_kind = [
+        n["kind"] for n in client.get(f"{url}?sort=kind", headers=token_for(me)).json["items"]
+    ]
+    assert newest_first[:2] == ["annex_approved", "task_needs_attention"]
+    assert by_kind == sorted(by_kind)
+    assert client.get(f"{url}?sort=text", headers=token_for(me)).status_code == 422
+
+
+def test_tokens_sort_by_name(client):
+    me = make_user()
+    for name in ("beta", "alpha"):
+        issue_token(me, name)
+    signed_in(client, me)
+    page = client.get("/account/tokens?sort=name").text
+    assert page.index(">alpha<") < page.index(">beta<")
