@@ -83,3 +83,30 @@ def test_links_lead_from_created_objects_to_the_operations_on_them(client):
                     _, target_path, method = link["operationRef"].rsplit("/", 2)
                     target = target_path.replace("~1", "/").replace("~0", "~")
                     assert method in spec["paths"][target], (path, link)
+
+
+def test_every_list_endpoint_documents_its_sort_fields(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in (
+        "/api/v1/agreements",
+        "/api/v1/agreements/{code}/tasks",
+        "/api/v1/agreements/{code}/annexes",
+        "/api/v1/agreements/{code}/escalations",
+        "/api/v1/me/notifications",
+        "/api/v1/agreements/{code}/tasks/export",
+        "/api/v1/agreements/{code}/annexes/export",
+    ):
+        sort = next(p for p in paths[path]["get"]["parameters"] if p["name"] == "sort")
+        values = [v for v in sort["schema"]["enum"] if v]
+        assert values and all(f"-{v}" in values for v in values if not v.startswith("-")), path
+        assert "descending" in sort["description"], path
+
+
+def test_exports_and_search_are_documented(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for kind in ("scope", "tasks", "usage", "annexes"):
+        operation = paths[f"/api/v1/agreements/{{code}}/{kind}/export"]["get"]
+        formats = next(p for p in operation["parameters"] if p["name"] == "format")
+        assert formats["schema"]["enum"] == ["csv", "xlsx"]
+        assert "text/csv" in operation["responses"]["200"]["content"]
+    assert "q" in str(paths["/api/v1/search"]["get"]["parameters"])
