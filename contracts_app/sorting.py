@@ -45,7 +45,7 @@ class Sorting:
         return f"Sort by one of: {', '.join(self.columns)}; put - before a field for descending."
 
     def is_valid(self, text: str | None) -> bool:
-        return bool(text) and text.lstrip("-") in self.columns and text.count("-") <= 1  # type: ignore[union-attr]
+        return text in self.choices
 
     def chosen(self, text: str | None) -> str:
         """``text`` if it names a sortable field, otherwise the default (for pages; empty
