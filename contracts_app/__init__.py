@@ -106,6 +106,7 @@ def _require_shared_production_settings(app: APIFlask) -> None:
 
 
 def _configure_openapi(app: APIFlask) -> None:
+    from contracts_app.annexes.schemas import add_change_components
     from contracts_app.openapi_links import add_links
     from contracts_app.problems import ProblemSchema
 
@@ -145,7 +146,7 @@ def _configure_openapi(app: APIFlask) -> None:
                     content = response.get("content", {})
                     if code.isdigit() and int(code) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
-        return add_links(spec)
+        return add_links(add_change_components(spec))
 
 
 def _init_extensions(app: APIFlask) -> None:

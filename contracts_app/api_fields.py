@@ -49,15 +49,28 @@ def decimal_field(
         if message:
             raise ValidationError(message)
 
-    digits = rf"[0-9]{{1,12}}(\.[0-9]{{1,{scale}}})?"
-    pattern = f"^{digits}$" if low >= 0 else f"^-?{digits}$"
     return ExactDecimal(
         as_string=True,
         places=None,
         validate=within_bounds,
-        metadata={**DECIMAL_METADATA, "pattern": pattern},
+        metadata={**DECIMAL_METADATA, "pattern": decimal_pattern(high, scale, signed=low < 0)},
         **kwargs,
     )
+
+
+def decimal_pattern(maximum: Decimal, scale: int | None, *, signed: bool = False) -> str:
+    """The pattern of a decimal string at most ``maximum`` with at most ``scale`` decimals
+    (any number with None), so that what a client or a fuzzer builds from the document is
+    what the validation accepts: exact when the maximum is a power of ten (100, 10000),
+    by its number of digits otherwise."""
+    fraction = rf"\.[0-9]{{1,{scale}}}" if scale else r"\.[0-9]+"
+    zeros = rf"\.0{{1,{scale}}}" if scale else r"\.0+"
+    top = int(maximum)
+    if maximum == top and str(top).rstrip("0") == "1" and top >= 10:
+        body = rf"{top}({zeros})?|[0-9]{{1,{len(str(top)) - 1}}}({fraction})?"
+    else:
+        body = rf"[0-9]{{1,{len(str(top))}}}({fraction})?"
+    return rf"^{'-?' if signed else ''}({body})$"
 
 
 def decimal_out(**kwargs: Any) -> fields.Decimal:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from apiflask import Schema, fields, validators
 
 from contracts_app.agreements.services import AGREEMENT_SORTING
 from contracts_app.api_common import sort_param
-from contracts_app.api_fields import decimal_field, decimal_out
+from contracts_app.api_fields import decimal_field, decimal_out, decimal_pattern
 from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.identifiers import NON_BLANK_PATTERN, Name
@@ -28,7 +30,7 @@ class LadderLevel(Schema):
     name = fields.String(required=True, validate=validators.Length(1, 100))
     response_hours = fields.String(
         required=True,
-        validate=validators.Regexp(r"^\d{1,5}(\.\d{1,2})?$"),
+        validate=validators.Regexp(decimal_pattern(Decimal(10_000), 2)),
         metadata={"description": "hours on the service calendar (wall-clock without one)"},
     )
     members = fields.Nested(LadderMembers, load_default=dict)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema, fields, validators
 
+from contracts_app.agreements.governance import FIELDS as GOVERNANCE
 from contracts_app.annexes.services import ANNEX_SORTING
 from contracts_app.api_common import sort_param
 from contracts_app.dates import Day
@@ -25,45 +28,81 @@ class ChangeSchema(Schema):
 
 _CLAUSE_REF = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": REF_PATTERN}
 # What the service accepts, per operation; documented so that clients and fuzzers send it.
+# One change: the list's items (a ``Raw`` field's metadata becomes the items' schema).
+CHANGE_DOC = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {
+                "op": {"type": "string", "enum": ["add"]},
+                "item": {"$ref": "#/components/schemas/ClauseSchema"},
+            },
+            "required": ["op", "item"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "op": {"type": "string", "enum": ["modify"]},
+                "ref": _CLAUSE_REF,
+                "fields": {"$ref": "#/components/schemas/ClauseFields"},
+            },
+            "required": ["op", "ref", "fields"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "op": {"type": "string", "enum": ["remove"]},
+                "ref": _CLAUSE_REF,
+            },
+            "required": ["op", "ref"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "op": {"type": "string", "enum": ["modify"]},
+                "governance": {"$ref": "#/components/schemas/GovernanceFields"},
+            },
+            "required": ["op", "governance"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
+def add_change_components(spec: dict[str, Any]) -> dict[str, Any]:
+    """The components a change refers to, derived from the schemas they mirror: the fields
+    of a clause that a ``modify`` may change (any of a clause's but its ref), and the rules
+    of consent a governance change may change (as the agreement documents them)."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    clause, agreement = schemas.get("ClauseSchema"), schemas.get("AgreementIn")
+    if clause is not None:
+        properties = {k: v for k, v in clause["properties"].items() if k != "ref"}
+        schemas["ClauseFields"] = {
+            "type": "object",
+            "properties": properties,
+            "minProperties": 1,
+            "additionalProperties": False,
+            "description": "The clause fields to change, as in a clause.",
+        }
+    if agreement is not None:
+        properties = {k: v for k, v in agreement["properties"].items() if k in GOVERNANCE}
+        schemas["GovernanceFields"] = {
+            "type": "object",
+            "properties": properties,
+            "minProperties": 1,
+            "additionalProperties": False,
+            "description": "The rules of consent to change, as the agreement gives them.",
+        }
+    return spec
+
+
 CHANGES_DOC = {
-    "description": "Scope changes: add a clause, modify fields of a clause, remove a clause.",
+    "description": "Scope changes: add a clause, modify fields of a clause, remove a clause; "
+    "or change the rules of consent (governance).",
     "maxItems": MAX_CLAUSES,
-    "items": {
-        "oneOf": [
-            {
-                "type": "object",
-                "properties": {
-                    "op": {"type": "string", "enum": ["add"]},
-                    "item": {"$ref": "#/components/schemas/ClauseSchema"},
-                },
-                "required": ["op", "item"],
-                "additionalProperties": False,
-            },
-            {
-                "type": "object",
-                "properties": {
-                    "op": {"type": "string", "enum": ["modify"]},
-                    "ref": _CLAUSE_REF,
-                    "fields": {
-                        "type": "object",
-                        "minProperties": 1,
-                        "description": "The clause fields to change, as in a clause.",
-                    },
-                },
-                "required": ["op", "ref", "fields"],
-                "additionalProperties": False,
-            },
-            {
-                "type": "object",
-                "properties": {
-                    "op": {"type": "string", "enum": ["remove"]},
-                    "ref": _CLAUSE_REF,
-                },
-                "required": ["op", "ref"],
-                "additionalProperties": False,
-            },
-        ]
-    },
 }
 
 
@@ -78,7 +117,7 @@ class AnnexIn(Schema):
     rationale = fields.String(load_default="", validate=validators.Length(max=20_000))
     effective_date = Day(required=True)
     changes = fields.List(
-        fields.Raw(),
+        fields.Raw(metadata=CHANGE_DOC),
         load_default=list,
         validate=validators.Length(max=MAX_CLAUSES),
         metadata=CHANGES_DOC,
@@ -95,7 +134,9 @@ class AnnexPatch(Schema):
     rationale = fields.String(validate=validators.Length(max=20_000))
     effective_date = Day()
     changes = fields.List(
-        fields.Raw(), validate=validators.Length(max=MAX_CLAUSES), metadata=CHANGES_DOC
+        fields.Raw(metadata=CHANGE_DOC),
+        validate=validators.Length(max=MAX_CLAUSES),
+        metadata=CHANGES_DOC,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from contracts_app.api_fields import DECIMAL_METADATA, decimal_field
+from contracts_app.api_fields import DECIMAL_METADATA, decimal_field, decimal_pattern
 from contracts_app.errors import ScopeConflict, ValidationFailed, flatten_messages
 from contracts_app.figures import decimal_text
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, REF_PATTERN, ref_sort_key
@@ -52,7 +52,10 @@ def _decimal(
             raise ValidationError(f"Must be {relation} {low} and at most {high}.")
 
     return fields.Decimal(
-        as_string=True, validate=within_bounds, metadata=DECIMAL_METADATA, **kwargs
+        as_string=True,
+        validate=within_bounds,
+        metadata={**DECIMAL_METADATA, "pattern": decimal_pattern(high, None)},
+        **kwargs,
     )
 
 
