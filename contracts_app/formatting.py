@@ -115,7 +115,7 @@ def money(value: Any, currency: str | None) -> str:
     # in place of a symbol: "€" would not say which of several dollars or crowns is meant.
     before, _, after = pattern.partition("¤")
     code_first = bool(after.strip(" \xa0")) and not before.strip(" \xa0")
-    layout = f"¤¤\xa0{digits}" if code_first else f"{digits}\xa0¤¤"
+    layout = f"¤¤ {digits}" if code_first else f"{digits} ¤¤"
     return format_currency(
         number,
         currency.upper(),
@@ -187,9 +187,26 @@ def cap_standing(used: Any, limit: Any, unit: Any, currency: str | None = None) 
     return f"{beyond} over the cap: {covered} covered, {beyond} beyond"
 
 
-def percent(value: Any) -> str:
-    """A percentage exactly, with at least two decimals: "99.50 %"."""
-    return EMPTY if exact(value) is None else f"{figure(value)}\xa0%"
+def percent(value: Any, places: int | None = None) -> str:
+    """A percentage, "99.50 %": exactly as declared, or a measured one to ``places``."""
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    if places is not None:
+        return f"{measured(number, places)} %"
+    return f"{figure(number)} %"
+
+
+def measured(value: Any, places: int = 2) -> str:
+    """A measurement (a clock's hours, a measured percentage) to ``places`` decimals.
+
+    Measurements have as many decimals as a division gives; declared figures (caps,
+    rates, amounts) are never rounded and go through ``figure`` or ``quantity``.
+    """
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    return format_decimal(number, _decimal_pattern(places), locale=current_locale())
 
 
 def iso_date(value: Any) -> str:

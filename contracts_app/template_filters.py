@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from contracts_app import formatting
+from contracts_app.dates import DAY_INPUT_ATTRIBUTES
 
 
 def _currency(context: Context, currency: str | None) -> str | None:
@@ -49,7 +50,9 @@ def rate_text(context: Context, rate: Any, currency: str | None = None) -> str:
 
 
 @pass_context
-def per_task_text(context: Context, limit: Any, cap: Any = None, currency: str | None = None) -> str:
+def per_task_text(
+    context: Context, limit: Any, cap: Any = None, currency: str | None = None
+) -> str:
     return formatting.per_task_text(limit, cap, _currency(context, currency))
 
 
@@ -77,6 +80,7 @@ def css_string(value: Any) -> str:
 
 def register_filters(app: Flask) -> None:
     formatting.init_app(app)
+    app.jinja_env.globals["day_input_attributes"] = DAY_INPUT_ATTRIBUTES
     filters = app.jinja_env.filters
     filters["cap_standing"] = cap_standing
     filters["cap_text"] = cap_text
@@ -85,6 +89,7 @@ def register_filters(app: Flask) -> None:
     filters["figure"] = formatting.figure
     filters["iso_date"] = formatting.iso_date
     filters["measure"] = measure
+    filters["measured"] = formatting.measured
     filters["money"] = money
     filters["percent"] = formatting.percent
     filters["per_task_text"] = per_task_text

@@ -77,4 +77,4 @@ def test_clause_usage_chart_is_server_rendered_svg(client, agreement, record):
     record(category="support.incident", system="shop-web", hours=6, day=dt.date(2026, 3, 3))
     signed_in(client, manager_of(agreement))
     page = client.get(f"/agreements/{agreement.code}/clauses/1.2/usage").get_data(as_text=True)
-    assert "<svg" in page and "2026-03: 6.00 of 10.00 hours" in page
+    assert "<svg" in page and "2026-03: 6 h of 10 h" in page
