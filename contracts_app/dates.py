@@ -12,8 +12,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 from wtforms import DateField
-from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError as FormValidationError
+from wtforms.widgets import TextInput
 
 from contracts_app.errors import ValidationFailed
 
