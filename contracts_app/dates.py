@@ -99,6 +99,14 @@ class DayField(DateField):
         except ValueError:
             raise ValueError(NOT_A_DAY) from None
 
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        # Something typed that is not a date: say so, not "required" (DataRequired would
+        # replace the message, since the field holds no date).
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
+
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
         if self.data is not None and not in_range(self.data):
