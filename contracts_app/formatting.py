@@ -27,7 +27,9 @@ from flask_babel import Babel, force_locale, get_locale
 from contracts_app.figures import currency_scale, decimals_of
 
 DEFAULT_LOCALE = "en"
-SUPPORTED_LOCALES = ("en", "de", "fr", "pl")
+# Each supported locale by its own name, as a person picks the language of documents.
+LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "pl": "Polski"}
+SUPPORTED_LOCALES = tuple(LOCALE_NAMES)
 EMPTY = "—"
 
 # What a cap, a per-task limit or a rate measures, as a person writes it after a figure.

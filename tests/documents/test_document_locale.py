@@ -10,7 +10,7 @@ from contracts_app.db import db
 from contracts_app.documents import services
 from tests.documents.conftest import pdf_text
 from tests.documents.test_summaries import AS_OF, issue
-from tests.factories import signed_in
+from tests.factories import make_agreement, manager_of, signed_in, token_for
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 
@@ -68,3 +68,20 @@ def test_an_issued_summary_keeps_the_locale_it_was_issued_in(valued, signers):
     valued.document_locale = "de"  # changed after issue: the frozen content decides
     db.session.flush()
     assert "EUR 480,000.00" in pdf_text(services.document_pdf(document))
+
+
+def test_the_document_locale_is_agreed_in_draft_among_the_supported_ones(client):
+    draft = make_agreement(status="draft")
+    headers = token_for(manager_of(draft))
+    url = f"/api/v1/agreements/{draft.code}"
+    refused = client.patch(url, json={"document_locale": "xx"}, headers=headers)
+    assert refused.status_code == 422 and "document_locale" in refused.json["errors"]
+    changed = client.patch(url, json={"document_locale": "de"}, headers=headers)
+    assert changed.status_code == 200 and changed.json["document_locale"] == "de"
+    running = make_agreement()
+    locked = client.patch(
+        f"/api/v1/agreements/{running.code}",
+        json={"document_locale": "de"},
+        headers=token_for(manager_of(running)),
+    )
+    assert locked.status_code == 422 and running.document_locale == "en"
