@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import ValidationError, fields
 from wtforms import DateField
 from wtforms.validators import ValidationError as FormValidationError
+from wtforms.widgets import TextInput
 
 from contracts_app.errors import ValidationFailed
 
@@ -20,6 +21,17 @@ EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2199, 12, 31)
 OUT_OF_RANGE = f"Give a date between {EARLIEST_DAY} and {LATEST_DAY}."
 DAY_DESCRIPTION = f"A date (YYYY-MM-DD) between {EARLIEST_DAY} and {LATEST_DAY}."
+NOT_A_DAY = "Not a day on the calendar: write the date as YYYY-MM-DD, e.g. 2026-03-31."
+# A date typed in a page: ISO whatever the browser's locale (a browser's own date input
+# shows MM/DD/YYYY or DD.MM.YYYY by its language, unlike every other date on the pages).
+DAY_INPUT_ATTRIBUTES = {
+    "type": "text",
+    "pattern": r"\d{4}-\d{2}-\d{2}",
+    "inputmode": "numeric",
+    "placeholder": "YYYY-MM-DD",
+    "autocomplete": "off",
+    "title": "A date written as YYYY-MM-DD",
+}
 # The same range as a pattern, so that generated clients and fuzzers stay inside it.
 DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
@@ -70,7 +82,30 @@ def Day(**kwargs: Any) -> fields.Date:
 
 
 class DayField(DateField):
-    """A form date field with the accepted range; the message shows beside the field."""
+    """A form date field with the accepted range; the message shows beside the field.
+
+    Typed as ISO text (``DAY_INPUT_ATTRIBUTES``), never through the browser's date picker.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["render_kw"] = {**DAY_INPUT_ATTRIBUTES, **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(NOT_A_DAY) from None
+
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        # Something typed that is not a date: say so, not "required" (DataRequired would
+        # replace the message, since the field holds no date).
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)

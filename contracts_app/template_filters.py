@@ -1,36 +1,76 @@
-"""Jinja filters shared by pages and PDFs."""
+"""Jinja filters shared by pages and PDFs: every figure, amount, unit and date a template
+prints goes through ``contracts_app.formatting``."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from flask import Flask
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-from contracts_app.figures import decimal_text
+from contracts_app import formatting
+from contracts_app.dates import DAY_INPUT_ATTRIBUTES
 
 
-def clause_value(value: Any) -> str:
+def _currency(context: Context, currency: str | None) -> str | None:
+    """The currency named, else the one of the agreement the template shows."""
+    if currency:
+        return currency
+    agreement = context.get("agreement")
+    if agreement is not None and getattr(agreement, "currency", None):
+        return agreement.currency
+    content = context.get("c")  # a PDF's frozen content
+    if isinstance(content, dict):
+        return (content.get("agreement") or {}).get("currency")
+    return None
+
+
+@pass_context
+def clause_value(context: Context, value: Any, currency: str | None = None) -> str:
     """A clause field's value in words: caps, lists and empty values read naturally."""
     if value in (None, "", []):
-        return "—"
+        return formatting.EMPTY
     if isinstance(value, dict) and {"unit", "limit", "period"} <= set(value):
-        return f"{value['limit']} {value['unit']} per {value['period']}"
+        return formatting.cap_text(value, _currency(context, currency))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
 
 
-def figure(value: Any, grouped: bool = False) -> str:
-    """A decimal figure exactly, with at least two decimals ("85.125", "10.00")."""
-    if value is None:
-        return "—"
-    text = decimal_text(Decimal(value)) or "—"
-    if grouped:
-        places = len(text.partition(".")[2])
-        return f"{Decimal(value):,.{places}f}"
-    return text
+@pass_context
+def cap_text(context: Context, cap: Any, currency: str | None = None) -> str:
+    return formatting.cap_text(cap, _currency(context, currency))
+
+
+@pass_context
+def rate_text(context: Context, rate: Any, currency: str | None = None) -> str:
+    return formatting.rate_text(rate, _currency(context, currency))
+
+
+@pass_context
+def per_task_text(
+    context: Context, limit: Any, cap: Any = None, currency: str | None = None
+) -> str:
+    return formatting.per_task_text(limit, cap, _currency(context, currency))
+
+
+@pass_context
+def measure(context: Context, value: Any, unit: Any, currency: str | None = None) -> str:
+    return formatting.measure(value, unit, _currency(context, currency))
+
+
+@pass_context
+def cap_standing(
+    context: Context, used: Any, limit: Any, unit: Any, currency: str | None = None
+) -> str:
+    return formatting.cap_standing(used, limit, unit, _currency(context, currency))
+
+
+@pass_context
+def money(context: Context, value: Any, currency: str | None = None) -> str:
+    return formatting.money(value, _currency(context, currency))
 
 
 def css_string(value: Any) -> str:
@@ -39,6 +79,20 @@ def css_string(value: Any) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters["clause_value"] = clause_value
-    app.jinja_env.filters["css_string"] = css_string
-    app.jinja_env.filters["figure"] = figure
+    formatting.init_app(app)
+    app.jinja_env.globals["day_input_attributes"] = DAY_INPUT_ATTRIBUTES
+    filters = app.jinja_env.filters
+    filters["cap_standing"] = cap_standing
+    filters["cap_text"] = cap_text
+    filters["clause_value"] = clause_value
+    filters["css_string"] = css_string
+    filters["figure"] = formatting.figure
+    filters["iso_date"] = formatting.iso_date
+    filters["measure"] = measure
+    filters["measured"] = formatting.measured
+    filters["money"] = money
+    filters["percent"] = formatting.percent
+    filters["per_task_text"] = per_task_text
+    filters["quantity"] = formatting.quantity
+    filters["rate_text"] = rate_text
+    filters["utc_time"] = formatting.utc_time

@@ -57,10 +57,12 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     )
 
     # Tests keep one app context open around their requests (so that services can be
-    # called directly); start each request without the previous request's signed-in user.
+    # called directly); start each request without the previous request's signed-in user
+    # and locale.
     @app.before_request
     def _forget_previous_user() -> None:
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # and the previous request's locale
 
     return app
 

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind, Role, Side
+from contracts_app.formatting import DEFAULT_LOCALE, LOCALE_NAMES
 from contracts_app.forms_common import split_list
 
 
@@ -92,6 +93,12 @@ class AgreementForm(FlaskForm):
     cap_alert_percents = IntListField(
         "Cap alert thresholds (%)", default=[80, 100], description="e.g. 80, 100"
     )
+    document_locale = SelectField(
+        "Language of its documents",
+        choices=list(LOCALE_NAMES.items()),
+        default=DEFAULT_LOCALE,
+        description="How summary PDFs write numbers and amounts, whoever issues them.",
+    )
 
     def approval_sides(self) -> list[str]:
         return self._sides(self.customer_approves.data, self.provider_approves.data)
@@ -130,6 +137,7 @@ class AgreementForm(FlaskForm):
             "renewal_months": self.renewal_months.data,
             "alert_days": self.alert_days.data or [],
             "cap_alert_percents": self.cap_alert_percents.data or [],
+            "document_locale": self.document_locale.data or DEFAULT_LOCALE,
         }
 
 

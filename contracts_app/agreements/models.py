@@ -73,6 +73,9 @@ class Agreement(Base):
     renewal_months: Mapped[int | None]
     alert_days: Mapped[list[Any]] = mapped_column(default=lambda: [90, 30, 7])
     cap_alert_percents: Mapped[list[Any]] = mapped_column(default=lambda: [80, 100])
+    # The language its documents are formatted in (contracts_app.formatting): a summary
+    # reads the same whoever issues it, whatever language their browser prefers.
+    document_locale: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -9,6 +9,7 @@ from contracts_app.api_common import sort_param
 from contracts_app.api_fields import decimal_field, decimal_out, decimal_pattern
 from contracts_app.dates import Day
 from contracts_app.enums import AgreementStatus, Role, Side
+from contracts_app.formatting import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from contracts_app.identifiers import NON_BLANK_PATTERN, Name
 from contracts_app.scope.clauses import MAX_AMOUNT, MAX_CLAUSES, ClauseSchema
 from contracts_app.scope.service_levels import ServiceLevelSchema
@@ -61,6 +62,9 @@ def _title(**kwargs: object) -> fields.String:
 _LEAD = validators.Range(0, 3660)
 _PERCENT = validators.Range(1, 1000)
 _RENEWALS = validators.OneOf(["none", "tacit"])
+_DOCUMENT_LOCALE = {
+    "description": "the locale its summary PDFs format numbers and money in (draft only)"
+}
 
 
 class AgreementIn(Schema):
@@ -98,6 +102,11 @@ class AgreementIn(Schema):
     )
     notice_days = fields.Integer(load_default=0, validate=_LEAD)
     renewal = fields.String(load_default="none", validate=_RENEWALS)
+    document_locale = fields.String(
+        load_default=DEFAULT_LOCALE,
+        validate=validators.OneOf(SUPPORTED_LOCALES),
+        metadata=_DOCUMENT_LOCALE,
+    )
     renewal_months = fields.Integer(
         load_default=None, allow_none=True, validate=validators.Range(1, 120)
     )
@@ -149,6 +158,9 @@ class AgreementPatch(Schema):
     scope = fields.List(fields.Nested(ClauseSchema), validate=validators.Length(max=MAX_CLAUSES))
     notice_days = fields.Integer(validate=_LEAD)
     renewal = fields.String(validate=_RENEWALS)
+    document_locale = fields.String(
+        validate=validators.OneOf(SUPPORTED_LOCALES), metadata=_DOCUMENT_LOCALE
+    )
     renewal_months = fields.Integer(allow_none=True, validate=validators.Range(1, 120))
     alert_days = fields.List(fields.Integer(validate=_LEAD), validate=validators.Length(max=10))
     cap_alert_percents = fields.List(
@@ -177,6 +189,7 @@ class AgreementOut(Schema):
     escalation_ladder = fields.List(fields.Dict(), allow_none=True)
     notice_days = fields.Integer()
     renewal = fields.String()
+    document_locale = fields.String(metadata=_DOCUMENT_LOCALE)
     renewal_months = fields.Integer(allow_none=True)
     alert_days = fields.List(fields.Integer())
     cap_alert_percents = fields.List(fields.Integer())

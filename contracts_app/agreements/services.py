@@ -28,6 +28,7 @@ from contracts_app.db import db, unit_of_work
 from contracts_app.enums import AgreementStatus, Role, Side
 from contracts_app.errors import Conflict, NotFound, ValidationFailed
 from contracts_app.figures import currency_scale, decimal_text, money_what, scale_error
+from contracts_app.formatting import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from contracts_app.identifiers import skeleton
 from contracts_app.scope.clauses import (
     MAX_AMOUNT,
@@ -55,6 +56,7 @@ DRAFT_ONLY_FIELDS = (
     "value",
     "sla_notes",
     "scope",
+    "document_locale",
 )
 # The terms of service in the base scope: in draft only, later by annex.
 TERMS_FIELDS = ("service_levels", "monthly_fee", "calendar")
@@ -104,6 +106,8 @@ class AgreementInput:
     renewal_months: int | None = None
     alert_days: Sequence[int] = (90, 30, 7)
     cap_alert_percents: Sequence[int] = (80, 100)
+    # The language its summaries format figures in, agreed like its currency.
+    document_locale: str = DEFAULT_LOCALE
 
 
 def _plain(item: Any) -> Any:
@@ -150,6 +154,8 @@ def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) ->
         errors["provider"] = ["The provider must differ from the customer."]
     if "currency" in values and not CURRENCY_PATTERN.match(values["currency"] or ""):
         errors["currency"] = ["Use a three-letter ISO 4217 code such as EUR."]
+    if "document_locale" in values and values["document_locale"] not in SUPPORTED_LOCALES:
+        errors["document_locale"] = [f"One of {', '.join(SUPPORTED_LOCALES)}."]
     if "value" in values:
         try:
             value = Decimal(values["value"])
@@ -224,6 +230,7 @@ def create_agreement(data: AgreementInput, actor: User) -> Agreement:
             end_date=data.end_date,
             currency=data.currency,
             value=Decimal(data.value),
+            document_locale=data.document_locale,
             sla_notes=data.sla_notes,
             approval_sides=governance.FIELDS["approval_sides"].parse(
                 list(data.approval_sides), "approval_sides"
@@ -274,6 +281,7 @@ def _snapshot(agreement: Agreement) -> dict[str, Any]:
         "value": agreement.value,
         "status": agreement.status.value,
         "sla_notes": agreement.sla_notes,
+        "document_locale": agreement.document_locale,
         **governance.governance_of(agreement),
     }
 
@@ -356,7 +364,7 @@ def update_agreement(
 
     with unit_of_work():
         before = _snapshot(agreement)
-        for name in ("title", "sla_notes", "start_date", "end_date", "currency"):
+        for name in ("title", "sla_notes", "start_date", "end_date", "currency", "document_locale"):
             if name in changes:
                 setattr(
                     agreement, name, changes[name].strip() if name == "title" else changes[name]

@@ -109,6 +109,7 @@ def gather_service_report(agreement: Agreement, period: Period) -> dict[str, Any
             "provider": agreement.provider.name,
             "term": agreement.term_text,
             "currency": agreement.currency,
+            "locale": agreement.document_locale,  # frozen: how its figures read
             "signoff_sides": list(agreement.signoff_sides),
         },
         "service_levels": figures,

@@ -33,6 +33,7 @@ from contracts_app.documents.signing import material_from_config, sign_pdf, sign
 from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
 from contracts_app.errors import Conflict, Forbidden
+from contracts_app.formatting import formatting_in
 from contracts_app.notifications.triggers import summary_changed
 from contracts_app.sorting import Sorting
 
@@ -59,15 +60,17 @@ def summary_html(
     kind: str = "summary",
 ) -> str:
     template = current_app.jinja_env.get_template(f"pdf/{kind}.html")
-    return template.render(
-        c=content,
-        document_id=document_id,
-        issued_at=_when(issued_at),
-        issued_at_iso=issued_at.isoformat(),
-        draft=draft,
-        sign_offs=sign_offs or [],
-        required_sides=required_sides or [],
-    )
+    # In the agreement's locale as frozen in the content, never the issuer's or reader's.
+    with formatting_in(content.get("agreement", {}).get("locale")):
+        return template.render(
+            c=content,
+            document_id=document_id,
+            issued_at=_when(issued_at),
+            issued_at_iso=issued_at.isoformat(),
+            draft=draft,
+            sign_offs=sign_offs or [],
+            required_sides=required_sides or [],
+        )
 
 
 def _render(html: str) -> bytes:

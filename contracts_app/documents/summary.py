@@ -106,6 +106,7 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
             "start_date": agreement.start_date.isoformat(),
             "end_date": agreement.end_date.isoformat() if agreement.end_date else None,
             "currency": agreement.currency,
+            "locale": agreement.document_locale,  # frozen: how its figures read
             "value": _money(agreement.value),
             "status": agreement.status.value,
             "sla_notes": agreement.sla_notes,

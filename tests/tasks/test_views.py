@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from contracts_app.db import db
 from contracts_app.tasks.models import Task
@@ -77,4 +78,32 @@ def test_clause_usage_chart_is_server_rendered_svg(client, agreement, record):
     record(category="support.incident", system="shop-web", hours=6, day=dt.date(2026, 3, 3))
     signed_in(client, manager_of(agreement))
     page = client.get(f"/agreements/{agreement.code}/clauses/1.2/usage").get_data(as_text=True)
-    assert "<svg" in page and "2026-03: 6.00 of 10.00 hours" in page
+    assert "<svg" in page and "2026-03: 6 h of 10 h" in page
+
+
+def test_usage_chart_labels_show_the_exact_figure_the_table_shows(client, agreement, record):
+    record(category="support.incident", system="shop-web", hours="4.50", day=dt.date(2026, 3, 3))
+    record(category="support.incident", system="shop-web", hours="5", day=dt.date(2026, 3, 4))
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/clauses/1.2/usage").get_data(as_text=True)
+    labels = re.findall(r'class="value">([^<]*)</text>', page)
+    assert "9.50" in labels and "10" not in labels
+    assert '<td class="num">9.50 h</td>' in page and "0.50 h left" in page
+
+
+def test_a_task_over_the_cap_says_how_much_the_cap_covered_and_what_is_beyond(
+    client, agreement, record
+):
+    record(category="support.incident", system="shop-web", hours=8, day=dt.date(2026, 3, 3))
+    over = record(category="support.incident", system="shop-web", hours=5, day=dt.date(2026, 3, 4))
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/tasks/{over.id}").get_data(as_text=True)
+    assert "3 h over the cap: 10 h covered, 3 h beyond" in page and "-3.00 left" not in page
+
+
+def test_scope_table_shows_caps_limits_and_rates_with_their_units(client, agreement):
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}?as_of=2026-03-10").get_data(as_text=True)
+    for text in ("10 h / month", "2 items / quarter", "EUR 1,000.00 / year", "8 h"):
+        assert text in page, text
+    assert "amount per" not in page and "count per" not in page

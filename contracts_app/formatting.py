@@ -1,0 +1,246 @@
+"""Numbers, money, units and dates as people read them: the one place that formats them.
+
+Pages format in the reader's locale (the browser's preferred language among
+``SUPPORTED_LOCALES``, English otherwise); a PDF formats in its agreement's locale
+(``document_locale``), so a signed document reads the same whoever issued it. Numbers
+follow the locale's separators (Babel); dates and times are ISO 8601 everywhere, since
+contracts are dated, and compared, by people in different countries.
+
+Nothing is rounded: a figure keeps every decimal it has (its scale was checked when it
+was entered, ``contracts_app.figures``); money shows at least the minor unit of its
+currency, hours and counts drop ``.00`` only when they are whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale
+
+from contracts_app.figures import currency_scale, decimals_of
+
+DEFAULT_LOCALE = "en"
+# Each supported locale by its own name, as a person picks the language of documents.
+LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "pl": "Polski"}
+SUPPORTED_LOCALES = tuple(LOCALE_NAMES)
+EMPTY = "—"
+
+# What a cap, a per-task limit or a rate measures, as a person writes it after a figure.
+UNIT_WORDS = {"hours": ("h", "h"), "count": ("item", "items")}
+
+
+def select_locale() -> str:
+    """The reader's locale: the browser's preferred supported language, else English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def document_locale(value: str | None) -> str:
+    """The locale a document is written in: a supported one, English otherwise."""
+    return value if value in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
+@contextmanager
+def formatting_in(locale: str | None) -> Iterator[None]:
+    """Format everything inside in ``locale`` (a document's), whoever is reading."""
+    with force_locale(document_locale(locale)):
+        yield
+
+
+def current_locale() -> Locale:
+    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
+def exact(value: Any) -> Decimal | None:
+    """``value`` as an exact Decimal (figures arrive as Decimal, text from JSON, or float)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that round-trips, not the binary expansion
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def _decimal_pattern(places: int) -> str:
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+def figure(value: Any, grouped: bool = True) -> str:
+    """A decimal figure exactly, with at least two decimals: "85.125", "1,200.00"."""
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    places = max(2, decimals_of(number))
+    pattern = _decimal_pattern(places) if grouped else "0." + "0" * places
+    return format_decimal(number, pattern, locale=current_locale(), decimal_quantization=False)
+
+
+def quantity(value: Any) -> str:
+    """Hours or a count exactly: "120" when whole, else every decimal it has ("9.50")."""
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    if number == number.to_integral_value():
+        return format_decimal(
+            number.to_integral_value(), "#,##0", locale=current_locale(), decimal_quantization=False
+        )
+    return figure(number)
+
+
+def money(value: Any, currency: str | None) -> str:
+    """An amount with its currency's code: "EUR 480,000.00" (en), "480.000,00 EUR" (de).
+
+    At least the currency's minor unit of decimals, and any further decimal the figure has.
+    """
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    if not currency:
+        return figure(number)
+    locale = current_locale()
+    places = currency_scale(currency)
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    digits = _decimal_pattern(places)
+    # The locale's layout (code before or after, and its spacing), with the ISO code ("¤¤")
+    # in place of a symbol: "€" would not say which of several dollars or crowns is meant.
+    before, _, after = pattern.partition("¤")
+    code_first = bool(after.strip(" \xa0")) and not before.strip(" \xa0")
+    layout = f"¤¤ {digits}" if code_first else f"{digits} ¤¤"
+    return format_currency(
+        number,
+        currency.upper(),
+        format=layout,
+        locale=locale,
+        currency_digits=False,
+        decimal_quantization=False,
+    )
+
+
+def measure(value: Any, unit: Any, currency: str | None = None) -> str:
+    """A figure with its unit: "120 h", "4 items", "EUR 15,000.00"."""
+    unit = _unit(unit)
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    if unit == "amount":
+        return money(number, currency)
+    singular, plural = UNIT_WORDS.get(unit, (unit, unit))
+    return f"{quantity(number)} {singular if number == 1 else plural}"
+
+
+def _unit(unit: Any) -> str:
+    return str(getattr(unit, "value", unit) or "hours")
+
+
+def _field(item: Any, name: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def cap_text(cap: Any, currency: str | None = None) -> str:
+    """A cap with its unit and period: "120 h / month", "EUR 15,000.00 / quarter"."""
+    if not cap:
+        return EMPTY
+    period = _field(cap, "period")
+    period = getattr(period, "value", period)
+    return f"{measure(_field(cap, 'limit'), _field(cap, 'unit'), currency)} / {period}"
+
+
+def rate_text(rate: Any, currency: str | None = None) -> str:
+    """An hourly rate: "EUR 85.00 / h"."""
+    if exact(rate) is None:
+        return EMPTY
+    return f"{money(rate, currency)} / h"
+
+
+def per_task_text(limit: Any, cap: Any = None, currency: str | None = None) -> str:
+    """A per-task limit, measured in the cap's unit (hours without a cap): "8 h per task"."""
+    if exact(limit) is None:
+        return EMPTY
+    unit = _field(cap, "unit") if cap else "hours"
+    return f"{measure(limit, unit, currency)} per task"
+
+
+def cap_standing(used: Any, limit: Any, unit: Any, currency: str | None = None) -> str:
+    """What is left of a cap, or by how much it is exceeded, in words.
+
+    "15 h left"; "5 h over the cap: 20 h covered, 5 h beyond".
+    """
+    used_number, limit_number = exact(used), exact(limit)
+    if used_number is None or limit_number is None:
+        return EMPTY
+    if used_number <= limit_number:
+        return f"{measure(limit_number - used_number, unit, currency)} left"
+    beyond = measure(used_number - limit_number, unit, currency)
+    covered = measure(limit_number, unit, currency)
+    return f"{beyond} over the cap: {covered} covered, {beyond} beyond"
+
+
+def percent(value: Any, places: int | None = None) -> str:
+    """A percentage, "99.50 %": exactly as declared, or a measured one to ``places``."""
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    if places is not None:
+        return f"{measured(number, places)} %"
+    return f"{figure(number)} %"
+
+
+def measured(value: Any, places: int = 2) -> str:
+    """A measurement (a clock's hours, a measured percentage) to ``places`` decimals.
+
+    Measurements have as many decimals as a division gives; declared figures (caps,
+    rates, amounts) are never rounded and go through ``figure`` or ``quantity``.
+    """
+    number = exact(value)
+    if number is None:
+        return EMPTY
+    return format_decimal(number, _decimal_pattern(places), locale=current_locale())
+
+
+def iso_date(value: Any) -> str:
+    """A day as ISO 8601 ("2026-11-25"), whatever the locale."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, dt.datetime):
+        value = _utc(value).date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def utc_time(value: Any, seconds: bool = False) -> str:
+    """A moment in UTC, ISO style: "2026-11-25 14:03 UTC"."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return _utc(value).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:  # stored times are UTC (contracts_app.db.UTCDateTime)
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def init_app(app: Flask) -> None:
+    """Pick each page's locale from the browser; keep form messages in the pages' English."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    # The pages are written in English; WTForms' own messages stay English to match.
+    app.config.setdefault("WTF_I18N_ENABLED", False)
+    Babel(app, locale_selector=select_locale)
