@@ -292,12 +292,12 @@ def _check_category(
         ranked.append(((-depth, system_rank, excluded_first), index.order[spec.ref], spec))
     if not ranked:
         reasons = [
-            f"No clause covers category {task.category}"
-            + (f" on system {task.system}." if task.system else ".")
+            f"No clause covers {task.category}"
+            + (f" on the system {task.system}." if task.system else ".")
         ]
         for clause in skipped:
             reasons.append(
-                f"Clause {clause.ref} covers the category but only for {', '.join(clause.systems)}."
+                f"{clause_name(clause)} covers it, but only on {_and_list(list(clause.systems))}."
             )
         return CheckResult(
             Verdict.OUT_OF_SCOPE, None, index.version, reasons, _nearest(index, task)
@@ -307,37 +307,69 @@ def _check_category(
     best = ranked[0][0]
     winner = ranked[0][2]
     competing = [spec for _rank, _order, spec in ranked]
-    others = [c.ref for c in competing[1:]]
     if len(ranked) > 1 and ranked[1][0] == best:
-        refs = [spec.ref for rank, _order, spec in ranked if rank == best]
+        tied = [spec for rank, _order, spec in ranked if rank == best]
         reasons = [
-            f"Clauses {', '.join(refs[:-1])} and {refs[-1]} cover category {task.category} "
-            "equally specifically (same category depth, same systems, same kind): "
-            "a person must decide which applies."
+            f"{_count_word(len(tied))} clauses fit {task.category} equally well: "
+            f"{_and_list([clause_name(spec, short=True) for spec in tied])}; "
+            "decide which applies (or amend the scope)."
         ]
-        candidates = [{"ref": ref, "score": 1.0} for ref in refs[:TOP_CANDIDATES]]
+        candidates = [
+            {"ref": spec.ref, "score": 1.0, "title": spec.title} for spec in tied[:TOP_CANDIDATES]
+        ]
         return CheckResult(Verdict.NEEDS_REVIEW, None, index.version, reasons, candidates)
+    code = _covering_code(winner, category)
     reasons = [
-        f"Clause {winner.ref} ({winner.title}) covers category {task.category} "
-        f"with code {_covering_code(winner, category)}"
-        + (f" on system {task.system}." if best[1] == 0 else ".")
+        f"{clause_name(winner)} covers {task.category}"
+        + (f" (it covers {code} and what falls under it)" if code != category else "")
+        + (f" on the system {task.system}." if best[1] == 0 else ".")
     ]
-    if others:
-        reasons.append(f"It is more specific than, or takes precedence over: {', '.join(others)}.")
+    for rank, _order, other in ranked[1:]:
+        reasons.append(
+            f"{clause_name(other)} covers it too; {winner.ref} takes precedence "
+            f"{_precedence(best, rank)}."
+        )
     candidates = [
-        {"ref": c.ref, "score": 1.0 if c is winner else 0.5} for c in competing[:TOP_CANDIDATES]
+        {"ref": c.ref, "score": 1.0 if c is winner else 0.5, "title": c.title}
+        for c in competing[:TOP_CANDIDATES]
     ]
 
     if winner.systems and not task.system:
         reasons.append(
-            f"Clause {winner.ref} applies to the systems {', '.join(winner.systems)}; "
-            "the task names no system, so a person must confirm."
+            f"Clause {winner.ref} applies only on {_and_list(list(winner.systems))} "
+            "and the task names no system: confirm that it was done on one of them."
         )
         return CheckResult(Verdict.NEEDS_REVIEW, winner.ref, index.version, reasons, candidates)
     if winner.kind == ClauseKind.EXCLUDED:
         reasons.append(f"Clause {winner.ref} is an exclusion: this work is not covered.")
         return CheckResult(Verdict.OUT_OF_SCOPE, winner.ref, index.version, reasons, candidates)
     return _check_limits(task, winner, index, term, usage, reasons, candidates)
+
+
+def clause_name(spec: ClauseSpec, short: bool = False) -> str:
+    """How a reason names a clause: its ref and title, as the contract does."""
+    return f"{'' if short else 'Clause '}{spec.ref} “{spec.title}”"
+
+
+def _and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+_COUNT_WORDS = ("Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
+def _count_word(count: int) -> str:
+    return _COUNT_WORDS[count - 2] if 2 <= count <= 10 else str(count)
+
+
+def _precedence(winner: tuple[int, int, int], other: tuple[int, int, int]) -> str:
+    """Why the winning clause beats another, in the order the ranking applies."""
+    if winner[0] != other[0]:
+        return "because it is more specific"
+    if winner[1] != other[1]:
+        return "because it is written for the task's system"
+    return "because an exclusion wins over an inclusion that covers the same"
 
 
 def _covering_code(spec: ClauseSpec, category: str) -> str:
@@ -442,20 +474,24 @@ def _check_limits(
 def _check_text(task: TaskFacts, index: ScopeIndex) -> CheckResult:
     scored = text_scores(index, task)
     relevant = [item for item in scored if item[0] >= RELEVANCE_THRESHOLD][:TOP_CANDIDATES]
-    candidates = [{"ref": clause.ref, "score": score} for score, clause, _hits in relevant]
+    candidates = [_candidate(index, clause.ref, score) for score, clause, _hits in relevant]
     if not relevant:
         return CheckResult(
             Verdict.OUT_OF_SCOPE,
             None,
             index.version,
-            ["The task has no category and no clause is relevant to its title and description."],
-            [{"ref": clause.ref, "score": score} for score, clause, _ in scored[:TOP_CANDIDATES]],
+            [
+                "The task has no category, and no clause's title, description or keywords "
+                "match its title and description."
+            ],
+            [_candidate(index, clause.ref, score) for score, clause, _ in scored[:TOP_CANDIDATES]],
         )
-    best_score, best, _ = relevant[0]
+    _best_score, best, best_hits = relevant[0]
     reasons = [
-        "The task has no category: clauses are ranked by how well their title, description "
-        "and keywords match the task; a person confirms.",
-        f"Best match: clause {best.ref} (score {best_score:.2f}).",
+        "The task has no category, so its title and description were compared with the "
+        "clauses: confirm which clause applies.",
+        f"{clause_name(index.clauses[best.ref])} fits best"
+        + (f" (keywords {_and_list(list(best_hits))})." if best_hits else "."),
     ]
     for _score, clause, hits in relevant:
         if clause.kind == ClauseKind.EXCLUDED and hits:
@@ -478,7 +514,12 @@ def _nearest(index: ScopeIndex, task: TaskFacts) -> list[dict[str, Any]]:
         if score > 0:
             scored.append((score, spec.ref))
     scored.sort(key=lambda item: (-item[0], ref_sort_key(item[1])))
-    return [{"ref": ref, "score": score} for score, ref in scored[:TOP_CANDIDATES]]
+    return [_candidate(index, ref, score) for score, ref in scored[:TOP_CANDIDATES]]
+
+
+def _candidate(index: ScopeIndex, ref: str, score: float) -> dict[str, Any]:
+    """A clause that may apply: ref and score for programs, title for people."""
+    return {"ref": ref, "score": score, "title": index.clauses[ref].title}
 
 
 def _shared_prefix(a: list[str], b: Iterable[str]) -> int:

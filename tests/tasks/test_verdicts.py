@@ -135,7 +135,7 @@ def test_systems_limit_a_clause_and_a_missing_system_needs_review(agreement):
     )
     other = verdict(agreement, category="maintenance.patch", system="crm")
     assert other["verdict"] == "out_of_scope"
-    assert any("only for shop-web, shop-api" in r for r in other["reasons"])
+    assert any("only on shop-web and shop-api" in r for r in other["reasons"])
     none = verdict(agreement, category="maintenance.patch")
     assert (none["verdict"], none["clause"]) == ("needs_review", "2.1")
     assert "names no system" in none["reasons"][-1]
@@ -313,7 +313,7 @@ def specific():
 def test_a_clause_naming_the_tasks_system_beats_one_for_every_system(specific):
     sap = verdict(specific, category="support.incident", system="sap", hours=15)
     assert (sap["verdict"], sap["clause"]) == ("in_scope", "1.2")
-    assert "on system sap" in sap["reasons"][0]
+    assert "on the system sap" in sap["reasons"][0]
     other = verdict(specific, category="support.incident", system="crm", hours=15)
     assert (other["verdict"], other["clause"]) == ("over_cap", "1.1")
 
@@ -326,13 +326,13 @@ def test_a_longer_category_path_beats_a_clause_naming_the_system(specific):
 def test_a_task_naming_no_system_cannot_choose_between_them(specific):
     result = verdict(specific, category="support.incident", hours=2)
     assert (result["verdict"], result["clause"]) == ("needs_review", None)
-    assert "1.1 and 1.2" in result["reasons"][0]
+    assert "1.1 “" in result["reasons"][0] and "1.2 “" in result["reasons"][0]
 
 
 def test_a_remaining_tie_is_needs_review_naming_the_tied_clauses(specific):
     result = verdict(specific, category="maintenance.patch")
     assert (result["verdict"], result["clause"]) == ("needs_review", None)
-    assert "Clauses 2.1 and 2.2" in result["reasons"][0]
+    assert result["reasons"][0].startswith("Two clauses fit maintenance.patch equally well: 2.1 “")
     assert [c["ref"] for c in result["candidates"]] == ["2.1", "2.2"]
 
 
@@ -382,3 +382,31 @@ def test_neither_amount_nor_rate_needs_review(specific):
     assert "has no rate" in result["reasons"][-1]
     nothing = verdict(specific, category="change")
     assert nothing["verdict"] == "needs_review"
+
+
+# --- the reasons read as sentences ---------------------------------------------------------
+
+
+def test_the_deciding_clause_is_named_by_ref_and_title_without_a_code_repeated(specific):
+    result = verdict(specific, category="support.incident", system="sap", hours=2)
+    first = result["reasons"][0]
+    assert first.startswith("Clause 1.2 “")
+    assert "with code" not in first and "category" not in first
+
+
+def test_a_tie_names_the_tied_clauses_with_titles_and_says_what_to_do(specific):
+    result = verdict(specific, category="maintenance.patch")
+    reason = result["reasons"][0]
+    assert reason.startswith("Two clauses fit maintenance.patch equally well: 2.1 “")
+    assert "decide which applies (or amend the scope)" in reason
+    assert [(c["ref"], c["score"]) for c in result["candidates"]] == [("2.1", 1.0), ("2.2", 1.0)]
+    assert all(c["title"] for c in result["candidates"])
+
+
+def test_a_broader_clause_is_named_with_why_the_deciding_one_wins(agreement):
+    result = verdict(agreement, category="support.incident.network", system="shop-web", hours=1)
+    assert result["clause"] == "1.2"
+    assert any(
+        r.startswith("Clause 1.1 “") and "because it is more specific" in r
+        for r in result["reasons"]
+    )

@@ -1,0 +1,28 @@
+"""The verdict card speaks to a service manager: clauses by ref and title, no scores."""
+
+from __future__ import annotations
+
+from tests.factories import member_user, signed_in
+
+
+def _check(client, agreement, **fields):
+    signed_in(client, member_user(agreement, "provider", "contributor"))
+    data = {"title": "Something broke", "date": "2026-03-20", **fields}
+    page = client.post(f"/agreements/{agreement.code}/check", data=data).get_data(as_text=True)
+    return " ".join(page.split())
+
+
+def test_a_verdict_without_category_names_candidate_clauses_with_titles_and_no_scores(
+    client, agreement
+):
+    page = _check(client, agreement, title="Checkout shows error 500 after outage")
+    assert "Candidates:" not in page and "(1.00)" not in page
+    assert "fits best" in page and "Incident resolution" in page
+
+
+def test_an_out_of_scope_verdict_offers_the_nearest_clauses_with_a_hint(client, agreement):
+    page = _check(
+        client, agreement, category="maintenance.patch", system="crm", title="Patch the CRM"
+    )
+    assert "Nearest clauses: 2.1 “Maintenance of the shop”" in page
+    assert "amend the scope by an annex" in page
