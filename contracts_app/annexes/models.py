@@ -65,7 +65,14 @@ class Annex(Base):
 
     @property
     def label(self) -> str:
+        """The annex as people name it on its agreement's pages: "Annex 5"."""
         return f"Annex {self.number}"
+
+    @property
+    def full_label(self) -> str:
+        """The annex as people name it anywhere else (mails, activity, PDFs):
+        "Annex 5 of AMS-2026-01". Its database id belongs in URLs only."""
+        return f"{self.label} of {self.agreement.code}"
 
     def __repr__(self) -> str:
         return f"<Annex {self.agreement_id}/{self.number} {self.state}>"

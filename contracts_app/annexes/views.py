@@ -18,6 +18,7 @@ from contracts_app.annexes.diffs import governance_change
 from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
+from contracts_app.audit.presenters import annex_timeline
 from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import (
@@ -203,7 +204,7 @@ def _render_show(
         due=services.is_due(annex),
         can_edit=services.may_edit(annex, current_user, membership),
         diff=diffs.annex_diff(annex),
-        events=history_of(annex),
+        events=annex_timeline(annex, history_of(annex)),
         event_form=EventForm(),
         form_event=form_event,
         field_errors=field_errors or {},

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
 from contracts_app.agreements.access import agreement_for
+from contracts_app.audit.presenters import present
 from contracts_app.audit.services import all_chains, chain_of, list_events, verify_chain
 from contracts_app.pagination import Page, page_args
 
@@ -23,7 +24,7 @@ def activity(code: str) -> Any:
     return render_template(
         "audit/activity.html",
         agreement=agreement,
-        page=Page(rows, number, per_page, total),
+        page=Page(present(rows), number, per_page, total),
         chain=verify_chain(chain_of(agreement.id)),
     )
 

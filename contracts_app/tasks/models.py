@@ -81,6 +81,17 @@ class Task(Base):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
+    @property
+    def label(self) -> str:
+        """The task as people name it on its agreement's pages: "Task INC-4711" (its ref
+        from the ticket system; the database id belongs in URLs only)."""
+        return f"Task {self.ref}"
+
+    @property
+    def full_label(self) -> str:
+        """The task as people name it anywhere else: "Task INC-4711 of AMS-2026-01"."""
+        return f"{self.label} of {self.agreement.code}"
+
 
 class VerdictChange(Base):
     """A re-check that changed a task's verdict, kept for people to review."""
