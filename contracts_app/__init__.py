@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from contracts_app.pagination import url_with
 
     app.jinja_env.globals["url_with"] = url_with
+    from contracts_app.scope.services import version_validity
+
+    app.jinja_env.globals["scope_version_validity"] = version_validity
     from contracts_app.template_filters import register_filters
 
     register_filters(app)

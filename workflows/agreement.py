@@ -28,6 +28,8 @@ from workflows.binding import (
     EventSpec,
     StateHolder,
     as_strings,
+    draw_diagram,
+    edge_label,
     permitted,
     run_on_change,
     transition_for,
@@ -189,6 +191,14 @@ def renews_tacitly(event: EventData) -> bool:
     return _facts(event).renews_tacitly
 
 
+CHANGE_NOUNS = {
+    "activate": "an activation",
+    "suspend": "a suspension",
+    "resume": "a resumption",
+    "terminate": "a termination",
+}
+
+
 @functools.cache
 def pending_is(name: str) -> Callable[[EventData], bool]:
     def condition(event: EventData) -> bool:
@@ -207,7 +217,7 @@ def scheduled_is(name: str) -> Callable[[EventData], bool]:
         return change is not None and change.scheduled and change.event == name
 
     condition.__name__ = f"scheduled_{name}"
-    CONDITION_PHRASES[condition] = f"when a {name} has been agreed"
+    CONDITION_PHRASES[condition] = f"when {CHANGE_NOUNS.get(name, name)} has been agreed"
     return condition
 
 
@@ -219,7 +229,7 @@ CONDITION_PHRASES: dict[Callable[[EventData], bool], str] = {
     by_other_side: "by the other side",
     by_asking_side: "by the side that asked",
     sides_staffed: "once each side has an accepted manager and approver",
-    effective_date_reached: "on or after the effective date",
+    effective_date_reached: "once the effective date has come",
     term_ended: "after the end of the term",
     renews_tacitly: "while the agreement renews itself tacitly",
 }
@@ -382,3 +392,29 @@ def refusal(state: str, event: AgreementEvent, facts: AgreementFacts) -> tuple[b
 @functools.cache
 def agreement_workflow() -> AgreementWorkflow:
     return AgreementWorkflow()
+
+
+# Events the system fires, as the diagram names them.
+SYSTEM_LABELS = {E.APPLY_SCHEDULED: "On the agreed date", E.EXPIRE: "Expires"}
+# Said by the forms (who acts, who must be staffed) or by the label itself.
+QUIET_CONDITIONS = WHO_CONDITIONS | {sides_staffed}
+
+
+def diagram_label(transition: dict[str, Any]) -> str:
+    event = AgreementEvent(transition["trigger"])
+    if event == E.APPLY_SCHEDULED:  # its label says when
+        return SYSTEM_LABELS[event]
+    spec = EVENT_SPECS.get(event)
+    label = spec.label if spec else SYSTEM_LABELS[event]
+    return edge_label(label, transition.get("conditions", ()), CONDITION_PHRASES, QUIET_CONDITIONS)
+
+
+@functools.cache
+def diagram_svg() -> str:
+    """The agreement's status diagram, drawn from the declaration once per process."""
+    return draw_diagram(
+        [state.value for state in AgreementStatus],
+        AgreementStatus.DRAFT.value,
+        TRANSITIONS,
+        diagram_label,
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from transitions import EventData, Machine
@@ -107,3 +108,66 @@ def as_strings(transition: dict[str, Any]) -> dict[str, Any]:
     converted["source"] = [str(s) for s in source] if isinstance(source, list) else str(source)
     converted["dest"] = None if transition["dest"] is None else str(transition["dest"])
     return converted
+
+
+def edge_label(
+    label: str,
+    conditions: Iterable[Callable[..., bool]],
+    phrases: Mapping[Callable[..., bool], str],
+    quiet: Collection[Callable[..., bool]] = (),
+) -> str:
+    """A transition as the diagram names it: the event as people call it, then when it
+    applies in short phrases ("Sign — when every side has signed and the effective date
+    has come"). Conditions about who acts, or true of every step (``quiet``), are left
+    to the forms, which offer each person only what they may do."""
+    said = [phrases[c] for c in conditions if c not in quiet and c in phrases]
+    if not said:
+        return label
+    joined = said[0]
+    for phrase in said[1:]:
+        first, _, rest = phrase.partition(" ")
+        joined += f" and {rest if first in ('when', 'once', 'while') and rest else phrase}"
+    return f"{label} \u2014 {joined}"
+
+
+def draw_diagram(
+    states: Iterable[str],
+    initial: str,
+    transitions: Iterable[dict[str, Any]],
+    label_for: Callable[[dict[str, Any]], str],
+) -> str:
+    """The state diagram of a machine drawn from its declaration (Graphviz ``dot``).
+
+    Transitions that stay in their state (an approval recorded while the other side is
+    still to approve) are not drawn; each edge carries ``label_for(transition)``.
+    """
+    from transitions.extensions import GraphMachine
+
+    drawn = [
+        {**as_strings(t), "trigger": label_for(t), "conditions": []}
+        for t in transitions
+        if t["dest"] is not None
+    ]
+    machine = GraphMachine(
+        states=list(states),
+        transitions=drawn,
+        initial=initial,
+        auto_transitions=False,
+        graph_engine="graphviz",
+        show_conditions=False,
+        title="",
+    )
+    svg = machine.get_graph().pipe(format="svg").decode()
+    # The drawing machine marks its own (initial) state as active; pages mark the object's.
+    return svg.replace('fill="darksalmon" stroke="red"', 'fill="white" stroke="black"').replace(
+        'stroke="red"', 'stroke="black"'
+    )
+
+
+def highlight_state(svg: str, state: str) -> str:
+    """A diagram for a page: its XML prologue removed and ``state`` marked as current
+    (styled by the stylesheet)."""
+    svg = re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
+    return svg.replace(
+        f'class="node">\n<title>{state}</title>', f'class="node current">\n<title>{state}</title>'
+    )

@@ -24,6 +24,8 @@ from workflows.binding import (
     EventSpec,
     StateHolder,
     as_strings,
+    draw_diagram,
+    edge_label,
     permitted,
     run_on_change,
     transition_for,
@@ -252,3 +254,19 @@ def refusal(state: str, event: EscalationEvent, facts: EscalationFacts) -> tuple
 @functools.cache
 def escalation_workflow() -> EscalationWorkflow:
     return EscalationWorkflow()
+
+
+def diagram_label(transition: dict[str, Any]) -> str:
+    label = EVENT_SPECS[EscalationEvent(transition["trigger"])].label
+    return edge_label(label, transition.get("conditions", ()), CONDITION_PHRASES, WHO_CONDITIONS)
+
+
+@functools.cache
+def diagram_svg() -> str:
+    """The escalation's state diagram, drawn from the declaration once per process."""
+    return draw_diagram(
+        [state.value for state in EscalationState],
+        EscalationState.OPEN.value,
+        TRANSITIONS,
+        diagram_label,
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 from transitions import Machine
 
-from workflows.binding import StateHolder
+from workflows.binding import StateHolder, draw_diagram
 from workflows.task_states import TaskState
 
 
@@ -44,6 +44,13 @@ PERMISSIONS: dict[TaskEvent, frozenset[str]] = {
     TaskEvent.PROPOSE_ANNEX: frozenset({"manager"}),
 }
 COMMENT_REQUIRED = frozenset({TaskEvent.ESCALATE})
+# The events as people call them (the diagram's edges).
+EVENT_LABELS: dict[TaskEvent, str] = {
+    TaskEvent.ACCEPT: "Accept",
+    TaskEvent.REJECT: "Reject",
+    TaskEvent.ESCALATE: "Escalate",
+    TaskEvent.PROPOSE_ANNEX: "Turn into a draft annex",
+}
 
 
 class TaskWorkflow:
@@ -81,3 +88,14 @@ class TaskWorkflow:
 @functools.cache
 def task_workflow() -> TaskWorkflow:
     return TaskWorkflow()
+
+
+@functools.cache
+def diagram_svg() -> str:
+    """The task's state diagram, drawn from the declaration once per process."""
+    return draw_diagram(
+        [state.value for state in TaskState],
+        TaskState.NEEDS_REVIEW.value,
+        TRANSITIONS,
+        lambda transition: EVENT_LABELS[TaskEvent(transition["trigger"])],
+    )

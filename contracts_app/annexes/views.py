@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -32,6 +31,7 @@ from contracts_app.pagination import sort_arg
 from contracts_app.scope.services import clause_map, version_on
 from workflows.annex import diagram_svg
 from workflows.annex_states import EDITABLE_STATES, AnnexState
+from workflows.binding import highlight_state
 
 pages = Blueprint("annexes", __name__)
 
@@ -208,15 +208,7 @@ def _render_show(
         event_form=EventForm(),
         form_event=form_event,
         field_errors=field_errors or {},
-        diagram=Markup(_highlight(diagram_svg(), annex.state.value)),
-    )
-
-
-def _highlight(svg: str, state: str) -> str:
-    """Mark the annex's current state in the machine's diagram (styled by the stylesheet)."""
-    svg = re.sub(r"<\?xml[^>]*>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
-    return svg.replace(
-        f'class="node">\n<title>{state}</title>', f'class="node current">\n<title>{state}</title>'
+        diagram=Markup(highlight_state(diagram_svg(), annex.state.value)),
     )
 
 

@@ -61,6 +61,7 @@ TOLD_BY_THE_SENTENCE = {
     "planned",
     "clause",
     "changed",
+    "scope_versions",
 }
 
 

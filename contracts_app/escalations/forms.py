@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class EscalationForm(FlaskForm):
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("What is the matter?", validators=[Length(max=20_000)])
-    task = IntegerField(
-        "Task id", validators=[Optional(), NumberRange(1, 2**31 - 1)], description="optional"
+    task = StringField(
+        "Task",
+        validators=[Optional(), Length(max=80)],
+        description="optional: its ref, e.g. INC-4711",
     )
     clause = StringField("Clause (a cap that ran out)", validators=[Optional(), Length(max=40)])
     service_level = StringField("Service level missed", validators=[Optional(), Length(max=40)])

@@ -59,6 +59,7 @@ class Escalation(Base):
 
     agreement: Mapped[Agreement] = relationship()
     raised_by: Mapped[User | None] = relationship()
+    task = relationship("Task")
     messages: Mapped[list[EscalationMessage]] = relationship(
         back_populates="escalation", order_by="EscalationMessage.id", passive_deletes=True
     )

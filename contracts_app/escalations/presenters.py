@@ -57,6 +57,8 @@ def escalation_view(
         "allowed_events": events_for(escalation, membership, now),
     }
     if detail:
+        # pages name the task by its ref; the API keeps its id (``task``)
+        view["task_label"] = escalation.task.label if escalation.task is not None else None
         view["holds"] = [
             {**hold, "hours": str(hours(hold["seconds"]))} for hold in holds_of(escalation, now)
         ]

@@ -118,6 +118,18 @@ class EscalationInput:
     period: str | None = None
 
 
+def task_id_by_ref(agreement: Agreement, ref: str) -> int | None:
+    """The task a person names by its ref (pages never ask for a database id)."""
+    if not ref:
+        return None
+    task_id = db.session.scalar(
+        sa.select(Task.id).where(Task.agreement_id == agreement.id, Task.ref == ref)
+    )
+    if task_id is None:
+        raise ValidationFailed({"task": [f"No task {ref} on {agreement.code}."]})
+    return task_id
+
+
 def _validate(agreement: Agreement, data: EscalationInput) -> Task | None:
     errors: dict[str, list[str]] = {}
     if not data.subject.strip() or len(data.subject) > 200:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from contracts_app.agreements.access import agreement_for
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
@@ -16,6 +17,8 @@ from contracts_app.escalations.presenters import escalation_view
 from contracts_app.escalations.stats import escalation_stats
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
+from workflows.binding import highlight_state
+from workflows.escalation import diagram_svg
 
 pages = Blueprint("escalations", __name__)
 
@@ -70,17 +73,18 @@ def new(code: str) -> Any:
     if not _may_raise(membership):
         raise Forbidden("Escalations are raised by a member of a side who is not a viewer.")
     form = EscalationForm()
-    if request.method == "GET" and request.args.get("task", type=int):
-        form.task.data = request.args.get("task", type=int)
+    if request.method == "GET" and request.args.get("task"):
+        form.task.data = request.args.get("task")
     if form.validate_on_submit():
         try:
+            task_id = services.task_id_by_ref(agreement, (form.task.data or "").strip())
             escalation = services.raise_escalation(
                 agreement,
                 membership,
                 services.EscalationInput(
                     subject=form.subject.data or "",
                     description=form.description.data or "",
-                    task_id=form.task.data,
+                    task_id=task_id,
                     service_level=(form.service_level.data or "").strip() or None,
                     clause=(form.clause.data or "").strip() or None,
                     period=(form.period.data or "").strip() or None,
@@ -111,6 +115,7 @@ def show(escalation_id: int) -> Any:
         specs=services.event_specs_for(escalation, membership),
         membership=membership,
         form=EscalationEventForm(),
+        diagram=Markup(highlight_state(diagram_svg(), escalation.state.value)),
     )
 
 

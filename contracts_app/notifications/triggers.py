@@ -66,7 +66,7 @@ def annex_changed(annex: Any, agreement: Agreement, event: str, actor: Any) -> N
     # everyone who must act; news of an outcome skips whoever caused it.
     common = {"agreement_id": agreement.id, "object_type": "annex", "object_id": annex.id}
     link = f"/annexes/{annex.id}"
-    name = f"{agreement.code} {annex.label} \u201c{annex.title}\u201d"
+    name = f"{annex.full_label} \u201c{annex.title}\u201d"
     if state in ("in_review", "approved"):
         kind = Kind.ANNEX_AWAITS_APPROVAL if state == "in_review" else Kind.ANNEX_AWAITS_SIGNATURE
         what = "approval" if state == "in_review" else "signature"
@@ -111,7 +111,7 @@ def summary_changed(document: Any, actor: Any) -> None:
         notify(
             _members(agreement_id, [Role.APPROVER], document.required_sides),
             Kind.SUMMARY_AWAITS_SIGN_OFF,
-            f"The {code} summary as of {document.as_of} awaits your side's sign-off.",
+            f"The summary of {code} as of {document.as_of} awaits your side's sign-off.",
             link,
             **common,
         )
@@ -124,7 +124,7 @@ def summary_changed(document: Any, actor: Any) -> None:
                 )
             ),
             Kind.SUMMARY_SIGNED_OFF,
-            f"The {code} summary as of {document.as_of} was signed off by every side.",
+            f"The summary of {code} as of {document.as_of} was signed off by every side.",
             link,
             **common,
         )
@@ -142,7 +142,7 @@ def verdicts_changed(agreement: Agreement, changes: Sequence[Any]) -> None:
             continue
         kind = Kind.TASK_NEEDS_ATTENTION if change.flagged else Kind.TASK_VERDICT_CHANGED
         text = (
-            f"{agreement.code} task {task.ref}: a change of scope makes it "
+            f"{task.full_label}: a change of scope makes it "
             f"{change.new_verdict.value.replace('_', ' ')} (was "
             f"{change.old_verdict.value.replace('_', ' ')})"
             + ("; it was accepted, so it needs attention." if change.flagged else ".")

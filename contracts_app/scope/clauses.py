@@ -440,7 +440,8 @@ def diff_scopes(
                 for name in CLAUSE_FIELDS
                 if old[name] != new[name]
             }
-            modified.append({"ref": ref, "changes": field_changes})
+            # the title people know the clause by (the new one, if it changed)
+            modified.append({"ref": ref, "title": new["title"], "changes": field_changes})
     return {"added": added, "removed": removed, "modified": modified}
 
 

@@ -64,6 +64,17 @@ class ScopeVersion(Base):
     def contains(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
 
+    @property
+    def validity(self) -> str:
+        """How pages name a version: by the days it is valid, first and last included
+        with a dash between, or "valid from 2026-10-01" when open-ended. The stored
+        ``number`` is for the API and URLs: it counts every version ever recorded,
+        superseded ones too, so it jumps."""
+        if self.valid_to is None:
+            return f"valid from {self.valid_from.isoformat()}"
+        last = self.valid_to - dt.timedelta(days=1)
+        return f"valid {self.valid_from.isoformat()} \u2013 {last.isoformat()}"
+
     def __repr__(self) -> str:
         return f"<ScopeVersion {self.number} [{self.valid_from}, {self.valid_to})>"
 

@@ -396,6 +396,7 @@ def diff_terms(before: Terms, after: Terms) -> dict[str, Any]:
             modified.append(
                 {
                     "ref": ref,
+                    "title": new["title"],
                     "changes": {
                         name: {"before": old[name], "after": new[name]}
                         for name in SERVICE_LEVEL_FIELDS

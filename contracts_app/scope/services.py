@@ -252,6 +252,19 @@ def version_by_number(agreement: Agreement, number: int, field: str = "version")
     return version
 
 
+def version_validity(agreement_id: int, number: int | None) -> str | None:
+    """How pages name the version a verdict was given under ("valid from 2026-10-01"):
+    verdicts store the version's number, which means nothing to a person."""
+    if number is None:
+        return None
+    version = db.session.scalar(
+        sa.select(ScopeVersion).where(
+            ScopeVersion.agreement_id == agreement_id, ScopeVersion.number == number
+        )
+    )
+    return version.validity if version is not None else None
+
+
 def diff_versions(agreement: Agreement, from_number: int, to_number: int) -> dict[str, Any]:
     before = version_by_number(agreement, from_number, "from")
     after = version_by_number(agreement, to_number, "to")

@@ -112,3 +112,4 @@ class VerdictChange(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     task: Mapped[Task] = relationship(lazy="joined")
+    annex = relationship("Annex", lazy="joined")

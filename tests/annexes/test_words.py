@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from contracts_app.annexes.services import fire_event
 from tests.factories import PASSWORD, signed_in
@@ -43,3 +44,34 @@ def test_the_annex_header_shows_no_row_version(client, cast):
     page = _page(client, cast.manager, annex)
     lead = page[page.index('class="lead"') :].split("</p>")[0]
     assert "version" not in lead
+
+
+def _preview(client, cast):
+    signed_in(client, cast.manager)
+    data = {
+        "title": "Preview only",
+        "effective_date": "2026-03-01",
+        "changes-0-op": "modify",
+        "changes-0-ref": "1.2",
+        "changes-0-title": "Clause 1.2",
+        "changes-0-kind": "included",
+        "changes-0-categories": "support.request",
+        "changes-0-rate": "61.00",
+        "changes-0-cap_unit": "",
+        "changes-0-cap_period": "",
+        "action": "preview",
+    }
+    response = client.post(f"/agreements/{cast.agreement.code}/annexes/new", data=data)
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def test_a_modified_clause_in_the_preview_shows_its_ref_and_title(client, cast):
+    page = _preview(client, cast)
+    assert "<strong>~ 1.2 Clause 1.2</strong>" in page
+
+
+def test_the_preview_button_returns_to_the_result_not_the_top_of_the_page(client, cast):
+    page = _preview(client, cast)
+    button = re.search(r'<button [^>]*id="preview"[^>]*>', page).group(0)
+    assert 'formaction="/agreements/' in button and '/annexes/new#diff-preview"' in button
+    assert 'id="diff-preview" tabindex="-1"' in page

@@ -148,6 +148,7 @@ def test_diff_lists_added_removed_and_field_level_modifications():
     assert diff["modified"] == [
         {
             "ref": "1.1",
+            "title": "Clause 1.1",  # people know a clause by ref and title
             "changes": {
                 "systems": {"before": [], "after": ["crm"]},
                 "rate": {"before": "60.00", "after": "65.00"},

@@ -26,3 +26,11 @@ def test_an_out_of_scope_verdict_offers_the_nearest_clauses_with_a_hint(client, 
     )
     assert "Nearest clauses: 2.1 “Maintenance of the shop”" in page
     assert "amend the scope by an annex" in page
+
+
+def test_the_verdict_names_the_scope_by_its_validity_not_its_version_number(client, agreement):
+    page = _check(client, agreement, category="support.request", hours="1")
+    assert "under the scope valid 2026-01-01 \u2013 2026-12-31" in page or (
+        "under the scope valid from 2026-01-01" in page
+    )
+    assert "scope version" not in page
