@@ -49,7 +49,6 @@ TOLD_BY_THE_SENTENCE = {
     "state",
     "status",
     "change",
-    "effective_date",
     "verdicts",
     "profile",
     "tasks",
@@ -62,6 +61,9 @@ TOLD_BY_THE_SENTENCE = {
     "clause",
     "changed",
     "scope_versions",
+    "period",
+    "as_of",
+    "created",
 }
 
 
@@ -279,8 +281,11 @@ def _task(event: AuditEvent, c: _Context, who: str, what: str) -> str | None:
 def _tasks(event: AuditEvent, c: _Context, who: str, what: str) -> str | None:
     verb = event.action.split(".", 1)[1]
     if verb == "imported":
-        profile = _after(event, "profile")
-        return f"{who} imported tasks" + (f" with the profile “{profile}”." if profile else ".")
+        profile, created = _after(event, "profile"), _after(event, "created")
+        count = f" {created} {'task' if created == 1 else 'tasks'}" if created is not None else ""
+        return f"{who} imported{count or ' tasks'}" + (
+            f" with the profile “{profile}”." if profile else "."
+        )
     if verb == "rechecked":
         changed = _after(event, "changed") or 0
         return (
@@ -406,7 +411,8 @@ def _line(event: AuditEvent, context: _Context) -> EventLine:
     sentences, nameless = SENTENCES.get(domain, (None, "something"))
     what = context.name(event, nameless)
     sentence = sentences(event, context, who, what) if sentences and "." in event.action else None
-    told = TOLD_BY_THE_SENTENCE
+    # a status change's sentence says its date ("asked to suspend ... as of 2026-11-25")
+    told = TOLD_BY_THE_SENTENCE | ({"effective_date"} if domain == "agreement" else set())
     if sentence is None:
         sentence, told = f"{who} made a change to {what}.", set()
     details = tuple(
@@ -426,16 +432,24 @@ def field_name(field: str) -> str:
     return FIELD_NAMES.get(field, field.replace("_", " "))
 
 
-def value_text(value: Any) -> str:
+# Fields people write as text: quoted, and shortened when long.
+TEXT_FIELDS = {"title", "subject", "rationale", "description", "sla_notes", "name", "note"}
+LONGEST_QUOTE = 120
+
+
+def value_text(value: Any, text: bool = False) -> str:
     """A stored value in words: quoted text, plain figures and dates, lists joined."""
     if value is None or value == "" or value == []:
         return "nothing"
+    if text and isinstance(value, str):
+        short = value if len(value) <= LONGEST_QUOTE else value[: LONGEST_QUOTE - 1] + "\u2026"
+        return f"\u201c{short}\u201d"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return f"“{value}”" if " " in value.strip() or len(value) > 40 else value
+        return f"“{value}”" if " " in value.strip() else value
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
             items = [value_text(item) for item in value]
@@ -453,11 +467,12 @@ def _detail(field: str, change: Any) -> str:
     if not isinstance(change, Mapping) or set(change) - {"before", "after"}:
         return f"{name}: {value_text(change)}"
     before, after = change.get("before"), change.get("after")
+    text = field in TEXT_FIELDS
     if before is None:
-        return f"{name}: {value_text(after)}"
+        return f"{name}: {value_text(after, text)}"
     if after is None:
-        return f"removed the {name} (was {value_text(before)})"
-    return f"changed the {name} from {value_text(before)} to {value_text(after)}"
+        return f"removed the {name} (was {value_text(before, text)})"
+    return f"changed the {name} from {value_text(before, text)} to {value_text(after, text)}"
 
 
 # --- an annex's own timeline --------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from contracts_app.agreements.access import agreement_for
+from contracts_app.audit.presenters import present
 from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, ValidationFailed
@@ -111,7 +112,7 @@ def new(code: str) -> Any:
 @login_required
 def show(task_id: int) -> Any:
     task, membership = services.task_for(current_user, task_id)
-    history = history_of(task)
+    history = present(history_of(task))
     return render_template(
         "tasks/show.html",
         task=task,

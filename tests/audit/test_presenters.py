@@ -132,3 +132,25 @@ def test_the_activity_page_names_the_annex_by_number_and_agreement_not_by_id(cli
     )
     assert "annex.approve" not in page and "{&#39;" not in page and "{'" not in page
     assert f"annex {annex.id}" not in page
+
+
+def test_a_changed_title_reads_as_from_and_to_in_quotes(app):
+    event = AuditEvent(
+        action="annex.updated",
+        object_type="annex",
+        object_id=None,
+        agreement_id=None,
+        actor_id=None,
+        occurred_at=utcnow(),
+        changes={
+            "title": {"before": "X", "after": "Y"},
+            "effective_date": {"before": "2026-10-01", "after": "2026-11-01"},
+        },
+        comment="",
+    )
+    (line,) = present([event])
+    assert line.sentence == "The system edited the draft an annex."
+    assert line.details == (
+        "changed the title from \u201cX\u201d to \u201cY\u201d",
+        "changed the effective date from 2026-10-01 to 2026-11-01",
+    )

@@ -34,3 +34,16 @@ def test_the_verdict_names_the_scope_by_its_validity_not_its_version_number(clie
         "under the scope valid from 2026-01-01" in page
     )
     assert "scope version" not in page
+
+
+def test_the_task_history_tells_each_decision_as_a_sentence(client, agreement, record):
+    from contracts_app.tasks.services import fire_task_event
+    from tests.factories import manager_of
+
+    task = record(category="development", title="New page", hours=2)
+    fire_task_event(task.id, "reject", manager_of(agreement), comment="Not ours")
+    signed_in(client, manager_of(agreement))
+    page = " ".join(client.get(f"/tasks/{task.id}").get_data(as_text=True).split())
+    history = page[page.index("<h2>History</h2>") :]
+    assert f"{manager_of(agreement).name} rejected task {task.ref}." in history
+    assert "→" not in history and "out_of_scope" not in history
