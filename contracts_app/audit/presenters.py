@@ -125,7 +125,7 @@ def _load_context(events: Sequence[AuditEvent]) -> _Context:
                 names[(object_type, row.id)] = name(row)
 
     load(Annex, "annex", lambda a: a.full_label, joinedload(Annex.agreement))
-    load(Task, "task", lambda t: f"task {t.ref}")
+    load(Task, "task", lambda t: t.label)
     load(Agreement, "agreement", lambda a: a.code)
     load(Document, "document", _document_name, joinedload(Document.agreement))
     load(

@@ -50,6 +50,7 @@ class DiffQuery(Schema):
 
 class ModifiedClause(Schema):
     ref = fields.String()
+    title = fields.String(metadata={"description": "the clause's title (after the change)"})
     changes = fields.Dict(keys=fields.String(), values=fields.Dict())
 
 

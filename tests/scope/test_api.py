@@ -76,7 +76,11 @@ def test_diff_endpoint_and_its_bad_input(client):
         headers=headers,
     ).json
     assert diff["modified"] == [
-        {"ref": "1.2", "changes": {"rate": {"before": "60.00", "after": "75.00"}}}
+        {
+            "ref": "1.2",
+            "title": "Clause 1.2",
+            "changes": {"rate": {"before": "60.00", "after": "75.00"}},
+        }
     ]
     missing = client.get(url, query_string={"from": 1, "to": 999}, headers=headers)
     assert missing.status_code == 422 and "to" in missing.json["errors"]

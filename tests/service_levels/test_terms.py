@@ -176,7 +176,11 @@ def test_annex_changes_to_service_levels_are_validated_and_shown_in_the_diff(cli
         "diff"
     ]
     assert diff["service_levels"]["modified"] == [
-        {"ref": "SL-1", "changes": {"target_hours": {"before": "4", "after": "2"}}}
+        {
+            "ref": "SL-1",
+            "title": "Service level SL-1",
+            "changes": {"target_hours": {"before": "4", "after": "2"}},
+        }
     ]
     assert diff["terms"] == [{"field": "monthly_fee", "before": "40000.00", "after": "45000.00"}]
 

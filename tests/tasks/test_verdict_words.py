@@ -45,5 +45,5 @@ def test_the_task_history_tells_each_decision_as_a_sentence(client, agreement, r
     signed_in(client, manager_of(agreement))
     page = " ".join(client.get(f"/tasks/{task.id}").get_data(as_text=True).split())
     history = page[page.index("<h2>History</h2>") :]
-    assert f"{manager_of(agreement).name} rejected task {task.ref}." in history
+    assert f"{manager_of(agreement).name} rejected Task {task.ref}." in history
     assert "→" not in history and "out_of_scope" not in history
