@@ -76,7 +76,7 @@ def parse_ladder(value: Any, path: str = "escalation_ladder") -> list[dict[str, 
         ladder.append(
             {
                 "level": index + 1,
-                "name": (name or "").strip(),
+                "name": name.strip() if isinstance(name, str) else "",  # refused above
                 "response_hours": str(hours) if hours is not None else None,
                 "members": parsed_members,
             }

@@ -148,3 +148,19 @@ def test_outsider_gets_404_for_an_annex_by_id(client, cast):
     ):
         response = getattr(client, method)(url, json=body, headers=token_for(outsider))
         assert response.status_code == 404, (method, url)
+
+
+def test_a_ladder_level_named_by_a_list_is_a_422_naming_it(client, cast):
+    # Found by the fuzzer: a level's name given as a list answered 500.
+    ladder = [{"level": 1, "name": [None, None], "response_hours": "10000", "members": {}}]
+    response = client.post(
+        f"/api/v1/agreements/{cast.agreement.code}/annexes",
+        json={
+            "title": "Ladder",
+            "effective_date": "2026-06-01",
+            "changes": [{"op": "modify", "governance": {"escalation_ladder": ladder}}],
+        },
+        headers=token_for(cast.manager),
+    )
+    assert response.status_code == 422, response.json
+    assert "changes.0.governance.escalation_ladder.0.name" in response.json["errors"]
