@@ -160,15 +160,67 @@ def annex_diff(annex: Annex) -> dict[str, Any]:
     return _with_governance(diff, agreement, annex.changes)
 
 
+def scope_day_for_draft(agreement: Agreement, effective_date: dt.date | None) -> dt.date:
+    """The day whose scope a draft's rows are read against: its effective date when the
+    agreement covers it, else today held within the term.
+
+    A mistyped date must not empty the clauses a "modify" row picks from, nor turn every
+    row into "does not exist": the date gets its own error and the rows keep their scope.
+    """
+    if effective_date is not None and agreement.covers(effective_date):
+        return effective_date
+    today = dt.date.today()
+    if agreement.end_date is not None:
+        today = min(today, agreement.end_date)
+    return max(today, agreement.start_date)
+
+
 def preview_diff(
-    agreement: Agreement, effective_date: dt.date, raw_changes: Sequence[Any]
+    agreement: Agreement, effective_date: dt.date | None, raw_changes: Sequence[Any]
 ) -> dict[str, Any]:
-    """The diff a draft would make, for the form's preview (nothing stored)."""
-    stored = stored_changes(raw_changes, currency=agreement.currency)
-    version = version_on(agreement, effective_date) if agreement.covers(effective_date) else None
+    """The diff a draft would make, for the form's preview (nothing stored).
+
+    Every problem at once, each at its own path: a date outside the term on
+    ``effective_date``; a change's own errors at its position (``changes.2.item.cap.limit``);
+    a change that cannot apply to the scope on ``changes.N.ref``. ``effective_date`` None
+    (not given or not a date) is reported by the caller; the rows are still checked.
+    """
+    raw = list(raw_changes)
+    errors: dict[str, list[str]] = {}
+    if effective_date is not None and (problem := outside_term(agreement, effective_date)):
+        errors["effective_date"] = [problem]
+    stored: list[dict[str, Any]] | None = None
+    try:
+        stored = stored_changes(raw, currency=agreement.currency)
+        check_ladder_members(agreement, stored)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    day = scope_day_for_draft(agreement, effective_date)
+    version = version_on(agreement, day)
     before = clause_map(version) if version is not None else {}
-    after = apply_changes(before, changes_from_json(stored), "This annex", str(effective_date))
+    after = dict(before)
+    for index, item in enumerate(raw):
+        prefix = f"changes.{index}"
+        if not is_clause_change(item) or any(
+            path == prefix or path.startswith(prefix + ".") for path in errors
+        ):
+            continue
+        try:
+            change = parse_changes([item], currency=agreement.currency)
+            after = apply_changes(after, change, "This annex", str(day))
+        except ScopeConflict as conflict:
+            errors.setdefault(f"{prefix}.ref", []).append(conflict.message)
+        except ValidationFailed:  # already reported by stored_changes
+            continue
     terms_before = terms_of(version) if version is not None else Terms()
-    terms_after = apply_terms_changes(terms_before, stored, "This annex", str(effective_date))
+    terms_after = terms_before
+    if stored is not None:
+        try:
+            terms_after = apply_terms_changes(terms_before, stored, "This annex", str(day))
+        except ScopeConflict as conflict:
+            errors.update(conflict.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert stored is not None
     diff = {**diff_scopes(before, after), **diff_terms(terms_before, terms_after)}
     return _with_governance(diff, agreement, stored)

@@ -58,20 +58,25 @@ def index(code: str) -> Any:
 @pages.get("/agreements/<code>/scope.json")
 @login_required
 def scope_json(code: str) -> Any:
-    """The clauses valid on a date, for pre-filling the form's modify rows."""
+    """The clauses valid on a date, for pre-filling the form's modify rows.
+
+    A date outside the term answers its error and no clauses: the form keeps the list it
+    has and shows the error beside the date.
+    """
     agreement, _membership = agreement_for(current_user, code)
     day = parse_day_or_none(request.args.get("as_of"))
     if day is None:
-        return jsonify({"clauses": {}})
-    version = version_on(agreement, day) if agreement.covers(day) else None
+        return jsonify({"clauses": {}, "error": "Enter a date as YYYY-MM-DD."})
+    problem = diffs.outside_term(agreement, day)
+    if problem:
+        return jsonify({"clauses": {}, "error": problem})
+    version = version_on(agreement, day)
     clauses = clause_map(version) if version else {}
     return jsonify({"clauses": {ref: spec.to_json() for ref, spec in clauses.items()}})
 
 
 def _current_scope(agreement: Any, day: dt.date | None) -> dict[str, Any]:
-    if day is None or not agreement.covers(day):
-        return {}
-    version = version_on(agreement, day)
+    version = version_on(agreement, diffs.scope_day_for_draft(agreement, day))
     return clause_map(version) if version else {}
 
 
@@ -109,10 +114,16 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
             form.changes.append_entry()
     current = _current_scope(agreement, form.effective_date.data)
     diff = None
+    status = 200
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_row":
         form.changes.append_entry()
-    elif form.validate_on_submit():
+    elif form.is_submitted():
+        # Everything at once: the form's own checks, the rows, the date and every change
+        # against the scope, so one submission shows every mistake beside its field.
+        form_valid = form.validate()
+        if getattr(getattr(form, "csrf_token", None), "errors", None):
+            flash("The form expired; nothing was saved. Please submit it again.", "error")
         changes, errors = rows_to_changes(form, current)
         governance = form.governance_json(
             governance_change(annex.changes) if annex is not None else None
@@ -120,16 +131,22 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         if governance is not None:
             changes.append(governance)
         try:
-            if errors:
-                raise ValidationFailed(errors)
             diff = diffs.preview_diff(agreement, form.effective_date.data, changes)
-            if action == "save":
-                data = {
-                    "title": form.title.data or "",
-                    "rationale": form.rationale.data or "",
-                    "effective_date": form.effective_date.data,
-                    "changes": changes,
-                }
+        except ValidationFailed as exc:
+            for path, messages in exc.errors.items():
+                errors.setdefault(path, []).extend(messages)
+        if errors or not form_valid:
+            diff = None
+            status = 422
+            show_change_errors(form, errors)
+        elif action == "save":
+            data = {
+                "title": form.title.data or "",
+                "rationale": form.rationale.data or "",
+                "effective_date": form.effective_date.data,
+                "changes": changes,
+            }
+            try:
                 if annex is None:
                     annex = services.create_annex(
                         agreement, membership, services.AnnexInput(**data), current_user
@@ -138,13 +155,15 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
                     services.update_annex(
                         annex, membership, data, int(form.version.data or 0), current_user
                     )
+            except ValidationFailed as exc:
+                diff = None
+                status = 422
+                show_change_errors(form, exc.errors)
+            except Conflict as exc:
+                flash(exc.message, "error")
+            else:
                 flash(f"{annex.label} saved as a draft.", "info")
                 return redirect(url_for("annexes.show", annex_id=annex.id))
-        except ValidationFailed as exc:
-            diff = None
-            show_change_errors(form, exc.errors)
-        except Conflict as exc:
-            flash(exc.message, "error")
     return render_template(
         "annexes/form.html",
         form=form,
@@ -159,7 +178,7 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         if annex is not None
         else [],
         row_template=ChangeRowForm(prefix="changes-__prefix__-"),
-    )
+    ), status
 
 
 def _fill_rows(form: AnnexForm, annex: Annex) -> None:

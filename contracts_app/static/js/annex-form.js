@@ -61,7 +61,24 @@
     const response = await fetch(`${form.dataset.scopeUrl}?as_of=${encodeURIComponent(effective.value)}`,
       { credentials: "same-origin" });
     if (!response.ok) return;
-    clauses = (await response.json()).clauses;
+    const answer = await response.json();
+    const holder = effective.closest(".field");
+    holder.querySelectorAll(".error.date-check").forEach((node) => node.remove());
+    if (answer.error) {
+      // A date outside the term keeps the clauses already offered: say why beside the date.
+      const message = document.createElement("small");
+      message.className = "error date-check";
+      message.textContent = answer.error;
+      holder.appendChild(message);
+      holder.classList.add("has-error");
+      effective.setAttribute("aria-invalid", "true");
+      return;
+    }
+    if (!holder.querySelector(".error")) {
+      holder.classList.remove("has-error");
+      effective.setAttribute("aria-invalid", "false");
+    }
+    clauses = answer.clauses;
     const list = document.getElementById("clause-refs");
     list.replaceChildren(...Object.entries(clauses).map(([ref, clause]) => {
       const option = document.createElement("option");
