@@ -48,7 +48,8 @@ from contracts_app.tasks.signals import task_escalated
 from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import CheckResult, cap_period
-from workflows.task import COMMENT_REQUIRED, PERMISSIONS, TaskEvent, task_workflow
+from workflows.binding import EventSpec
+from workflows.task import TaskEvent, TaskFacts, refusal, spec_for, task_workflow
 from workflows.task_states import COUNTED_STATES, TaskState, Verdict
 
 RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
@@ -259,13 +260,39 @@ def task_for(user: User, task_id: int) -> tuple[Task, Membership | None]:
     return object_for(user, Task, task_id, "task")
 
 
+def facts_for(task: Task, user: User, membership: Membership | None) -> TaskFacts:
+    """What the task machine's conditions read for ``user`` deciding ``task``."""
+    return TaskFacts(
+        role=membership.role.value if membership is not None else None,
+        is_admin=user.is_admin,
+        capped=bool((task.verdict_detail or {}).get("cap")),
+    )
+
+
 def events_for(task: Task, user: User, membership: Membership | None) -> list[str]:
-    return [
-        event
-        for event in task_workflow().allowed_events(task.state)
-        if user.is_admin
-        or (membership is not None and membership.role.value in PERMISSIONS[TaskEvent(event)])
-    ]
+    """The events the machine would fire for ``user`` on ``task`` now."""
+    return task_workflow().allowed_events(task.state, facts_for(task, user, membership))
+
+
+def event_specs_for(task: Task, user: User, membership: Membership | None) -> list[EventSpec]:
+    """The decisions a page offers for ``task``, labelled for its case (an acceptance
+    that counts against a cap says so)."""
+    facts = facts_for(task, user, membership)
+    return [spec_for(event, facts) for event in task_workflow().allowed_events(task.state, facts)]
+
+
+def refuse_unless_permitted(task: Task, event: TaskEvent, facts: TaskFacts) -> None:
+    """Raise Forbidden (the person) or Conflict (the task's state) when the machine would
+    not fire ``event``, naming why."""
+    if task_workflow().may(task.state, event, facts):
+        return
+    about_person, why = refusal(task.state, event, facts)
+    if about_person:
+        raise Forbidden(f"Task {task.ref}: {why}.")
+    raise Conflict(
+        f"Task {task.ref}: {why}.",
+        allowed=task_workflow().allowed_events(task.state, facts),
+    )
 
 
 def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "") -> Task:
@@ -279,46 +306,54 @@ def fire_task_event(task_id: int, event_name: str, actor: User, comment: str = "
         task, membership = task_for(actor, task_id)
         agreement = lock_agreement(task.agreement_id)
         db.session.refresh(task)
-        if event.value not in task_workflow().allowed_events(task.state):
-            raise Conflict(
-                f"Task {task.ref} is {task.state.value}; it cannot be {event.value}.",
-                allowed=events_for(task, actor, membership),
-            )
-        if not (
-            actor.is_admin
-            or (membership is not None and membership.role.value in PERMISSIONS[event])
-        ):
-            raise Forbidden(f"Your role on {agreement.code} does not allow {event.value}.")
-        if event in COMMENT_REQUIRED and not comment:
-            raise ValidationFailed({"comment": ["Say why: a comment is required."]})
-        before = task.state
-        if event == TaskEvent.PROPOSE_ANNEX:
-            annex = _draft_annex_for(task, agreement, membership, actor)
-            task.proposed_annex_id = annex.id
-        task_workflow().fire(task, event)
-        task.needs_attention = False
-        db.session.flush()
-        if event == TaskEvent.ESCALATE:  # creates or joins the task's escalation
-            task_escalated.send(task, actor=actor, membership=membership, comment=comment)
-        if (before in COUNTED_STATES) != (task.state in COUNTED_STATES) and task.clause_ref:
-            # the task starts or stops counting against its cap: later tasks may change
-            context = VerdictContext(agreement)
-            settle_after(
-                context,
-                task.clause_ref,
-                task.day,
-                why=f"Checked again after task {task.ref} was {task.state.value}.",
-            )
-        record(
-            f"task.{event.value}",
-            task,
-            actor,
-            agreement_id=agreement.id,
-            changes={"state": {"before": before.value, "after": task.state.value}},
-            comment=comment,
-        )
-        cap_use_changed(agreement, task.clause_ref, task.day)
+        _decide(task, agreement, membership, event, actor, comment)
     return task
+
+
+def _decide(
+    task: Task,
+    agreement: Agreement,
+    membership: Membership | None,
+    event: TaskEvent,
+    actor: User,
+    comment: str,
+) -> tuple[TaskState, TaskState]:
+    """One person's decision on one task, inside the caller's transaction: the machine's
+    conditions, the event, its effects (later tasks of its cap re-checked) and its audit
+    event. Returns the states before and after."""
+    facts = facts_for(task, actor, membership)
+    refuse_unless_permitted(task, event, facts)
+    if spec_for(event, facts).comment_required and not comment:
+        raise ValidationFailed({"comment": ["Say why: a comment is required."]})
+    before = task.state
+    if event == TaskEvent.PROPOSE_ANNEX:
+        annex = _draft_annex_for(task, agreement, membership, actor)
+        task.proposed_annex_id = annex.id
+    task_workflow().fire(task, event, facts)
+    task.needs_attention = False
+    db.session.flush()
+    if event == TaskEvent.ESCALATE:  # creates or joins the task's escalation
+        task_escalated.send(task, actor=actor, membership=membership, comment=comment)
+    counting_changed = (before in COUNTED_STATES) != (task.state in COUNTED_STATES)
+    if counting_changed and task.clause_ref:
+        # the task starts or stops counting against its cap: later tasks may change
+        context = VerdictContext(agreement)
+        settle_after(
+            context,
+            task.clause_ref,
+            task.day,
+            why=f"Checked again after task {task.ref} was {task.state.value}.",
+        )
+    record(
+        f"task.{event.value}",
+        task,
+        actor,
+        agreement_id=agreement.id,
+        changes={"state": {"before": before.value, "after": task.state.value}},
+        comment=comment,
+    )
+    cap_use_changed(agreement, task.clause_ref, task.day)
+    return before, task.state
 
 
 def _draft_annex_for(

@@ -13,7 +13,7 @@ from contracts_app.agreements.access import agreement_for
 from contracts_app.audit.presenters import present
 from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
-from contracts_app.errors import Conflict, ValidationFailed
+from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.service_levels.forms import ticket_times_of
@@ -112,32 +112,50 @@ def new(code: str) -> Any:
 @login_required
 def show(task_id: int) -> Any:
     task, membership = services.task_for(current_user, task_id)
-    history = present(history_of(task))
+    return _render_task(task, membership, TaskEventForm())
+
+
+def _render_task(
+    task: Any, membership: Any, event_form: TaskEventForm, refused: str = "", status: int = 200
+) -> Any:
+    """The task's page; after a refused decision, with the comment typed and the reason."""
+    decisions = services.event_specs_for(task, current_user, membership)
+    needed = [spec.label.lower() for spec in decisions if spec.comment_required]
+    if needed:  # one comment for every decision: say which ones need it
+        event_form.comment.label.text = f"Comment (required to {', '.join(needed)})"
     return render_template(
         "tasks/show.html",
         task=task,
         agreement=task.agreement,
         incoming=profile_import.incoming_changes_of(task),
-        allowed=services.events_for(task, current_user, membership),
-        history=history,
-        event_form=TaskEventForm(),
+        decisions=decisions,
+        refused=refused,
+        history=present(history_of(task)),
+        event_form=event_form,
         service_levels=ticket_status(task),
-    )
+    ), status
 
 
 @pages.post("/tasks/<id:task_id>/events/<event>")
 @login_required
 def fire(task_id: int, event: str) -> Any:
     form = TaskEventForm()
-    if form.validate_on_submit():
-        try:
-            task = services.fire_task_event(task_id, event, current_user, form.comment.data or "")
-        except (ValidationFailed, Conflict) as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"Task {task.ref} is now {task.state.value.replace('_', ' ')}.", "info")
-            if task.proposed_annex_id and event == "propose_annex":
-                return redirect(url_for("annexes.edit", annex_id=task.proposed_annex_id))
+    if not form.validate_on_submit():
+        flash("The form expired or was incomplete; nothing was done. Please try again.", "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    try:
+        task = services.fire_task_event(task_id, event, current_user, form.comment.data or "")
+    except ValidationFailed as exc:
+        task, membership = services.task_for(current_user, task_id)
+        show_errors(form, exc)
+        return _render_task(task, membership, form, status=422)
+    except (Forbidden, Conflict) as exc:
+        # The page again, with the reason and the comment typed; nothing was changed.
+        task, membership = services.task_for(current_user, task_id)
+        return _render_task(task, membership, form, refused=exc.message, status=exc.status)
+    flash(f"Task {task.ref} is now {task.state.value.replace('_', ' ')}.", "info")
+    if task.proposed_annex_id and event == "propose_annex":
+        return redirect(url_for("annexes.edit", annex_id=task.proposed_annex_id))
     return redirect(url_for("tasks.show", task_id=task_id))
 
 

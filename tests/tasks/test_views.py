@@ -107,3 +107,45 @@ def test_scope_table_shows_caps_limits_and_rates_with_their_units(client, agreem
     for text in ("10 h / month", "2 items / quarter", "EUR 1,000.00 / year", "8 h"):
         assert text in page, text
     assert "amount per" not in page and "count per" not in page
+
+
+def test_decision_panel_has_one_comment_and_no_cap_wording_without_a_cap(client, agreement, record):
+    task = record(ref="DEV-1", category="development")  # excluded by 9.1, which has no cap
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert page.count('name="comment"') == 1
+    assert "counts against the cap" not in page
+    assert ">Accept</button>" in page and "Comment (required to escalate" in page
+
+
+def test_accepting_a_task_of_a_capped_clause_says_it_counts_against_the_cap(
+    client, agreement, record
+):
+    task = record(category="support.incident", system="shop-web", hours=2)  # 1.2, capped
+    assert task.state.value == "in_scope"
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Accept (counts against the cap)" in page
+
+
+def test_escalating_without_a_comment_keeps_the_page_and_errs_beside_the_comment(
+    client, agreement, record
+):
+    task = record(category="development")
+    signed_in(client, manager_of(agreement))
+    response = client.post(f"/tasks/{task.id}/events/escalate", data={"comment": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'class="field  has-error"' in page.replace("field has-error", "field  has-error")
+    assert "Say why: a comment is required." in page
+
+
+def test_a_refused_decision_shows_why_on_the_page_and_keeps_the_comment(client, agreement, record):
+    task = record(category="development")
+    signed_in(client, member_user(agreement, "provider", "contributor"))
+    response = client.post(f"/tasks/{task.id}/events/accept", data={"comment": "Typed text"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "only by a manager or an approver" in page and "Typed text" in page
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).state.value == "out_of_scope"
