@@ -192,8 +192,12 @@ def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None
     except DomainError as exc:
         details = getattr(exc, "errors", {})
         for where, messages in list(details.items())[:50]:
-            click.echo(f"  {where}: {' '.join(messages)}", err=True)
+            # an import's problems read "Line 6, date: ..." already
+            prefix = "" if where.startswith("line ") else f"{where}: "
+            click.echo(f"  {prefix}{' '.join(messages)}", err=True)
         raise click.ClickException(exc.message) from None
+    for problem in report.invalid[:50]:
+        click.echo(f"  {' '.join(problem['messages'])}", err=True)
     click.echo(
         f"Created {report.created}, already there {report.skipped_existing}, "
         f"invalid {len(report.invalid)}; verdicts: "

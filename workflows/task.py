@@ -161,6 +161,14 @@ class TaskWorkflow:
     def may(self, state: TaskState | str, event: TaskEvent, facts: TaskFacts) -> bool:
         return transition_for(self.machine, str(state), event.value, facts=facts) is not None
 
+    def destination(self, state: TaskState | str, event: TaskEvent, facts: TaskFacts) -> str:
+        """Where ``event`` would take a task in ``state`` ("" when it would not fire),
+        evaluated on the machine's own transitions with nothing bound."""
+        transition = transition_for(self.machine, str(state), event.value, facts=facts)
+        if transition is None:
+            return ""
+        return transition.dest or transition.source
+
     def fire(self, task: Any, event: TaskEvent, facts: TaskFacts) -> bool:
         holder = StateHolder(task, TaskState)
         self.machine.add_model(holder, initial=holder.state)

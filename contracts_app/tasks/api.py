@@ -14,6 +14,8 @@ from contracts_app.extensions import token_auth
 from contracts_app.tasks import importing, profile_import, services
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.schemas import (
+    BulkDecisionIn,
+    BulkDecisionOut,
     CheckIn,
     ImportOut,
     ImportQuery,
@@ -150,6 +152,38 @@ def task_event(task_id: int, body: dict[str, Any]) -> Any:
     task = services.fire_task_event(task_id, body["event"], user, body["comment"])
     _task, membership = services.task_for(user, task_id)
     return _task_body(task, membership)
+
+
+@api.post("/agreements/<code>/tasks/decisions")
+@api.auth_required(token_auth)
+@api.input(BulkDecisionIn, arg_name="body")
+@api.output(BulkDecisionOut)
+@api.doc(
+    summary="Accept, reject or escalate several tasks at once, all or nothing",
+    description="Each task goes through its own event, with its own audit event, in one "
+    "transaction. If any task may not take the event (its state, or the caller's role), "
+    "nothing is changed: 422 names each such task at its position in `tasks` "
+    '(`errors["tasks.2"]`) and why; 403 when the caller may take it on none. escalate '
+    "needs a comment.",
+    responses=[401, 403, 404, 422],
+)
+def decide_tasks(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    plans = services.decide_tasks(
+        agreement, membership, user, body["tasks"], body["event"], body["comment"]
+    )
+    return {
+        "decisions": [
+            {
+                "task": plan.task.id,
+                "ref": plan.task.ref,
+                "before": plan.before.value,
+                "after": plan.task.state.value,
+            }
+            for plan in plans
+        ]
+    }
 
 
 @api.post("/agreements/<code>/tasks/import")

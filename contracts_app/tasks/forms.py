@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DecimalField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from contracts_app.dates import DayField
@@ -40,4 +40,11 @@ class ImportForm(FlaskForm):
 
 
 class TaskEventForm(FlaskForm):
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=10_000)])
+
+
+class BulkDecisionForm(FlaskForm):
+    """The confirmation of a decision on several tasks (the tasks ride as ``task`` fields)."""
+
+    event = HiddenField(validators=[DataRequired()])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=10_000)])

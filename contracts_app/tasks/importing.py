@@ -31,11 +31,15 @@ from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.enums import ClauseKind
 from contracts_app.errors import ValidationFailed
 from contracts_app.identifiers import skeleton
+from contracts_app.scope.services import version_on
 from contracts_app.service_levels.tickets import TIME_COLUMNS, measure_imported, pauses_from_text
+from contracts_app.tasks.import_problems import described, file_refused
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.pipeline import Pending, VerdictContext, facts_of, settle, storable_price
+from contracts_app.tasks.scope_index import index_for
 from contracts_app.tasks.services import RECORDERS, TaskInput, validate_task
 from contracts_app.tasks.verdicts import CheckResult
 from workflows.task_states import TaskState
@@ -192,6 +196,42 @@ def parse_csv(text: str, currency: str = "EUR") -> tuple[list[ParsedRow], list[d
     return rows, problems
 
 
+def template_csv(agreement: Agreement, today: dt.date | None = None) -> str:
+    """A CSV to fill in: the columns this importer reads, and one example row it accepts
+    (dated within the agreement's term, with a category of its scope)."""
+    day = today or dt.date.today()
+    if agreement.end_date is not None:
+        day = min(day, agreement.end_date)
+    day = max(day, agreement.start_date)
+    version = version_on(agreement, day, with_clauses=False)
+    clauses = index_for(version).clauses.values() if version is not None else ()
+    category = next(
+        (c.categories[0] for c in clauses if c.kind == ClauseKind.INCLUDED and c.categories),
+        "support.incident",
+    )
+    opened = dt.datetime.combine(day, dt.time(9, 0), dt.UTC)
+    example = {
+        "ref": "INC-1001",
+        "title": "Password reset for a shop user",
+        "description": "Reported by phone; solved remotely.",
+        "category": category,
+        "system": "",
+        "date": day.isoformat(),
+        "hours": "1.50",
+        "amount": "",
+        "priority": "P3",
+        "opened_at": opened.isoformat(),
+        "responded_at": (opened + dt.timedelta(minutes=20)).isoformat(),
+        "resolved_at": (opened + dt.timedelta(hours=2)).isoformat(),
+        "pauses": "",
+    }
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow({column: example.get(column, "") for column in COLUMNS})
+    return out.getvalue()
+
+
 def import_tasks(
     agreement: Agreement,
     membership: Membership | None,
@@ -205,15 +245,8 @@ def import_tasks(
     require_role(actor, agreement, membership, RECORDERS)
     rows, problems = parse_csv(text, agreement.currency)
     if problems and not skip_invalid:
-        raise ValidationFailed(
-            {
-                f"line {p['line']}.{field}": msgs
-                for p in problems
-                for field, msgs in p["errors"].items()
-            },
-            f"{len(problems)} row(s) are invalid; nothing was imported.",
-        )
-    report = ImportReport(invalid=problems)
+        raise file_refused(problems)
+    report = ImportReport(invalid=described(problems))
     with unit_of_work():
         lock_agreement(agreement.id)
         existing = set(  # by look: a lookalike of a recorded ref is the same ticket

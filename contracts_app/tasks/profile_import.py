@@ -42,6 +42,7 @@ from contracts_app.scope.clauses import CATEGORY_PATTERN
 from contracts_app.service_levels.tickets import measure_imported, store_clocks_of
 from contracts_app.tasks import importing
 from contracts_app.tasks.import_models import ImportProfile, IncomingChange
+from contracts_app.tasks.import_problems import described, file_refused
 from contracts_app.tasks.mapping import (
     ValueRefused,
     candidates_of,
@@ -378,18 +379,11 @@ def import_with_profile(
     table = read_table(raw)
     rows, problems, notes = read_rows(profile.settings, table, agreement.currency)
     if problems and not skip_invalid and not dry_run:
-        raise ValidationFailed(
-            {
-                f"line {p['line']}.{field}": msgs
-                for p in problems
-                for field, msgs in p["errors"].items()
-            },
-            f"{len(problems)} row(s) are invalid; nothing was imported.",
-        )
+        raise file_refused(problems)
     report = ProfileReport(
         profile=profile.name,
         dry_run=dry_run,
-        invalid=problems,
+        invalid=described(problems),
         unmapped=unmapped_summary(rows),
         file={
             "kind": table.kind,

@@ -9,7 +9,7 @@ from contracts_app.api_fields import decimal_field, decimal_out
 from contracts_app.dates import Day
 from contracts_app.figures import HOURS_SCALE
 from contracts_app.tasks.services import TASK_SORTING
-from workflows.task import TaskEvent
+from workflows.task import BULK_EVENTS, TaskEvent
 from workflows.task_states import TaskState, Verdict
 
 
@@ -125,6 +125,28 @@ class TaskQuery(Schema):
 class TaskEventIn(Schema):
     event = fields.String(required=True, validate=validators.OneOf([e.value for e in TaskEvent]))
     comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+
+
+class BulkDecisionIn(Schema):
+    event = fields.String(required=True, validate=validators.OneOf([e.value for e in BULK_EVENTS]))
+    tasks = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        validate=validators.Length(min=1, max=200),
+        metadata={"description": "Ids of the agreement's tasks, each decided by its own event."},
+    )
+    comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+
+
+class DecisionOut(Schema):
+    task = fields.Integer()
+    ref = fields.String()
+    before = fields.String()
+    after = fields.String()
+
+
+class BulkDecisionOut(Schema):
+    decisions = fields.List(fields.Nested(DecisionOut))
 
 
 class ImportQuery(Schema):

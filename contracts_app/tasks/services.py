@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from contracts_app import dates, identifiers
 from contracts_app.accounts.models import User
-from contracts_app.agreements.access import object_for, require_role
+from contracts_app.agreements.access import can, object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.services import AnnexInput, create_annex
@@ -29,6 +30,7 @@ from contracts_app.figures import (
 )
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
 from contracts_app.scope.services import version_on
+from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
 from contracts_app.service_levels.tickets import parse_ticket_times, store_ticket_clocks
 from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.cap_alerts import cap_use_changed
@@ -49,9 +51,11 @@ from contracts_app.tasks.timeline import ScopeTimeline, term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import CheckResult, cap_period
 from workflows.binding import EventSpec
-from workflows.task import TaskEvent, TaskFacts, refusal, spec_for, task_workflow
+from workflows.task import BULK_EVENTS, TaskEvent, TaskFacts, refusal, spec_for, task_workflow
+from workflows.task import EVENT_SPECS as EVENT_SPECS_BY_NAME
 from workflows.task_states import COUNTED_STATES, TaskState, Verdict
 
+# Who records and imports tasks: the services require it, pages ask may_record_tasks.
 RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
 MAX_HOURS = Decimal("99999999.99")  # what Numeric(10, 2) holds
 
@@ -72,6 +76,12 @@ class TaskInput:
     responded_at: Any = None
     resolved_at: Any = None
     pauses: Any = None
+
+
+def may_record_tasks(user: User, membership: Membership | None) -> bool:
+    """Whether ``user`` may record and import tasks on the agreement of ``membership``
+    (the rule ``record_task`` and the importers enforce), so pages offer only that."""
+    return can(user, membership, RECORDERS)
 
 
 def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR") -> TaskInput:
@@ -175,18 +185,44 @@ def dry_run(
     )
 
 
+def new_code_errors(agreement: Agreement, **codes: list[str]) -> dict[str, list[str]]:
+    """For each field, a message per new category or system that looks like one the
+    agreement already uses ("Did you mean operations.backup? ...")."""
+    return lookalike_errors(codes, vocabulary_of(agreement))
+
+
 def record_task(
-    agreement: Agreement, membership: Membership | None, data: TaskInput, actor: User
+    agreement: Agreement,
+    membership: Membership | None,
+    data: TaskInput,
+    actor: User,
+    *,
+    confirm_new_codes: bool = False,
 ) -> Task:
     """Record a task, checked at once; it lands in its verdict's state.
 
     The agreement is locked so that two tasks recorded at once cannot both take the
-    last hours of a cap. A ref already used on the agreement is refused. A task dated
+    last hours of a cap. A ref already used on the agreement is refused, and so is a new
+    category or system that looks like one the agreement uses (``vocabulary_of``) unless
+    ``confirm_new_codes``; every problem is reported at once. A task dated
     before others of its clause and cap period re-checks them in the same transaction
     (accepted ones are flagged, not changed).
     """
     require_role(actor, agreement, membership, RECORDERS)
-    data = validate_task(data, ref_required=True, currency=agreement.currency)
+    errors: dict[str, list[str]] = {}
+    try:
+        data = validate_task(data, ref_required=True, currency=agreement.currency)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if not confirm_new_codes:
+        category = (data.category or "").strip().lower()
+        system = (data.system or "").strip()
+        for field, messages in new_code_errors(
+            agreement, category=[category] if category else [], system=[system] if system else []
+        ).items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:  # every problem at once, the field's own and its lookalike alike
+        raise ValidationFailed(errors)
     with unit_of_work():
         lock_agreement(agreement.id)
         identifiers.refuse_lookalike(
@@ -317,10 +353,16 @@ def _decide(
     event: TaskEvent,
     actor: User,
     comment: str,
+    *,
+    bind: bool = True,
 ) -> tuple[TaskState, TaskState]:
     """One person's decision on one task, inside the caller's transaction: the machine's
     conditions, the event, its effects (later tasks of its cap re-checked) and its audit
-    event. Returns the states before and after."""
+    event. Returns the states before and after.
+
+    ``bind`` False (many tasks at once) takes the destination the machine's transition
+    names, asked without binding the task, instead of binding it for the event.
+    """
     facts = facts_for(task, actor, membership)
     refuse_unless_permitted(task, event, facts)
     if spec_for(event, facts).comment_required and not comment:
@@ -329,7 +371,10 @@ def _decide(
     if event == TaskEvent.PROPOSE_ANNEX:
         annex = _draft_annex_for(task, agreement, membership, actor)
         task.proposed_annex_id = annex.id
-    task_workflow().fire(task, event, facts)
+    if bind:
+        task_workflow().fire(task, event, facts)
+    else:
+        task.state = TaskState(task_workflow().destination(task.state, event, facts))
     task.needs_attention = False
     db.session.flush()
     if event == TaskEvent.ESCALATE:  # creates or joins the task's escalation
@@ -354,6 +399,123 @@ def _decide(
     )
     cap_use_changed(agreement, task.clause_ref, task.day)
     return before, task.state
+
+
+MAX_BULK = 200  # tasks decided at once
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedDecision:
+    """What one task of a bulk decision would become, or why it may not."""
+
+    task: Task
+    label: str
+    before: TaskState
+    after: TaskState | None
+    refused: str = ""
+    about_person: bool = False
+
+
+def _bulk_event(event_name: str) -> TaskEvent:
+    if event_name not in {event.value for event in BULK_EVENTS}:
+        choices = ", ".join(event.value for event in BULK_EVENTS)
+        raise ValidationFailed({"event": [f"Choose one of {choices}."]})
+    return TaskEvent(event_name)
+
+
+def bulk_events_for(user: User, membership: Membership | None) -> list[EventSpec]:
+    """The events of BULK_EVENTS that ``user`` could take on some task of the agreement
+    (asked of the machine for every state), so the task list offers only those."""
+    facts = TaskFacts(
+        role=membership.role.value if membership is not None else None, is_admin=user.is_admin
+    )
+    machine = task_workflow()
+    return [
+        EVENT_SPECS_BY_NAME[event]
+        for event in BULK_EVENTS
+        if any(machine.may(state, event, facts) for state in TaskState)
+    ]
+
+
+def plan_decisions(
+    agreement: Agreement,
+    membership: Membership | None,
+    actor: User,
+    task_ids: Sequence[int],
+    event_name: str,
+) -> list[PlannedDecision]:
+    """What ``event`` would do to each chosen task, asked of the machine without binding
+    any task; nothing is changed. Tasks load in one query, in the order given."""
+    event = _bulk_event(event_name)
+    ids = list(dict.fromkeys(task_ids))
+    if not ids:
+        raise ValidationFailed({"tasks": ["Choose at least one task."]})
+    if len(ids) > MAX_BULK:
+        raise ValidationFailed({"tasks": [f"At most {MAX_BULK} tasks at once."]})
+    found = {
+        task.id: task
+        for task in db.session.scalars(
+            sa.select(Task)
+            .where(Task.agreement_id == agreement.id, Task.id.in_(ids))
+            .execution_options(populate_existing=True)
+        )
+    }
+    missing = [str(task_id) for task_id in ids if task_id not in found]
+    if missing:
+        raise ValidationFailed({"tasks": [f"No task {', '.join(missing)} on {agreement.code}."]})
+    machine = task_workflow()
+    plans = []
+    for task_id in ids:
+        task = found[task_id]
+        facts = facts_for(task, actor, membership)
+        label = spec_for(event, facts).label
+        destination = machine.destination(task.state, event, facts)
+        if destination:
+            plans.append(PlannedDecision(task, label, task.state, TaskState(destination)))
+        else:
+            about_person, why = refusal(task.state, event, facts)
+            plans.append(PlannedDecision(task, label, task.state, None, why, about_person))
+    return plans
+
+
+def decide_tasks(
+    agreement: Agreement,
+    membership: Membership | None,
+    actor: User,
+    task_ids: Sequence[int],
+    event_name: str,
+    comment: str = "",
+) -> list[PlannedDecision]:
+    """Accept, reject or escalate several tasks at once, all or nothing.
+
+    Each task goes through its own event (conditions, effects, audit event), in one
+    transaction under the agreement's lock. If any task may not take the event, nothing
+    is changed: ValidationFailed names each such task at its position (``tasks.2``) and
+    why. Forbidden when the person's role may take the event on no task at all.
+    """
+    event = _bulk_event(event_name)
+    comment = (comment or "").strip()
+    if event.value not in {spec.name for spec in bulk_events_for(actor, membership)}:
+        # the person may take it on no task at all: a refusal of the person, not of tasks
+        facts = TaskFacts(role=membership.role.value if membership else None)
+        _about_person, why = refusal(TaskState.NEEDS_REVIEW, event, facts)
+        raise Forbidden(f"{why}; nothing was changed.")
+    with unit_of_work():
+        lock_agreement(agreement.id)
+        plans = plan_decisions(agreement, membership, actor, task_ids, event.value)
+        refused = {
+            f"tasks.{position}": [f"Task {plan.task.ref}: {plan.refused}."]
+            for position, plan in enumerate(plans)
+            if plan.refused
+        }
+        summary = f"{len(refused)} of {len(plans)} task(s) may not take it; nothing was changed."
+        if EVENT_SPECS_BY_NAME[event].comment_required and not comment:
+            refused["comment"] = ["Say why: a comment is required."]
+        if refused:
+            raise ValidationFailed(refused, summary)
+        for plan in plans:
+            _decide(plan.task, agreement, membership, event, actor, comment, bind=False)
+    return plans
 
 
 def _draft_annex_for(

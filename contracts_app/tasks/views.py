@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from contracts_app.agreements.access import agreement_for
@@ -19,7 +19,13 @@ from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.service_levels.forms import ticket_times_of
 from contracts_app.service_levels.services import ticket_status
 from contracts_app.tasks import importing, profile_import, services
-from contracts_app.tasks.forms import CheckForm, ImportForm, TaskEventForm, TaskForm
+from contracts_app.tasks.forms import (
+    BulkDecisionForm,
+    CheckForm,
+    ImportForm,
+    TaskEventForm,
+    TaskForm,
+)
 from workflows.task_states import TaskState, Verdict
 
 pages = Blueprint("tasks", __name__)
@@ -52,13 +58,19 @@ def check(code: str) -> Any:
             result = services.dry_run(agreement, membership, _input(form), current_user).to_json()
         except ValidationFailed as exc:
             show_errors(form, exc, {"day": "date"})
-    return render_template("tasks/check.html", agreement=agreement, form=form, result=result)
+    return render_template(
+        "tasks/check.html",
+        agreement=agreement,
+        form=form,
+        result=result,
+        may_record=services.may_record_tasks(current_user, membership),
+    )
 
 
 @pages.get("/agreements/<code>/tasks")
 @login_required
 def index(code: str) -> Any:
-    agreement, _membership = agreement_for(current_user, code)
+    agreement, membership = agreement_for(current_user, code)
     number, per_page = page_args()
     filters = task_filters(request.args)
     sort = sort_arg(services.TASK_SORTING)
@@ -71,7 +83,68 @@ def index(code: str) -> Any:
         sort=sort,
         verdicts=[v.value for v in Verdict],
         states=[s.value for s in TaskState],
+        may_record=services.may_record_tasks(current_user, membership),
+        bulk_events=services.bulk_events_for(current_user, membership),
     )
+
+
+def _task_ids(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit() and len(value) < 12]
+
+
+@pages.route("/agreements/<code>/tasks/decisions", methods=["GET", "POST"])
+@login_required
+def decide(code: str) -> Any:
+    """Several tasks at once: GET lists what the chosen event would do to each (nothing
+    changes); POST confirms it, all or nothing."""
+    agreement, membership = agreement_for(current_user, code)
+    source = request.form if request.method == "POST" else request.args
+    form = BulkDecisionForm(formdata=request.form if request.method == "POST" else None)
+    event = source.get("event", "")
+    form.event.data = event
+    task_ids = _task_ids(source.getlist("task"))
+    plans: list[services.PlannedDecision] = []
+    problem, status = "", 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            problem, status = "The form expired or was incomplete; nothing was done.", 400
+        else:
+            try:
+                decided = services.decide_tasks(
+                    agreement, membership, current_user, task_ids, event, form.comment.data or ""
+                )
+            except ValidationFailed as exc:
+                # refusals per task show in the list below, as planned again
+                form.comment.errors = list(exc.errors.get("comment", []))
+                problem, status = exc.message, 422
+            except Forbidden as exc:
+                problem, status = exc.message, 403
+            else:
+                flash(
+                    f"{len(decided)} task(s): {decided[0].label.lower()} done "
+                    f"({', '.join(plan.task.ref for plan in decided[:10])}"
+                    f"{'…' if len(decided) > 10 else ''}).",
+                    "info",
+                )
+                return redirect(url_for("tasks.index", code=agreement.code))
+    try:
+        plans = services.plan_decisions(agreement, membership, current_user, task_ids, event)
+    except ValidationFailed as exc:
+        problem = problem or " ".join(m for messages in exc.errors.values() for m in messages)
+    spec = next(
+        (s for s in services.bulk_events_for(current_user, membership) if s.name == event), None
+    )
+    if spec is not None and spec.comment_required:
+        form.comment.label.text = f"Comment (required to {spec.label.lower()})"
+    return render_template(
+        "tasks/decide.html",
+        agreement=agreement,
+        form=form,
+        plans=plans,
+        spec=spec,
+        problem=problem,
+        refused=[plan for plan in plans if plan.refused],
+    ), status
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -97,15 +170,27 @@ def new(code: str) -> Any:
     form = TaskForm()
     if request.method == "GET":
         form.date.data = dt.date.today()
+    refused, status = "", 200
     if form.validate_on_submit():
         try:
             task = services.record_task(agreement, membership, _input(form), current_user)
         except ValidationFailed as exc:
             show_errors(form, exc, {"day": "date"})
+            status = 422
+        except Forbidden as exc:  # the form again, with what was typed and why
+            refused, status = exc.message, 403
         else:
             flash(f"Task {task.ref} recorded: {task.state.value.replace('_', ' ')}.", "info")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template("tasks/new.html", agreement=agreement, form=form)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "tasks/new.html",
+        agreement=agreement,
+        form=form,
+        refused=refused,
+        may_record=services.may_record_tasks(current_user, membership),
+    ), status
 
 
 @pages.get("/tasks/<id:task_id>")
@@ -166,11 +251,13 @@ def import_csv(code: str) -> Any:
     form = ImportForm()
     report = None
     problems = None
+    refused, status = "", 200
     if form.validate_on_submit():
         try:
             text = form.file.data.read().decode("utf-8")
         except UnicodeDecodeError:
             form.file.errors = ["The file is not UTF-8 text."]
+            status = 422
         else:
             try:
                 report = importing.import_tasks(
@@ -181,14 +268,35 @@ def import_csv(code: str) -> Any:
                     skip_invalid=bool(form.skip_invalid.data),
                 )
             except ValidationFailed as exc:
-                problems = exc
+                problems = [m for messages in exc.errors.values() for m in messages]
+                status = 422
+            except Forbidden as exc:
+                refused, status = exc.message, 403
+    elif form.is_submitted():
+        status = 422
     return render_template(
         "tasks/import.html",
         agreement=agreement,
         form=form,
         report=report,
         problems=problems,
+        refused=refused,
         columns=importing.COLUMNS,
+        may_record=services.may_record_tasks(current_user, membership),
+    ), status
+
+
+@pages.get("/agreements/<code>/tasks/import/template.csv")
+@login_required
+def import_template(code: str) -> Any:
+    """A CSV to fill in: the columns the importer reads and one example row."""
+    agreement, _membership = agreement_for(current_user, code)
+    return Response(
+        importing.template_csv(agreement),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{agreement.code}-tasks-template.csv"'
+        },
     )
 
 

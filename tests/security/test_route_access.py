@@ -92,6 +92,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents.live_summary", "GET"): MEMBER,
     ("tasks.index", "GET"): MEMBER,
     ("tasks.import_csv", "GET"): MEMBER,
+    ("tasks.import_template", "GET"): MEMBER,
+    ("tasks.decide", "GET"): MEMBER,
+    ("tasks.decide", "POST"): "by the workflow",
     ("tasks.import_csv", "POST"): "recorder",
     ("tasks.new", "GET"): MEMBER,
     ("tasks.new", "POST"): "recorder",
@@ -134,6 +137,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents_api.sign_off", "POST"): "approver",
     ("tasks_api.get_task", "GET"): MEMBER,
     ("tasks_api.task_event", "POST"): "by the workflow",
+    ("tasks_api.decide_tasks", "POST"): "by the workflow",
     ("escalations.index", "GET"): MEMBER,
     ("escalations.new", "GET"): "participant",
     ("escalations.new", "POST"): "participant",
@@ -413,6 +417,10 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("annexes_api.fire_event", "POST"): (MANAGER, {"json": {"event": "submit"}}),
     ("documents_api.sign_off", "POST"): (APPROVER, {"json": {"password": PASSWORD}}),
     ("tasks_api.task_event", "POST"): (ACCEPTER, {"json": {"event": "accept"}}),
+    ("tasks_api.decide_tasks", "POST"): (
+        ACCEPTER,
+        {"json": {"event": "accept", "tasks": ["{task_id:int}"]}},
+    ),
     ("accounts_api.create_user", "POST"): (
         ADMIN,
         {
@@ -504,6 +512,7 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ),
     ("annexes.fire", "POST"): (MANAGER, {"data": {"event": "submit"}}),
     ("tasks.fire", "POST"): (ACCEPTER, {"data": {}}),
+    ("tasks.decide", "POST"): (ACCEPTER, {"data": {"event": "accept", "task": "{task_id}"}}),
     ("documents.sign_off", "POST"): (APPROVER, {"data": {"password": PASSWORD}}),
     ("escalations.new", "POST"): (PARTICIPANT, {"data": {"subject": "Walked {n}"}}),
     ("escalations.fire", "POST"): (PARTICIPANT, {"data": {"event": "answer", "message": "hi"}}),
@@ -612,13 +621,19 @@ def expected_write(
     return ALLOWED if who.split()[1] in ALLOWED_ROLES[access] else refused
 
 
-def _filled(value, n: int, newcomer: str):
+def _filled(value, n: int, newcomer: str, task_id: int = 0):
     if isinstance(value, dict):
-        return {k: _filled(v, n, newcomer) for k, v in value.items()}
+        return {k: _filled(v, n, newcomer, task_id) for k, v in value.items()}
     if isinstance(value, list):
-        return [_filled(v, n, newcomer) for v in value]
+        return [_filled(v, n, newcomer, task_id) for v in value]
+    if value == "{task_id:int}":
+        return task_id
     if isinstance(value, str):
-        return value.replace("{n}", str(n)).replace("{newcomer}", newcomer)
+        return (
+            value.replace("{n}", str(n))
+            .replace("{newcomer}", newcomer)
+            .replace("{task_id}", str(task_id))
+        )
     return value
 
 
@@ -662,7 +677,7 @@ def test_writes_follow_the_access_table_for_every_kind_of_user(app, world):
             api = rule.rule.startswith("/api/")
             url = url_for_rule(rule, target)
             kwargs = {
-                k: _filled(v, n, newcomer)
+                k: _filled(v, n, newcomer, values["task_id"])
                 for k, v in how.items()
                 if k in ("json", "data", "content_type")
             }

@@ -70,7 +70,13 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_stored(agreement
 def test_skip_invalid_imports_the_valid_rows(agreement):
     report = run(agreement, GOOD + "BAD-1,No date,support,,,,,\n", skip_invalid=True)
     assert report.created == 4
-    assert report.invalid == [{"line": 6, "errors": {"date": ["Not a date (YYYY-MM-DD): ''."]}}]
+    assert report.invalid == [
+        {
+            "line": 6,
+            "errors": {"date": ["Not a date (YYYY-MM-DD): ''."]},
+            "messages": ["Line 6, date: Not a date (YYYY-MM-DD): ''."],
+        }
+    ]
 
 
 def test_unknown_or_missing_columns_are_refused(agreement):

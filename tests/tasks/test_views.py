@@ -6,7 +6,7 @@ import re
 
 from contracts_app.db import db
 from contracts_app.tasks.models import Task
-from tests.factories import manager_of, member_user, signed_in
+from tests.factories import manager_of, member_user, signed_in, token_for
 
 
 def test_check_page_shows_a_verdict_card_with_the_cap_meter(client, agreement, record):
@@ -62,7 +62,7 @@ def test_import_page_reports_bad_lines_and_then_imports(client, agreement):
         },
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    assert "Nothing was imported" in bad and "line 3.date" in bad
+    assert "Nothing was imported" in bad and "Line 3, date: " in bad
     good = client.post(
         f"/agreements/{agreement.code}/tasks/import",
         data={
@@ -149,3 +149,70 @@ def test_a_refused_decision_shows_why_on_the_page_and_keeps_the_comment(client, 
     assert "only by a manager or an approver" in page and "Typed text" in page
     db.session.expire_all()
     assert db.session.get(Task, task.id).state.value == "out_of_scope"
+
+
+def test_import_errors_read_the_same_whether_the_file_is_refused_or_partly_imported(
+    client, agreement
+):
+    signed_in(client, manager_of(agreement))
+    csv_text = b"ref,title,date\nA,One,2026-03-01\nB,Two,not-a-date\n"
+    pages = [
+        client.post(
+            f"/agreements/{agreement.code}/tasks/import",
+            data={"file": (io.BytesIO(csv_text), "t.csv"), **extra},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+        for extra in ({}, {"skip_invalid": "y"})
+    ]
+    line = "<li>Line 3, date: Not a date (YYYY-MM-DD): &#39;not-a-date&#39;.</li>"
+    assert all(line in page for page in pages)
+    api = client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks/import",
+        data=b"ref,title,date\nB,Two,not-a-date\n",
+        headers={**token_for(manager_of(agreement)), "Content-Type": "text/csv"},
+    )
+    assert api.json["errors"]["line 2.date"] == [
+        "Line 2, date: Not a date (YYYY-MM-DD): 'not-a-date'."
+    ]
+
+
+def test_the_import_template_lists_the_columns_and_one_row_the_importer_accepts(client, agreement):
+    from contracts_app.tasks.importing import COLUMNS, parse_csv
+
+    signed_in(client, member_user(agreement, "customer", "viewer"))
+    response = client.get(f"/agreements/{agreement.code}/tasks/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    rows, problems = parse_csv(text)
+    assert problems == [] and len(rows) == 1
+    page = client.get(f"/agreements/{agreement.code}/tasks/import").get_data(as_text=True)
+    assert "tasks/import/template.csv" in page
+
+
+def test_viewers_are_not_offered_to_record_or_import_tasks(client, agreement):
+    signed_in(client, member_user(agreement, "customer", "viewer"))
+    tasks_page = client.get(f"/agreements/{agreement.code}/tasks").get_data(as_text=True)
+    assert "Record a task" not in tasks_page and "Import CSV" not in tasks_page
+    import_page = client.get(f"/agreements/{agreement.code}/tasks/import").get_data(as_text=True)
+    assert 'type="file"' not in import_page
+    new_page = client.get(f"/agreements/{agreement.code}/tasks/new").get_data(as_text=True)
+    assert "Record and check" not in new_page
+    contributor = signed_in(
+        client.application.test_client(), member_user(agreement, "provider", "contributor")
+    )
+    tasks_page = contributor.get(f"/agreements/{agreement.code}/tasks").get_data(as_text=True)
+    assert "Record a task" in tasks_page and "Import CSV" in tasks_page
+
+
+def test_a_refused_recording_keeps_what_was_typed_and_says_why(client, agreement):
+    signed_in(client, member_user(agreement, "customer", "viewer"))
+    response = client.post(
+        f"/agreements/{agreement.code}/tasks/new",
+        data={"ref": "V-1", "title": "Typed by a viewer", "date": "2026-03-20"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Typed by a viewer" in page and "needs the role" in page
+    assert db.session.query(Task).count() == 0
