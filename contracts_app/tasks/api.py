@@ -102,7 +102,10 @@ def scope_check(code: str, body: dict[str, Any]) -> Any:
 def create_task(code: str, body: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    return _task_body(services.record_task(agreement, membership, _input(body), user), membership)
+    task = services.record_task(
+        agreement, membership, _input(body), user, confirm_new_codes=body["confirm_new_codes"]
+    )
+    return _task_body(task, membership)
 
 
 @api.get("/agreements/<code>/tasks")

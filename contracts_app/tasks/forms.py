@@ -30,6 +30,8 @@ class TaskForm(CheckForm):
     pauses = TextAreaField(
         "Pauses (one a line: from / to)", validators=[Optional(), Length(max=20_000)]
     )
+    # asked only when a category or system looks like one the agreement already uses
+    confirm_new_codes = BooleanField("Use the new code: it is not a typing mistake")
 
 
 class ImportForm(FlaskForm):

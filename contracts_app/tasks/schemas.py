@@ -48,6 +48,14 @@ class TaskIn(CheckIn):
     pauses = fields.List(
         fields.Nested(PauseIn), load_default=list, validate=validators.Length(max=200)
     )
+    confirm_new_codes = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A category or system that looks like one the agreement already "
+            "uses (e.g. ops.backup beside operations.backup) answers 422 naming it "
+            "(errors.category, errors.system); true keeps the new code."
+        },
+    )
 
 
 class CapOut(Schema):

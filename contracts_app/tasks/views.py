@@ -16,6 +16,7 @@ from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.forms_common import show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
+from contracts_app.scope.vocabulary import vocabulary_of
 from contracts_app.service_levels.forms import ticket_times_of
 from contracts_app.service_levels.services import ticket_status
 from contracts_app.tasks import importing, profile_import, services
@@ -61,6 +62,7 @@ def check(code: str) -> Any:
     return render_template(
         "tasks/check.html",
         agreement=agreement,
+        vocabulary=vocabulary_of(agreement),
         form=form,
         result=result,
         may_record=services.may_record_tasks(current_user, membership),
@@ -173,7 +175,13 @@ def new(code: str) -> Any:
     refused, status = "", 200
     if form.validate_on_submit():
         try:
-            task = services.record_task(agreement, membership, _input(form), current_user)
+            task = services.record_task(
+                agreement,
+                membership,
+                _input(form),
+                current_user,
+                confirm_new_codes=bool(form.confirm_new_codes.data),
+            )
         except ValidationFailed as exc:
             show_errors(form, exc, {"day": "date"})
             status = 422
@@ -188,6 +196,12 @@ def new(code: str) -> Any:
         "tasks/new.html",
         agreement=agreement,
         form=form,
+        vocabulary=vocabulary_of(agreement),
+        asks_confirmation=form.confirm_new_codes.data
+        or any(
+            message.startswith("Did you mean")
+            for message in [*form.category.errors, *form.system.errors]
+        ),
         refused=refused,
         may_record=services.may_record_tasks(current_user, membership),
     ), status

@@ -137,3 +137,16 @@ def test_rechecks_endpoint_lists_changed_verdicts(client, agreement, record):
     assert [(c["task_ref"], c["old_verdict"], c["new_verdict"]) for c in changes] == [
         ("R-1", "in_scope", "out_of_scope")
     ]
+
+
+def test_a_lookalike_system_is_refused_naming_the_known_one_unless_confirmed(client, agreement):
+    headers = token_for(manager_of(agreement))
+    body = {"ref": "API-LK", "title": "x", "date": "2026-03-02", "system": "shop-webb"}
+    url = f"/api/v1/agreements/{agreement.code}/tasks"
+    refused = client.post(url, json=body, headers=headers)
+    assert refused.status_code == 422
+    assert "Did you mean shop-web?" in refused.json["errors"]["system"][0]
+    assert (
+        client.post(url, json={**body, "confirm_new_codes": True}, headers=headers).status_code
+        == 201
+    )

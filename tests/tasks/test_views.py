@@ -216,3 +216,19 @@ def test_a_refused_recording_keeps_what_was_typed_and_says_why(client, agreement
     assert response.status_code == 403
     assert "Typed by a viewer" in page and "needs the role" in page
     assert db.session.query(Task).count() == 0
+
+
+def test_a_lookalike_category_asks_for_confirmation_naming_the_known_one(client, agreement):
+    signed_in(client, manager_of(agreement))
+    typed = {"ref": "LK-1", "title": "Lookalike", "category": "suport", "date": "2026-03-20"}
+    asked = client.post(f"/agreements/{agreement.code}/tasks/new", data=typed)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Did you mean support? Tick “use the new code” to keep suport." in page
+    assert 'name="confirm_new_codes"' in page and 'value="suport"' in page
+    assert '<datalist id="vocabulary-categories">' in page and '<option value="support">' in page
+    kept = client.post(
+        f"/agreements/{agreement.code}/tasks/new", data={**typed, "confirm_new_codes": "y"}
+    )
+    assert kept.status_code == 302
+    assert db.session.query(Task).one().category == "suport"
