@@ -33,6 +33,20 @@ def show_errors(
                 flash(f"{path}: {message}", "error")
 
 
+def add_problems(
+    form: FlaskForm, problems: Mapping[str, list[str]], aliases: Mapping[str, str] | None = None
+) -> None:
+    """After the form's own checks failed: the service's checks of what could be read,
+    on the fields the form left without an error, so that one submission shows every
+    mistake (and no field is told the same thing twice). Messages for no field are
+    dropped here: the service repeats them once the form is valid."""
+    aliases = aliases or {}
+    for path, messages in problems.items():
+        field: Field | None = getattr(form, aliases.get(path, path.replace(".", "_")), None)
+        if isinstance(field, Field) and not field.errors:
+            field.errors = list(messages)
+
+
 def split_list(text: str | None) -> list[str]:
     """A comma- or newline-separated list typed in a form, without blanks."""
     if not text:

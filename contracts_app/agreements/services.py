@@ -135,6 +135,14 @@ def _party(name: str, field: str) -> Party:
     return party
 
 
+def field_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The problems of an agreement's fields, checked as creating or updating checks
+    them, with nothing stored or looked up (for forms that show every error at once)."""
+    errors: dict[str, list[str]] = {}
+    _validate_fields(values, errors)
+    return errors
+
+
 def _validate_fields(values: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
     if "code" in values and not CODE_PATTERN.match(values["code"] or ""):
         errors["code"] = ["Use 2 to 40 capital letters, digits, dots, dashes or underscores."]

@@ -24,7 +24,7 @@ from contracts_app.dates import parse_day_or_none
 from contracts_app.db import utcnow
 from contracts_app.enums import AgreementStatus
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
-from contracts_app.forms_common import ConfirmForm, show_errors
+from contracts_app.forms_common import ConfirmForm, add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.scope import services as scope_services
 from contracts_app.tasks.services import recent_verdict_changes, verdict_counts
@@ -73,7 +73,11 @@ def index() -> Any:
 @login_required
 def new() -> Any:
     form = AgreementForm()
-    if form.validate_on_submit():
+    submitted = form.is_submitted()
+    if submitted and not form.validate():
+        values = {"code": form.code.data or "", **form.values()}
+        add_problems(form, services.field_problems(values))
+    elif submitted:
         try:
             agreement = services.create_agreement(
                 services.AgreementInput(
@@ -164,7 +168,11 @@ def edit(code: str) -> Any:
         form.customer.data = agreement.customer.name
         form.provider.data = agreement.provider.name
         form.fill_governance(agreement.approval_sides, agreement.signoff_sides)
-    if form.validate_on_submit():
+    submitted = form.is_submitted()
+    if submitted and not form.validate():
+        values = {k: v for k, v in form.values().items() if k not in frozen}
+        add_problems(form, services.field_problems(values))
+    elif submitted:
         values = {k: v for k, v in form.values().items() if k not in frozen}
         try:
             services.update_agreement(agreement, membership, values, current_user)

@@ -191,6 +191,27 @@ def new_code_errors(agreement: Agreement, **codes: list[str]) -> dict[str, list[
     return lookalike_errors(codes, vocabulary_of(agreement))
 
 
+def task_problems(
+    agreement: Agreement, data: TaskInput, *, lookalikes: bool = True
+) -> dict[str, list[str]]:
+    """Every problem ``record_task`` would find in the fields, nothing stored (for forms
+    that show all errors at once): each field's own, and new lookalike codes."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_task(data, ref_required=True, currency=agreement.currency)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if not lookalikes:
+        return errors
+    category = (data.category or "").strip().lower()
+    system = (data.system or "").strip()
+    for field, messages in new_code_errors(
+        agreement, category=[category] if category else [], system=[system] if system else []
+    ).items():
+        errors.setdefault(field, []).extend(messages)
+    return errors
+
+
 def record_task(
     agreement: Agreement,
     membership: Membership | None,
@@ -209,20 +230,10 @@ def record_task(
     (accepted ones are flagged, not changed).
     """
     require_role(actor, agreement, membership, RECORDERS)
-    errors: dict[str, list[str]] = {}
-    try:
-        data = validate_task(data, ref_required=True, currency=agreement.currency)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if not confirm_new_codes:
-        category = (data.category or "").strip().lower()
-        system = (data.system or "").strip()
-        for field, messages in new_code_errors(
-            agreement, category=[category] if category else [], system=[system] if system else []
-        ).items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:  # every problem at once, the field's own and its lookalike alike
-        raise ValidationFailed(errors)
+    problems = task_problems(agreement, data, lookalikes=not confirm_new_codes)
+    if problems:  # every problem at once, the fields' own and their lookalikes alike
+        raise ValidationFailed(problems)
+    data = validate_task(data, ref_required=True, currency=agreement.currency)
     with unit_of_work():
         lock_agreement(agreement.id)
         identifiers.refuse_lookalike(

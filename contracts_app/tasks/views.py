@@ -14,7 +14,7 @@ from contracts_app.audit.presenters import present
 from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
-from contracts_app.forms_common import show_errors
+from contracts_app.forms_common import add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.scope.vocabulary import vocabulary_of
 from contracts_app.service_levels.forms import ticket_times_of
@@ -190,7 +190,8 @@ def new(code: str) -> Any:
         else:
             flash(f"Task {task.ref} recorded: {task.state.value.replace('_', ' ')}.", "info")
             return redirect(url_for("tasks.show", task_id=task.id))
-    elif form.is_submitted():
+    elif form.is_submitted():  # the service's checks too, so every mistake shows at once
+        add_problems(form, services.task_problems(agreement, _input(form)), {"day": "date"})
         status = 422
     return render_template(
         "tasks/new.html",

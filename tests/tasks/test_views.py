@@ -232,3 +232,15 @@ def test_a_lookalike_category_asks_for_confirmation_naming_the_known_one(client,
     )
     assert kept.status_code == 302
     assert db.session.query(Task).one().category == "suport"
+
+
+def test_the_task_form_shows_the_forms_and_the_services_errors_at_once(client, agreement):
+    signed_in(client, manager_of(agreement))
+    response = client.post(
+        f"/agreements/{agreement.code}/tasks/new",
+        data={"ref": "", "title": "", "category": "suport", "hours": "1.234", "date": "2026-03-20"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Did you mean support?" in page  # the service's, though the form failed
+    assert "hours" in page.lower() and page.count('<small class="error">') >= 4

@@ -1,0 +1,32 @@
+"""The agreement form shows its own errors and the service's in one submission."""
+
+from __future__ import annotations
+
+import re
+
+from tests.factories import make_user, signed_in
+
+
+def test_a_new_agreement_with_many_mistakes_shows_them_all_at_once(client):
+    signed_in(client, make_user())
+    response = client.post(
+        "/agreements/new",
+        data={
+            "code": "bad code",  # the service's pattern
+            "title": "",  # the form's required field
+            "customer": "Same Ltd",
+            "provider": "Same Ltd",  # the service: must differ
+            "start_date": "2026-06-01",
+            "end_date": "2026-01-01",  # the service: before the start
+            "currency": "EURO",
+            "value": "10",
+            "creator_side": "provider",
+            "renewal": "none",
+        },
+    )
+    page = response.get_data(as_text=True)
+    errors = re.findall(r'<small class="error">([^<]*)</small>', page)
+    assert any("required" in e.lower() for e in errors)
+    assert any("must not be before the start" in e for e in errors)
+    assert any("must differ from the customer" in e for e in errors)
+    assert any("capitals" in e or "capital letters" in e for e in errors)
