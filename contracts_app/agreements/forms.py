@@ -165,6 +165,8 @@ class ClauseForm(FlaskForm):
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"))
     per_task_limit = DecimalField("Per-task limit", places=None, validators=[Optional()])
     rate = DecimalField("Rate", places=None, validators=[Optional()])
+    # asked only when a category or system looks like one the agreement already uses
+    confirm_new_codes = BooleanField("Use the new code: it is not a typing mistake")
 
     def clause_json(self) -> dict[str, Any]:
         cap = None

@@ -41,6 +41,7 @@ from contracts_app.scope.service_levels import Terms, parse_terms
 from contracts_app.scope.services import base_scope, base_terms, set_base_scope
 from contracts_app.scope.signals import scope_changed
 from contracts_app.sorting import Sorting, lower
+from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -495,13 +496,23 @@ def save_base_clause(
     raw_clause: Mapping[str, Any],
     actor: User,
     replacing_ref: str | None = None,
+    *,
+    confirm_new_codes: bool = False,
 ) -> ClauseSpec:
     """Add a clause to a draft's base scope, or replace the one with ``replacing_ref``.
 
-    Errors name the clause's own fields (``ref``, ``cap.limit``), for the form.
+    Errors name the clause's own fields (``ref``, ``cap.limit``), for the form. A new
+    category or system that looks like one the agreement uses is refused, naming it,
+    unless ``confirm_new_codes``.
     """
     require_role(actor, agreement, membership, MANAGERS)
     clause = parse_clause(raw_clause, currency=agreement.currency)
+    if not confirm_new_codes:
+        problems = lookalike_errors(
+            {"categories": clause.categories, "systems": clause.systems}, vocabulary_of(agreement)
+        )
+        if problems:
+            raise ValidationFailed(problems)
     current = base_scope(agreement.id)
     if replacing_ref is not None and replacing_ref not in current:
         raise NotFound(f"No clause {replacing_ref} in the base scope.")

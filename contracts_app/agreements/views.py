@@ -27,6 +27,7 @@ from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.forms_common import ConfirmForm, add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.scope import services as scope_services
+from contracts_app.scope.vocabulary import vocabulary_of
 from contracts_app.tasks.services import recent_verdict_changes, verdict_counts
 
 pages = Blueprint("agreements", __name__)
@@ -225,14 +226,30 @@ def edit_clause(code: str, ref: str | None = None) -> Any:
     if form.validate_on_submit():
         try:
             clause = services.save_base_clause(
-                agreement, membership, form.clause_json(), current_user, replacing_ref=ref
+                agreement,
+                membership,
+                form.clause_json(),
+                current_user,
+                replacing_ref=ref,
+                confirm_new_codes=bool(form.confirm_new_codes.data),
             )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
             flash(f"Clause {clause.ref} saved.", "info")
             return redirect(url_for("agreements.show", code=code))
-    return render_template("agreements/clause_form.html", form=form, agreement=agreement, ref=ref)
+    return render_template(
+        "agreements/clause_form.html",
+        form=form,
+        agreement=agreement,
+        ref=ref,
+        vocabulary=vocabulary_of(agreement),
+        asks_confirmation=form.confirm_new_codes.data
+        or any(
+            message.startswith("Did you mean")
+            for message in [*form.categories.errors, *form.systems.errors]
+        ),
+    )
 
 
 @pages.route("/agreements/<code>/clauses/<ref>/remove", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -128,6 +129,8 @@ class AnnexForm(FlaskForm):
         "Sides that approve and sign annexes", choices=SIDE_CHOICES, default=""
     )
     signoff_sides = SelectField("Sides that sign off summaries", choices=SIDE_CHOICES, default="")
+    # asked only when a category or system looks like one the agreement already uses
+    confirm_new_codes = BooleanField("Use the new codes: they are not typing mistakes")
 
     def governance_json(self, stored: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """The governance change: the sides chosen here, and any other rule the stored

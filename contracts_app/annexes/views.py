@@ -29,6 +29,7 @@ from contracts_app.errors import (
 )
 from contracts_app.pagination import sort_arg
 from contracts_app.scope.services import clause_map, version_on
+from contracts_app.scope.vocabulary import change_lookalikes, vocabulary_of
 from workflows.annex import diagram_svg
 from workflows.annex_states import EDITABLE_STATES, AnnexState
 from workflows.binding import highlight_state
@@ -135,6 +136,10 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         except ValidationFailed as exc:
             for path, messages in exc.errors.items():
                 errors.setdefault(path, []).extend(messages)
+        if not form.confirm_new_codes.data:
+            lookalikes = change_lookalikes(changes, vocabulary_of(agreement))
+            for path, messages in lookalikes.items():
+                errors.setdefault(path, []).extend(messages)
         if errors or not form_valid:
             diff = None
             status = 422
@@ -178,6 +183,13 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
         if annex is not None
         else [],
         row_template=ChangeRowForm(prefix="changes-__prefix__-"),
+        vocabulary=vocabulary_of(agreement),
+        asks_confirmation=form.confirm_new_codes.data
+        or any(
+            message.startswith("Did you mean")
+            for entry in form.changes.entries
+            for message in [*entry.form.categories.errors, *entry.form.systems.errors]
+        ),
     ), status
 
 

@@ -144,3 +144,19 @@ def lookalike_errors(
             if existing is not None:
                 errors.setdefault(field, []).append(confirm_message(code, existing))
     return errors
+
+
+def change_lookalikes(changes: list[dict], vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Lookalike codes in an annex's clause changes, at each change's path
+    (``changes.2.item.categories``, ``changes.0.fields.systems``)."""
+    errors: dict[str, list[str]] = {}
+    for index, change in enumerate(changes):
+        key = "item" if isinstance(change.get("item"), dict) else "fields"
+        clause = change.get(key)
+        if not isinstance(clause, dict):
+            continue
+        for name in ("categories", "systems"):
+            codes = [code for code in clause.get(name) or () if isinstance(code, str)]
+            for message in lookalike_errors({name: codes}, vocabulary).get(name, []):
+                errors.setdefault(f"changes.{index}.{key}.{name}", []).append(message)
+    return errors

@@ -30,3 +30,24 @@ def test_a_new_agreement_with_many_mistakes_shows_them_all_at_once(client):
     assert any("must not be before the start" in e for e in errors)
     assert any("must differ from the customer" in e for e in errors)
     assert any("capitals" in e or "capital letters" in e for e in errors)
+
+
+def test_a_clause_with_a_lookalike_system_asks_to_confirm_it(client):
+    from tests.factories import make_agreement, manager_of
+
+    agreement = make_agreement(status="draft")
+    signed_in(client, manager_of(agreement))
+    typed = {
+        "ref": "5.1",
+        "title": "Web shop",
+        "kind": "included",
+        "categories": "maintenance",
+        "systems": "shop-wbe",
+        "cap_unit": "",
+        "cap_period": "",
+    }
+    url = f"/agreements/{agreement.code}/clauses/new"
+    page = client.post(url, data=typed).get_data(as_text=True)
+    assert "Did you mean shop-web? Tick “use the new code” to keep shop-wbe." in page
+    assert '<datalist id="vocabulary-systems">' in page
+    assert client.post(url, data={**typed, "confirm_new_codes": "y"}).status_code == 302

@@ -92,3 +92,22 @@ def test_the_scope_lookup_names_a_date_outside_the_term(client, cast):
     signed_in(client, cast.manager)
     body = client.get(f"/agreements/{cast.agreement.code}/scope.json?as_of=2030-02-01").get_json()
     assert "outside the agreement" in body["error"]
+
+
+def test_a_lookalike_category_in_a_row_asks_to_confirm_the_new_code(client, cast):
+    signed_in(client, cast.manager)
+    typed = {
+        "title": "New clause",
+        "effective_date": "2026-03-01",
+        **_row(0, op="add", ref="3.1", title="Requests", categories="support.requests"),
+        "action": "preview",
+    }
+    url = f"/agreements/{cast.agreement.code}/annexes/new"
+    page = client.post(url, data=typed).get_data(as_text=True)
+    assert any(
+        "Did you mean support.request?" in e for e in _field_errors(page, "changes-0-categories")
+    )
+    assert 'name="confirm_new_codes"' in page
+    assert '<datalist id="vocabulary-categories">' in page
+    confirmed = client.post(url, data={**typed, "confirm_new_codes": "y"})
+    assert 'id="diff-preview"' in confirmed.get_data(as_text=True)
