@@ -130,6 +130,16 @@ def task_id_by_ref(agreement: Agreement, ref: str) -> int | None:
     return task_id
 
 
+def escalation_problems(agreement: Agreement, data: EscalationInput) -> dict[str, list[str]]:
+    """The problems ``raise_escalation`` would find in the fields; nothing is stored (for
+    forms that show every error at once)."""
+    try:
+        _validate(agreement, data)
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
 def _validate(agreement: Agreement, data: EscalationInput) -> Task | None:
     errors: dict[str, list[str]] = {}
     if not data.subject.strip() or len(data.subject) > 200:

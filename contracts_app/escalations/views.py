@@ -15,7 +15,7 @@ from contracts_app.escalations import services
 from contracts_app.escalations.forms import EscalationEventForm, EscalationForm
 from contracts_app.escalations.presenters import escalation_view
 from contracts_app.escalations.stats import escalation_stats
-from contracts_app.forms_common import show_errors
+from contracts_app.forms_common import add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from workflows.binding import highlight_state
 from workflows.escalation import diagram_svg
@@ -75,21 +75,31 @@ def new(code: str) -> Any:
     form = EscalationForm()
     if request.method == "GET" and request.args.get("task"):
         form.task.data = request.args.get("task")
-    if form.validate_on_submit():
+
+    def given(task_id: int | None) -> services.EscalationInput:
+        return services.EscalationInput(
+            subject=form.subject.data or "",
+            description=form.description.data or "",
+            task_id=task_id,
+            service_level=(form.service_level.data or "").strip() or None,
+            clause=(form.clause.data or "").strip() or None,
+            period=(form.period.data or "").strip() or None,
+        )
+
+    submitted = form.is_submitted()
+    if submitted and not form.validate():  # the service's checks too: every error at once
+        problems: dict[str, list[str]] = {}
+        task_id = None
+        try:
+            task_id = services.task_id_by_ref(agreement, (form.task.data or "").strip())
+        except ValidationFailed as exc:
+            problems.update(exc.errors)
+        add_problems(form, {**services.escalation_problems(agreement, given(task_id)), **problems})
+    elif submitted:
         try:
             task_id = services.task_id_by_ref(agreement, (form.task.data or "").strip())
             escalation = services.raise_escalation(
-                agreement,
-                membership,
-                services.EscalationInput(
-                    subject=form.subject.data or "",
-                    description=form.description.data or "",
-                    task_id=task_id,
-                    service_level=(form.service_level.data or "").strip() or None,
-                    clause=(form.clause.data or "").strip() or None,
-                    period=(form.period.data or "").strip() or None,
-                ),
-                current_user,
+                agreement, membership, given(task_id), current_user
             )
         except ValidationFailed as exc:
             show_errors(form, exc)
