@@ -244,13 +244,13 @@ def tasks_import_export(
         )
     except DomainError as exc:
         for where, messages in list(getattr(exc, "errors", {}).items())[:50]:
-            click.echo(f"  {where}: {' '.join(messages)}", err=True)
+            prefix = "" if where.startswith("line ") else f"{where}: "
+            click.echo(f"  {prefix}{' '.join(messages)}", err=True)
         raise click.ClickException(exc.message) from None
     for note in report.file["notes"]:
         click.echo(note)
     for row in report.invalid[:50]:
-        for field, messages in row["errors"].items():
-            click.echo(f"  line {row['line']}.{field}: {' '.join(messages)}", err=True)
+        click.echo(f"  {' '.join(row['messages'])}", err=True)
     for value in report.unmapped:
         click.echo(
             f"No mapping for {value['field']} {value['value']!r}: {value['count']} ticket(s), "
