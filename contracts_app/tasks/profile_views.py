@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.errors import ValidationFailed
 from contracts_app.forms_common import show_errors
+from contracts_app.scope.vocabulary import vocabulary_of
 from contracts_app.tasks import profile_import, profiles
 
 pages = Blueprint("import_profiles", __name__)
@@ -179,6 +180,7 @@ def run(code: str, name: str) -> Any:
         preview=preview,
         report=report,
         problems=problems,
+        vocabulary=vocabulary_of(agreement) if preview else None,
     )
 
 

@@ -119,6 +119,8 @@ def test_the_page_previews_adds_a_missing_mapping_and_imports(client, agreement)
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "Preview" in page and "Intranet &gt; Pages" in page
+    assert 'list="vocabulary-categories"' in page  # the agreement's categories offered
+    assert '<datalist id="vocabulary-categories">' in page
     assert db.session.query(Task).count() == 0
     payload = re.search(r'name="payload" type="hidden" value="([^"]+)"', page)
     assert payload, page
