@@ -54,7 +54,7 @@ def vocabulary_of(agreement: Agreement) -> Vocabulary:
 
 # --- lookalikes ----------------------------------------------------------------------------
 
-_WORD = re.compile(r"[^0-9a-z]+")
+_WORD = re.compile(r"[\W_]+")
 
 
 def _words(code: str) -> list[str]:
@@ -83,14 +83,24 @@ def _is_ancestor(a: str, b: str) -> bool:
     return b.startswith(a + ".")
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """``short`` is ``long`` cut short or with letters left out, from the same first
+    letter (``ops`` of ``operations``, ``oper`` of ``operations``)."""
+    if not short or not long or short[0] != long[0] or len(short) > len(long):
+        return False
+    letters = iter(long)
+    return all(letter in letters for letter in short)
+
+
 def looks_like(new: str, known: str) -> bool:
     """Whether ``new`` resembles ``known`` without being it, case-insensitively.
 
     Alike: the same but for case; within an edit distance of 2 (1 for codes under five
-    characters, where two edits make another word); the same last word under another
-    path (``ops.backup``, ``operations.backup``); or, word for word, each word a prefix of
-    the other's (``ops.bkp``, ``operations.backup``). A code below or above another on its
-    dot path (``support`` and ``support.incident``) is a deliberate narrowing, not alike.
+    characters, where two edits make another word); or the same words, word for word,
+    where each differing one abbreviates the other (``ops.backup`` beside
+    ``operations.backup``). A code below or above another on its dot path (``support``
+    and ``support.incident``) is a deliberate narrowing, and a sibling with other words
+    (``shop-api``, ``shop-web``) another thing: neither is alike.
     """
     a, b = new.strip().lower(), known.strip().lower()
     if new.strip() == known.strip():
@@ -103,14 +113,11 @@ def looks_like(new: str, known: str) -> bool:
     if edit_distance(a, b) <= allowed:
         return True
     words_a, words_b = _words(a), _words(b)
-    if not words_a or not words_b:
+    if not words_a or len(words_a) != len(words_b):
         return False
-    if len(words_a) > 1 or len(words_b) > 1:
-        leaf_a, leaf_b = words_a[-1], words_b[-1]
-        if leaf_a == leaf_b and len(leaf_a) >= 3 and words_a[:-1] != words_b[:-1]:
-            return True
-    return len(words_a) == len(words_b) and all(
-        x.startswith(y) or y.startswith(x) for x, y in zip(words_a, words_b, strict=True)
+    return all(
+        x == y or _abbreviates(x, y) or _abbreviates(y, x)
+        for x, y in zip(words_a, words_b, strict=True)
     )
 
 

@@ -18,7 +18,7 @@ from tests.factories import make_agreement
 @pytest.mark.parametrize(
     ("new", "known"),
     [
-        ("ops.backup", "operations.backup"),  # same last word, another path
+        ("ops.backup", "operations.backup"),  # a word abbreviated, the rest the same
         ("Operations.Backup", "operations.backup"),  # the same but for case
         ("operatons.backup", "operations.backup"),  # one letter left out
         ("operations.bakcup", "operations.backup"),  # two letters swapped
@@ -39,6 +39,8 @@ def test_codes_that_look_like_a_known_one(new, known):
         ("support", "support.incident"),  # a broader code
         ("crm", "erp"),  # short codes two edits apart are other words
         ("shop-api", "shop-web"),
+        ("café-web", "shop-web"),  # the same last word under another name
+        ("maintenance.incident", "support.incident"),
         ("operations.backup", "operations.backup"),  # itself
     ],
 )
