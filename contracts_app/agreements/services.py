@@ -40,8 +40,8 @@ from contracts_app.scope.clauses import (
 from contracts_app.scope.service_levels import Terms, parse_terms
 from contracts_app.scope.services import base_scope, base_terms, set_base_scope
 from contracts_app.scope.signals import scope_changed
-from contracts_app.sorting import Sorting, lower
 from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
+from contracts_app.sorting import Sorting, lower
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
