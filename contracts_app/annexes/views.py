@@ -115,7 +115,6 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
             form.changes.append_entry()
     current = _current_scope(agreement, form.effective_date.data)
     diff = None
-    status = 200
     action = request.form.get("action", "save")
     if request.method == "POST" and action == "add_row":
         form.changes.append_entry()
@@ -142,7 +141,6 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
                 errors.setdefault(path, []).extend(messages)
         if errors or not form_valid:
             diff = None
-            status = 422
             show_change_errors(form, errors)
         elif action == "save":
             data = {
@@ -162,7 +160,6 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
                     )
             except ValidationFailed as exc:
                 diff = None
-                status = 422
                 show_change_errors(form, exc.errors)
             except Conflict as exc:
                 flash(exc.message, "error")
@@ -190,7 +187,7 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
             for entry in form.changes.entries
             for message in [*entry.form.categories.errors, *entry.form.systems.errors]
         ),
-    ), status
+    )
 
 
 def _fill_rows(form: AnnexForm, annex: Annex) -> None:

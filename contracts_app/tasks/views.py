@@ -184,7 +184,6 @@ def new(code: str) -> Any:
             )
         except ValidationFailed as exc:
             show_errors(form, exc, {"day": "date"})
-            status = 422
         except Forbidden as exc:  # the form again, with what was typed and why
             refused, status = exc.message, 403
         else:
@@ -192,7 +191,6 @@ def new(code: str) -> Any:
             return redirect(url_for("tasks.show", task_id=task.id))
     elif form.is_submitted():  # the service's checks too, so every mistake shows at once
         add_problems(form, services.task_problems(agreement, _input(form)), {"day": "date"})
-        status = 422
     return render_template(
         "tasks/new.html",
         agreement=agreement,

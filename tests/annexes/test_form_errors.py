@@ -56,7 +56,7 @@ def test_six_mistakes_are_all_shown_after_one_save_and_nothing_typed_is_lost(cli
         data={**SIX_MISTAKES, "rationale": "Because", "action": "save"},
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert len(re.findall(r'<small class="error">', page)) >= 6
     for value in ("2030-02-01", "Because", "Again", "Nowhere", "lots", "8.8"):
         assert value in page
