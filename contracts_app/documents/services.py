@@ -86,16 +86,21 @@ def _end_transaction() -> None:
     db.session.commit()
 
 
+def live_summary_html(agreement: Agreement, as_of: dt.date) -> str:
+    """The live summary's HTML as of ``as_of``, marked "Draft, not signed off"."""
+    content = gather_summary(agreement, as_of)
+    return summary_html(
+        content, document_id=f"live-{agreement.code}", issued_at=utcnow(), draft=True
+    )
+
+
 def live_summary_pdf(
     agreement: Agreement, membership: Membership | None, actor: User, as_of: dt.date | None = None
 ) -> bytes:
     """The live summary, marked "Draft, not signed off"; any member may download it."""
     require_role(actor, agreement, membership, EVERY_ROLE)
-    as_of = as_of or dt.date.today()
-    content = gather_summary(agreement, as_of)
+    html = live_summary_html(agreement, as_of or dt.date.today())
     _end_transaction()
-    now = utcnow()
-    html = summary_html(content, document_id=f"live-{agreement.code}", issued_at=now, draft=True)
     return _render(html)
 
 
@@ -119,7 +124,7 @@ def issue_document(
         )
         # a document that could never be rendered is not issued
         check_renderable(
-            _document_html(document, draft=True),
+            document_html(document, draft=True),
             current_app.config["PDF_MAX_HTML_KB"] * 1024,
             current_app.config["PDF_RENDER_SECONDS"],
         )
@@ -243,7 +248,8 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
     return document
 
 
-def _document_html(document: Document, *, draft: bool) -> str:
+def document_html(document: Document, *, draft: bool) -> str:
+    """An issued summary's HTML: its frozen data, its sign-offs so far."""
     return summary_html(
         document.content,
         document_id=document.uid,
@@ -257,7 +263,7 @@ def _document_html(document: Document, *, draft: bool) -> str:
 
 def finalize(document: Document) -> Document:
     """Render, sign and store the final PDF (outside any transaction while rendering)."""
-    html = _document_html(document, draft=False)
+    html = document_html(document, draft=False)
     _end_transaction()
     material = material_from_config(current_app.config, current_app.instance_path)
     pdf = _render(html)
@@ -291,7 +297,7 @@ def document_pdf(document: Document) -> bytes:
     """The signed file once signed off; before that, the frozen content as a draft."""
     if document.pdf is not None:
         return document.pdf
-    html = _document_html(document, draft=True)
+    html = document_html(document, draft=True)
     _end_transaction()
     return _render(html)
 
