@@ -23,8 +23,8 @@ from contracts_app.documents.schemas import (
     VerifyOut,
 )
 from contracts_app.errors import ValidationFailed
-from contracts_app.jobs.tasks import render_document
 from contracts_app.extensions import token_auth
+from contracts_app.jobs.tasks import render_document
 
 api = APIBlueprint("documents_api", __name__, tag="Documents")
 
