@@ -81,7 +81,7 @@ def _document_verify_body(state: Any) -> None:
 
 def pdf_response(data: bytes, filename: str) -> Response:
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
 
 
@@ -95,8 +95,9 @@ def pdf_response(data: bytes, filename: str) -> Response:
 def live_summary(code: str, query: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    data = services.live_summary_pdf(agreement, membership, user, query["as_of"])
-    return pdf_response(data, f"{code}-summary-draft.pdf")
+    as_of = query["as_of"] or dt.date.today()
+    data = services.live_summary_pdf(agreement, membership, user, as_of)
+    return pdf_response(data, services.summary_filename(agreement.code, as_of, draft=True))
 
 
 @api.post("/agreements/<code>/documents")
@@ -142,7 +143,7 @@ def sign_off(document_id: int, body: dict[str, Any]) -> Any:
 )
 def document_pdf(document_id: int) -> Any:
     document, _membership = services.document_for(api_user(), document_id)
-    return pdf_response(services.document_pdf(document), f"summary-{document.uid}.pdf")
+    return pdf_response(services.document_pdf(document), services.document_filename(document))
 
 
 @api.post("/documents/verify")

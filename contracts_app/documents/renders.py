@@ -37,15 +37,10 @@ from contracts_app.documents.render import (
     check_renderable,
     render_pdf,
 )
-from contracts_app.documents.services import document_html, live_summary_html
+from contracts_app.documents.services import document_html, live_summary_html, summary_filename
 from contracts_app.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
-
-
-def summary_filename(code: str, as_of: dt.date, *, draft: bool) -> str:
-    """``AMS-2026-01-summary-2026-11-25.pdf``; a draft says so in its name."""
-    return f"{code}-summary-{as_of.isoformat()}{'-draft' if draft else ''}.pdf"
 
 
 def _new_render(agreement: Agreement, actor: User, **fields: Any) -> Render:

@@ -41,8 +41,26 @@ class DocumentOut(Schema):
     signed_at = fields.DateTime(allow_none=True)
 
 
+class VerifyCheckOut(Schema):
+    name = fields.String(
+        metadata={"description": "hash, signature, or sign_off:<side> for each required side"}
+    )
+    passed = fields.Boolean(allow_none=True)
+    detail = fields.String()
+
+
 class VerifyOut(Schema):
     authentic = fields.Boolean()
+    verdict = fields.String(
+        validate=validators.OneOf(["authentic", "not_issued_here", "altered", "draft"]),
+        metadata={
+            "description": "authentic; or why not: not_issued_here, altered (after signing), "
+            "draft (or not yet signed off by every side)"
+        },
+    )
+    checks = fields.List(
+        fields.Nested(VerifyCheckOut), metadata={"description": "what was checked"}
+    )
     document_id = fields.String(allow_none=True)
     agreement = fields.String(allow_none=True)
     required_sides = fields.List(fields.String())

@@ -26,9 +26,9 @@ pages = Blueprint("documents", __name__)
 @login_required
 def live_summary(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
-    as_of = parse_day(request.args.get("as_of"), "as_of")
+    as_of = parse_day(request.args.get("as_of"), "as_of") or dt.date.today()
     data = services.live_summary_pdf(agreement, membership, current_user, as_of)
-    return pdf_response(data, f"{code}-summary-draft.pdf")
+    return pdf_response(data, services.summary_filename(agreement.code, as_of, draft=True))
 
 
 @pages.route("/agreements/<code>/documents", methods=["GET", "POST"])
@@ -109,7 +109,7 @@ def sign_off(document_id: int) -> Any:
 @login_required
 def pdf(document_id: int) -> Any:
     document, _membership = services.document_for(current_user, document_id)
-    return pdf_response(services.document_pdf(document), f"summary-{document.uid}.pdf")
+    return pdf_response(services.document_pdf(document), services.document_filename(document))
 
 
 @pages.route("/verify", methods=["GET", "POST"])
