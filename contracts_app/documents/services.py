@@ -400,7 +400,9 @@ def _named_document_id(data: bytes) -> str | None:
     """The document id the PDF's metadata names (every summary carries it), if any."""
     try:
         info = PdfFileReader(io.BytesIO(data), strict=False).trailer_view.get("/Info")
-        value = info.get_object().get("/document-id") if info is not None else None
+        fields = info.get_object() if info is not None else {}
+        # WeasyPrint writes the template's <meta name="document-id"> as /documentid
+        value = fields.get("/documentid") or fields.get("/document-id")
     except Exception:  # not a PDF, or too damaged to read: it names nothing
         return None
     return str(value)[:100] if value is not None else None

@@ -58,7 +58,7 @@ def test_the_worker_job_renders_it_and_the_poll_then_links_the_download(
     pdf = client.get(body["download"], headers=token_for(signers["manager"]))
     assert pdf.mimetype == "application/pdf" and "Draft, not signed off" in pdf_text(pdf.data)
     assert pdf.headers["Content-Disposition"] == (
-        f'attachment; filename="{summary_agreement.code}-summary-2026-04-15-draft.pdf"'
+        f"attachment; filename={summary_agreement.code}-summary-2026-04-15-draft.pdf"
     )
 
 
