@@ -1,7 +1,10 @@
 """PDF renders as jobs: who asked for which PDF, its progress, and the result until it expires.
 
+The revision id 0013 was reserved for this change; it lands after 0014 (the agreement's
+locale), which reached main first, so that databases already at 0014 upgrade to it.
+
 Revision ID: 0013
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-25 19:30:00.000000
 """
 
@@ -13,7 +16,7 @@ from alembic import op
 from contracts_app.db import UTCDateTime
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
