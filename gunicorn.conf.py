@@ -3,7 +3,10 @@
 A worker serving a PDF may wait for a render slot (PDF_RENDER_WAIT_SECONDS) and then
 render (PDF_RENDER_SECONDS, after which the render is stopped): the worker timeout
 adds both and a margin for gathering the data, so a render never outlives its worker
-and a killed worker never turns a slow document into a 500.
+and a killed worker never turns a slow document into a 500. Pages and `POST .../renders`
+hand their renders to the job worker and answer within PDF_RENDER_ANSWER_SECONDS; what still
+renders in a web worker is the final PDF at a summary's last sign-off and the plain
+`GET .../summary.pdf`, and this timeout covers them.
 
     DATABASE_URL=... SECRET_KEY=... AUDIT_HMAC_KEY=... REDIS_URL=... \\
         .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app

@@ -58,6 +58,13 @@ def load_config(instance_path: Path) -> dict:
         "PDF_RENDER_WAIT_SECONDS": int(env.get("PDF_RENDER_WAIT_SECONDS", "10")),
         # Larger summaries are refused before rendering: they would not finish in time.
         "PDF_MAX_HTML_KB": int(env.get("PDF_MAX_HTML_KB", "600")),
+        # Renders asked for on pages and by POST .../renders run on the job queue; the
+        # request waits this long for the PDF before answering 202 with where to poll.
+        "PDF_RENDER_ANSWER_SECONDS": float(env.get("PDF_RENDER_ANSWER_SECONDS", "2")),
+        # 1: no worker serves; renders run in the request, bounded by the slots above.
+        "PDF_RENDERS_INLINE": env.get("PDF_RENDERS_INLINE", "0") == "1",
+        # A finished render's PDF is kept this long for its download, then deleted.
+        "PDF_RENDER_KEEP_HOURS": float(env.get("PDF_RENDER_KEEP_HOURS", "24")),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY"),
         "REDIS_URL": env.get("REDIS_URL"),
         # Counted per process in memory by default; Redis shares the counts between workers.

@@ -10,7 +10,7 @@ from contracts_app.agreements.models import (
 )
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.audit.models import AuditEvent
-from contracts_app.documents.models import Document, SignOff
+from contracts_app.documents.models import Document, Render, SignOff
 from contracts_app.escalations.models import BallHold, Escalation, EscalationMessage
 from contracts_app.notifications.models import (
     AlertMark,
@@ -45,6 +45,7 @@ __all__ = [
     "NotificationSettings",
     "Outage",
     "Party",
+    "Render",
     "ScopeVersion",
     "SignOff",
     "StatusChange",

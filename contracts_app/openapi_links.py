@@ -2,7 +2,7 @@
 
 They let clients (and Schemathesis' stateful phase) create an agreement and then act
 on it: read and change it, invite members (who decide), draft annexes and fire their events, record
-tasks, issue summaries and sign them off.
+tasks, issue summaries and sign them off, render PDFs and follow them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ AGREEMENT = "/api/v1/agreements/{code}"
 ANNEX = "/api/v1/annexes/{annex_id}"
 TASK = "/api/v1/tasks/{task_id}"
 DOCUMENT = "/api/v1/documents/{document_id}"
+RENDER = "/api/v1/renders/{render_id}"
 
 # (source path, source method, status) -> {link name: (target path, target method, parameters)}
 LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
@@ -28,6 +29,7 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
             ("CheckTask", f"{AGREEMENT}/scope-check", "post"),
             ("RecordTask", f"{AGREEMENT}/tasks", "post"),
             ("IssueSummary", f"{AGREEMENT}/documents", "post"),
+            ("RenderSummary", f"{AGREEMENT}/renders", "post"),
         )
     },
     (f"{AGREEMENT}/members", "post", "201"): {
@@ -58,7 +60,18 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
             ("GetDocument", DOCUMENT, "get"),
             ("GetDocumentPdf", f"{DOCUMENT}/pdf", "get"),
             ("SignOff", f"{DOCUMENT}/sign-off", "post"),
+            ("RenderDocument", f"{DOCUMENT}/renders", "post"),
         )
+    },
+    **{
+        (source, "post", "202"): {
+            f"{name}": (path, method, {"render_id": "$response.body#/id"})
+            for name, path, method in (
+                ("GetRender", RENDER, "get"),
+                ("DownloadRender", f"{RENDER}/pdf", "get"),
+            )
+        }
+        for source in (f"{AGREEMENT}/renders", f"{DOCUMENT}/renders")
     },
 }
 

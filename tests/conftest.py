@@ -53,6 +53,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "MAIL_BACKEND": "locmem",
             # many tests sign in from one address; the per-account limit stays as configured
             "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+            # renders are queued and answered 202 at once; their own tests run them
+            "PDF_RENDER_ANSWER_SECONDS": 0,
         }
     )
 

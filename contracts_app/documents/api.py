@@ -6,21 +6,25 @@ import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, request
+from flask import Response, request, url_for
 
 from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user
-from contracts_app.documents import services
+from contracts_app.documents import renders, services
+from contracts_app.documents.models import Render, RenderState
 from contracts_app.documents.schemas import (
     DocumentOut,
     IssueIn,
+    RenderIn,
+    RenderOut,
     SignOffIn,
     SummaryQuery,
     VerifyOut,
 )
 from contracts_app.errors import ValidationFailed
 from contracts_app.extensions import token_auth
+from contracts_app.jobs.tasks import render_document
 
 api = APIBlueprint("documents_api", __name__, tag="Documents")
 
@@ -77,7 +81,7 @@ def _document_verify_body(state: Any) -> None:
 
 def pdf_response(data: bytes, filename: str) -> Response:
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
 
 
@@ -91,8 +95,9 @@ def pdf_response(data: bytes, filename: str) -> Response:
 def live_summary(code: str, query: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    data = services.live_summary_pdf(agreement, membership, user, query["as_of"])
-    return pdf_response(data, f"{code}-summary-draft.pdf")
+    as_of = query["as_of"] or dt.date.today()
+    data = services.live_summary_pdf(agreement, membership, user, as_of)
+    return pdf_response(data, services.summary_filename(agreement.code, as_of, draft=True))
 
 
 @api.post("/agreements/<code>/documents")
@@ -138,7 +143,7 @@ def sign_off(document_id: int, body: dict[str, Any]) -> Any:
 )
 def document_pdf(document_id: int) -> Any:
     document, _membership = services.document_for(api_user(), document_id)
-    return pdf_response(services.document_pdf(document), f"summary-{document.uid}.pdf")
+    return pdf_response(services.document_pdf(document), services.document_filename(document))
 
 
 @api.post("/documents/verify")
@@ -155,3 +160,107 @@ def verify() -> Any:  # the request body is documented by _document_verify_body
     if not data:
         raise ValidationFailed({"file": ["Send the PDF as the body or as a multipart file."]})
     return services.verify_pdf(data)
+
+
+RENDER_ANSWERS = {
+    200: {"description": "Rendered within a couple of seconds: the PDF", **PDF_RESPONSE},
+    202: {
+        "description": "Rendering on the job queue: poll the render at `Location`",
+        "headers": {
+            "Location": {
+                "description": "`/api/v1/renders/{id}`",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    401: {},
+    404: {},
+    409: {"description": "A signed-off summary: download its signed file", "content": _PROBLEM},
+    422: {
+        "description": "A date out of range, or a document too large to render in time",
+        "content": _PROBLEM,
+    },
+}
+
+
+def render_out(render: Render) -> dict[str, Any]:
+    done = render.state == RenderState.DONE
+    return {
+        **{field: getattr(render, field) for field in RenderOut().fields if hasattr(render, field)},
+        "agreement": render.agreement,
+        "document": render.document,
+        "state": render.state.value,
+        "kind": render.kind.value,
+        "progress": renders.progress_text(render),
+        "download": url_for(".render_download", render_id=render.id) if done else None,
+    }
+
+
+def answer_render(render: Render) -> Any:
+    """The PDF if it is ready, the refusal if it failed, else 202 and where to poll."""
+    if render.state == RenderState.DONE:
+        return pdf_response(renders.render_pdf_bytes(render), render.filename)
+    if render.state == RenderState.FAILED:
+        raise ValidationFailed({"render": [render.error or "failed"]}, render.error)
+    location = url_for(".get_render", render_id=render.id)
+    return render_out(render), 202, {"Location": location}
+
+
+@api.post("/agreements/<code>/renders")
+@api.auth_required(token_auth)
+@api.input(RenderIn, arg_name="body")
+@api.output(RenderOut, status_code=202)
+@api.doc(
+    summary="Render the live summary PDF (marked draft) on the job queue",
+    description="Answers the PDF if it is ready within a couple of seconds, else 202 with "
+    "`Location: /api/v1/renders/{id}` to poll; the render's `download` link gives the PDF.",
+    responses=RENDER_ANSWERS,
+)
+def request_summary_render(code: str, body: dict[str, Any]) -> Any:
+    user = api_user()
+    agreement, membership = agreement_for(user, code)
+    render = renders.request_summary_render(agreement, membership, user, body["as_of"])
+    return answer_render(renders.start(render, render_document))
+
+
+@api.post("/documents/<id:document_id>/renders")
+@api.auth_required(token_auth)
+@api.output(RenderOut, status_code=202)
+@api.doc(
+    summary="Render an issued summary not yet signed off (marked draft) on the job queue",
+    description="As for the live summary. A signed-off summary is not rendered again: its "
+    "signed file is at `/api/v1/documents/{id}/pdf`.",
+    responses=RENDER_ANSWERS,
+)
+def request_document_render(document_id: int) -> Any:
+    user = api_user()
+    document, _membership = services.document_for(user, document_id)
+    render = renders.request_document_render(document, user)
+    return answer_render(renders.start(render, render_document))
+
+
+@api.get("/renders/<id:render_id>")
+@api.auth_required(token_auth)
+@api.output(RenderOut)
+@api.doc(
+    summary="A render's state and progress; once done, where to download it",
+    responses=[401, 404],
+)
+def get_render(render_id: int) -> Any:
+    return render_out(renders.render_for(api_user(), render_id))
+
+
+@api.get("/renders/<id:render_id>/pdf")
+@api.auth_required(token_auth)
+@api.doc(
+    summary="The PDF of a finished render",
+    responses={
+        200: PDF_RESPONSE,
+        401: {},
+        404: {},
+        409: {"description": "Not rendered (yet, or it failed)", "content": _PROBLEM},
+    },
+)
+def render_download(render_id: int) -> Any:
+    render = renders.render_for(api_user(), render_id)
+    return pdf_response(renders.render_pdf_bytes(render), render.filename)

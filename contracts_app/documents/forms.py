@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from contracts_app.dates import DayField
 
@@ -18,3 +18,7 @@ class SignOffForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     file = FileField("Summary PDF", validators=[FileRequired()])
+
+
+class RenderForm(FlaskForm):
+    as_of = DayField("As of", validators=[Optional()])

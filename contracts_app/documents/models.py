@@ -76,3 +76,62 @@ class SignOff(Base):
     signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="sign_offs")
+
+
+class RenderState(enum.StrEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RenderKind(enum.StrEnum):
+    SUMMARY = "summary"  # the live summary of an agreement as of a day, marked draft
+    DOCUMENT = "document"  # an issued summary not yet signed off, marked draft
+
+
+class Render(Base):
+    """One PDF render asked for by someone, run by the job worker.
+
+    The result is kept in the row (``pdf``) until ``expires_at``: web servers and workers
+    may run on different machines and share only the database, and a draft PDF is a
+    few hundred KB. Signed summaries are never rendered here: they are stored bytes.
+    ``pages_total`` is known once the layout is done (WeasyPrint lays out every page
+    before it writes any), ``pages_done`` once they are written.
+    """
+
+    __tablename__ = "renders"
+    __table_args__ = (
+        sa.CheckConstraint("(state = 'done') = (pdf IS NOT NULL)", name="done_has_pdf"),
+        sa.CheckConstraint(
+            "(kind = 'document') = (document_id IS NOT NULL)", name="document_kind_names_it"
+        ),
+        sa.Index("ix_renders_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
+    document_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    kind: Mapped[RenderKind] = mapped_column(str_enum(RenderKind, "render_kind"))
+    as_of: Mapped[dt.date]
+    state: Mapped[RenderState] = mapped_column(
+        str_enum(RenderState, "render_state"), default=RenderState.QUEUED
+    )
+    pages_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    pages_total: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    pdf_size: Mapped[int | None]
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime]
+
+    agreement = relationship("Agreement")
+    document: Mapped[Document | None] = relationship()

@@ -12,6 +12,8 @@ import functools
 import multiprocessing
 import pathlib
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -118,7 +120,12 @@ def html_to_pdf(html: str) -> bytes:
 
 def _child(html: str, sender: Any) -> None:
     try:
-        sender.send(("ok", html_to_pdf(html)))
+        # Lay out every page first (the long part), say how many, then write them.
+        document = HTML(
+            string=html, base_url=PDF_STATIC.as_uri() + "/", url_fetcher=AllowListFetcher()
+        ).render(stylesheets=[_stylesheet()], font_config=_font_config(), custom_metadata=True)
+        sender.send(("pages", len(document.pages)))
+        sender.send(("ok", document.write_pdf(custom_metadata=True)))
     except Exception as exc:  # report any failure to the parent, which raises it
         sender.send(("error", repr(exc)))
     finally:
@@ -126,7 +133,11 @@ def _child(html: str, sender: Any) -> None:
 
 
 def render_pdf(
-    html: str, seconds: float = RENDER_SECONDS, *, wait_seconds: float | None = None
+    html: str,
+    seconds: float = RENDER_SECONDS,
+    *,
+    wait_seconds: float | None = None,
+    on_pages: Callable[[int], None] | None = None,
 ) -> bytes:
     """Render ``html`` to PDF in a forked child that is killed after ``seconds``.
 
@@ -134,7 +145,8 @@ def render_pdf(
     up to ``wait_seconds`` (``RENDER_SLOTS.wait_seconds``) for a slot, then is told to
     retry. Callers refuse documents too large for the limit first (``check_renderable``).
     Forking shares the parent's loaded fonts and stylesheet; a hostile or huge input
-    can hold the child, never the worker serving requests.
+    can hold the child, never the worker serving requests. ``on_pages`` is told the
+    number of pages once they are laid out, before they are written.
     """
     semaphore = RENDER_SLOTS.semaphore
     wait = RENDER_SLOTS.wait_seconds if wait_seconds is None else wait_seconds
@@ -143,24 +155,32 @@ def render_pdf(
             f"{RENDER_SLOTS.size} documents are rendering already; try again in a minute."
         )
     try:
-        return _render_in_child(html, seconds)
+        return _render_in_child(html, seconds, on_pages)
     finally:
         semaphore.release()
 
 
-def _render_in_child(html: str, seconds: float) -> bytes:
+def _render_in_child(
+    html: str, seconds: float, on_pages: Callable[[int], None] | None = None
+) -> bytes:
     _stylesheet()  # loaded once in the parent, inherited by every child
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(html, sender), daemon=True)
     child.start()
     sender.close()
+    deadline = time.monotonic() + seconds
     try:
-        if not receiver.poll(seconds):
-            raise RenderTimeout(
-                f"The PDF took longer than {seconds:g} s to render and was stopped."
-            )
-        status, payload = receiver.recv()
+        while True:
+            if not receiver.poll(max(0.0, deadline - time.monotonic())):
+                raise RenderTimeout(
+                    f"The PDF took longer than {seconds:g} s to render and was stopped."
+                )
+            status, payload = receiver.recv()
+            if status != "pages":
+                break
+            if on_pages is not None:
+                on_pages(payload)
     finally:
         if child.is_alive():
             child.kill()

@@ -41,10 +41,58 @@ class DocumentOut(Schema):
     signed_at = fields.DateTime(allow_none=True)
 
 
+class VerifyCheckOut(Schema):
+    name = fields.String(
+        metadata={"description": "hash, signature, or sign_off:<side> for each required side"}
+    )
+    passed = fields.Boolean(allow_none=True)
+    detail = fields.String()
+
+
 class VerifyOut(Schema):
     authentic = fields.Boolean()
+    verdict = fields.String(
+        validate=validators.OneOf(["authentic", "not_issued_here", "altered", "draft"]),
+        metadata={
+            "description": "authentic; or why not: not_issued_here, altered (after signing), "
+            "draft (or not yet signed off by every side)"
+        },
+    )
+    checks = fields.List(
+        fields.Nested(VerifyCheckOut), metadata={"description": "what was checked"}
+    )
     document_id = fields.String(allow_none=True)
     agreement = fields.String(allow_none=True)
     required_sides = fields.List(fields.String())
     signed_off_by = fields.List(fields.Dict())
     reason = fields.String()
+
+
+class RenderIn(Schema):
+    as_of = Day(load_default=None, metadata={"description": "the summary's day (default today)"})
+
+
+class RenderOut(Schema):
+    id = fields.Integer()
+    agreement = fields.String(attribute="agreement.code")
+    kind = fields.String(metadata={"description": "summary (live, as of a day) or document"})
+    document = fields.String(
+        attribute="document.uid", allow_none=True, metadata={"description": "an issued summary"}
+    )
+    as_of = fields.Date()
+    state = fields.String(metadata={"description": "queued, rendering, done or failed"})
+    pages_done = fields.Integer()
+    pages_total = fields.Integer(
+        allow_none=True, metadata={"description": "known once the pages are laid out"}
+    )
+    progress = fields.String(metadata={"description": "the state in words"})
+    error = fields.String(allow_none=True)
+    filename = fields.String()
+    size = fields.Integer(attribute="pdf_size", allow_none=True)
+    download = fields.String(
+        allow_none=True, metadata={"description": "where to download the PDF once done"}
+    )
+    requested_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()

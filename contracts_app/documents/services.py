@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from contracts_app.accounts.models import User
 from contracts_app.accounts.services import confirm_password
@@ -29,7 +31,12 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.documents.models import Document, DocumentState, SignOff
 from contracts_app.documents.render import RENDER_SLOTS, check_renderable, render_pdf
-from contracts_app.documents.signing import material_from_config, sign_pdf, signature_problem
+from contracts_app.documents.signing import (
+    has_signature,
+    material_from_config,
+    sign_pdf,
+    signature_problem,
+)
 from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
 from contracts_app.errors import Conflict, Forbidden
@@ -81,9 +88,31 @@ def _render(html: str) -> bytes:
     return render_pdf(html, config["PDF_RENDER_SECONDS"])
 
 
+def summary_filename(code: str, as_of: dt.date, *, draft: bool) -> str:
+    """``AMS-2026-01-summary-2026-11-25.pdf``; a draft says so in its name."""
+    return f"{code}-summary-{as_of.isoformat()}{'-draft' if draft else ''}.pdf"
+
+
+def document_filename(document: Document) -> str:
+    """The download name of an issued document, after its agreement and its day or month."""
+    code = document.content["agreement"]["code"]
+    draft = document.pdf is None
+    if document.kind == "service_report":
+        return f"{code}-service-report-{document.period}{'-draft' if draft else ''}.pdf"
+    return summary_filename(code, document.as_of, draft=draft)
+
+
 def _end_transaction() -> None:
     """Release the database (and SQLite's write lock) before a long render."""
     db.session.commit()
+
+
+def live_summary_html(agreement: Agreement, as_of: dt.date) -> str:
+    """The live summary's HTML as of ``as_of``, marked "Draft, not signed off"."""
+    content = gather_summary(agreement, as_of)
+    return summary_html(
+        content, document_id=f"live-{agreement.code}", issued_at=utcnow(), draft=True
+    )
 
 
 def live_summary_pdf(
@@ -91,11 +120,8 @@ def live_summary_pdf(
 ) -> bytes:
     """The live summary, marked "Draft, not signed off"; any member may download it."""
     require_role(actor, agreement, membership, EVERY_ROLE)
-    as_of = as_of or dt.date.today()
-    content = gather_summary(agreement, as_of)
+    html = live_summary_html(agreement, as_of or dt.date.today())
     _end_transaction()
-    now = utcnow()
-    html = summary_html(content, document_id=f"live-{agreement.code}", issued_at=now, draft=True)
     return _render(html)
 
 
@@ -119,7 +145,7 @@ def issue_document(
         )
         # a document that could never be rendered is not issued
         check_renderable(
-            _document_html(document, draft=True),
+            document_html(document, draft=True),
             current_app.config["PDF_MAX_HTML_KB"] * 1024,
             current_app.config["PDF_RENDER_SECONDS"],
         )
@@ -243,7 +269,8 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
     return document
 
 
-def _document_html(document: Document, *, draft: bool) -> str:
+def document_html(document: Document, *, draft: bool) -> str:
+    """An issued summary's HTML: its frozen data, its sign-offs so far."""
     return summary_html(
         document.content,
         document_id=document.uid,
@@ -257,7 +284,7 @@ def _document_html(document: Document, *, draft: bool) -> str:
 
 def finalize(document: Document) -> Document:
     """Render, sign and store the final PDF (outside any transaction while rendering)."""
-    html = _document_html(document, draft=False)
+    html = document_html(document, draft=False)
     _end_transaction()
     material = material_from_config(current_app.config, current_app.instance_path)
     pdf = _render(html)
@@ -291,34 +318,72 @@ def document_pdf(document: Document) -> bytes:
     """The signed file once signed off; before that, the frozen content as a draft."""
     if document.pdf is not None:
         return document.pdf
-    html = _document_html(document, draft=True)
+    html = document_html(document, draft=True)
     _end_transaction()
     return _render(html)
 
 
+def _check(name: str, passed: bool | None, detail: str) -> dict[str, Any]:
+    return {"name": name, "passed": passed, "detail": detail}
+
+
 def verify_pdf(data: bytes) -> dict[str, Any]:
-    """Whether ``data`` is, byte for byte, a signed-off summary issued here, and validly signed."""
+    """Whether ``data`` is, byte for byte, a signed-off summary issued here, and validly signed.
+
+    Says what it checked (``checks``: the file's SHA-256 against the issued records, the
+    digital signature, each required side's sign-off) and, when the file is not authentic,
+    which of three reasons it is (``verdict``): ``not_issued_here`` (no summary of this
+    system names it), ``altered`` (it names a summary signed off here, but its bytes differ
+    from the signed file), ``draft`` (a draft, or a summary not yet signed off by every side).
+    """
     digest = hashlib.sha256(data).hexdigest()
     document = db.session.scalar(sa.select(Document).where(Document.pdf_sha256 == digest))
     if document is None:
-        return {
-            "authentic": False,
-            "document_id": None,
-            "agreement": None,
-            "required_sides": [],
-            "signed_off_by": [],
-            "reason": "No summary signed off here has exactly this content: "
-            "the file was altered or was not issued by this system.",
-        }
+        return _unknown_file(data, digest)
     material = material_from_config(current_app.config, current_app.instance_path)
     problem = signature_problem(data, material)
     required = list(document.required_sides)
-    signed = {s.side.value for s in document.sign_offs}
+    signed = {s.side.value: s for s in document.sign_offs}
+    checks = [
+        _check(
+            "hash",
+            True,
+            f"The file's SHA-256 ({digest}) is that of the signed file of summary "
+            f"{document.uid}, recorded here when it was signed.",
+        ),
+        _check(
+            "signature",
+            problem is None,
+            problem
+            or "The digital signature covers the whole file, is intact, and was "
+            "made with this system's signing key.",
+        ),
+        *(
+            _check(
+                f"sign_off:{side}",
+                side in signed,
+                f"Signed off for the {side} by {signed[side].name} "
+                f"on {_when(signed[side].signed_at)}."
+                if side in signed
+                else f"The {side} did not sign off.",
+            )
+            for side in required
+        ),
+    ]
     missing = [side for side in required if side not in signed]
-    if problem is None and missing:
-        problem = f"Not signed off by every side it needed: {', '.join(missing)} did not sign off."
+    verdict = "authentic"
+    reason = (
+        f"Issued here, signed off by {' and '.join(required)} as required, unaltered, "
+        "with a valid signature."
+    )
+    if problem is not None:
+        verdict, reason = "altered", problem
+    elif missing:
+        verdict = "draft"
+        reason = f"Not signed off by every side it needed: {', '.join(missing)} did not sign off."
     return {
-        "authentic": problem is None,
+        "authentic": verdict == "authentic",
+        "verdict": verdict,
         "document_id": document.uid,
         "agreement": document.content["agreement"]["code"],
         "required_sides": required,
@@ -326,7 +391,94 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
             {"name": row["name"], "side": row["side"], "role": row["role"], "at": row["at"]}
             for row in _sign_off_rows(document)
         ],
-        "reason": problem
-        or f"Issued here, signed off by {' and '.join(required)} as required, unaltered, "
-        "with a valid signature.",
+        "checks": checks,
+        "reason": reason,
+    }
+
+
+def _named_document_id(data: bytes) -> str | None:
+    """The document id the PDF's metadata names (every summary carries it), if any."""
+    try:
+        info = PdfFileReader(io.BytesIO(data), strict=False).trailer_view.get("/Info")
+        fields = info.get_object() if info is not None else {}
+        # WeasyPrint writes the template's <meta name="document-id"> as /documentid
+        value = fields.get("/documentid") or fields.get("/document-id")
+    except Exception:  # not a PDF, or too damaged to read: it names nothing
+        return None
+    return str(value)[:100] if value is not None else None
+
+
+def _unknown_file(data: bytes, digest: str) -> dict[str, Any]:
+    """A file whose bytes no signed summary here has: why, from the id it names."""
+    uid = _named_document_id(data)
+    document = db.session.scalar(sa.select(Document).where(Document.uid == uid)) if uid else None
+    hash_check = _check(
+        "hash",
+        False,
+        f"No summary signed off here has a file with this SHA-256 ({digest}).",
+    )
+    result: dict[str, Any] = {
+        "authentic": False,
+        "document_id": None,
+        "agreement": None,
+        "required_sides": [],
+        "signed_off_by": [],
+        "checks": [hash_check],
+    }
+    if uid is not None and uid.startswith("live-"):
+        return {
+            **result,
+            "verdict": "draft",
+            "agreement": uid.removeprefix("live-"),
+            "reason": "This is a live draft of a summary: it was never issued for sign-off, "
+            "so nobody signed it off.",
+        }
+    if document is None:
+        return {
+            **result,
+            "verdict": "not_issued_here",
+            "reason": "This file was not issued by this system: no summary issued here has "
+            "this content or the document id it names.",
+        }
+    result.update(
+        document_id=document.uid,
+        agreement=document.content["agreement"]["code"],
+        required_sides=list(document.required_sides),
+        signed_off_by=[
+            {"name": row["name"], "side": row["side"], "role": row["role"], "at": row["at"]}
+            for row in _sign_off_rows(document)
+        ],
+    )
+    if document.state != DocumentState.SIGNED_OFF:
+        signed = {s.side.value for s in document.sign_offs}
+        missing = [side for side in document.required_sides if side not in signed]
+        return {
+            **result,
+            "verdict": "draft",
+            "reason": f"A draft of summary {document.uid}, issued here but not yet signed off "
+            f"by every side: {' and '.join(missing)} still to sign off.",
+        }
+    material = material_from_config(current_app.config, current_app.instance_path)
+    problem = signature_problem(data, material)
+    result["checks"] = [
+        _check(
+            "hash",
+            False,
+            f"The file names summary {document.uid}, signed off here, but its SHA-256 "
+            f"({digest}) differs from that of the signed file ({document.pdf_sha256}).",
+        ),
+        _check("signature", problem is None, problem or "The digital signature is intact."),
+    ]
+    if not has_signature(data):
+        return {
+            **result,
+            "verdict": "draft",
+            "reason": f"A draft of summary {document.uid} made before it was signed off: "
+            "it carries no signature; the signed file is the one to keep.",
+        }
+    return {
+        **result,
+        "verdict": "altered",
+        "reason": f"The file was altered after signing: it names summary {document.uid}, "
+        "signed off here, but its content is not the signed file's.",
     }

@@ -144,3 +144,11 @@ def signature_problem(pdf: bytes, material: SigningMaterial) -> str | None:
         if status.coverage.name != "ENTIRE_FILE":
             return "Content was added after the signature."
     return None
+
+
+def has_signature(pdf: bytes) -> bool:
+    """Whether the file carries any embedded signature (intact or not)."""
+    try:
+        return bool(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+    except Exception:  # a damaged or non-PDF file carries none that can be read
+        return False

@@ -133,6 +133,7 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
         "annexes": [
             {
                 "number": a.number,
+                "name": a.full_label,  # "Annex 5 of AMS-2026-01", as people name it
                 "title": a.title,
                 "effective_date": a.effective_date.isoformat(),
                 "state": a.state.value,

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.dates import parse_day
-from contracts_app.documents import services
+from contracts_app.documents import renders, services
 from contracts_app.documents.api import pdf_response
-from contracts_app.documents.forms import IssueForm, SignOffForm, VerifyForm
+from contracts_app.documents.forms import IssueForm, RenderForm, SignOffForm, VerifyForm
+from contracts_app.documents.models import Render, RenderState
 from contracts_app.errors import Conflict, TooManyAttempts, ValidationFailed
+from contracts_app.jobs.tasks import render_document
 from contracts_app.pagination import sort_arg
 
 pages = Blueprint("documents", __name__)
@@ -24,9 +26,9 @@ pages = Blueprint("documents", __name__)
 @login_required
 def live_summary(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
-    as_of = parse_day(request.args.get("as_of"), "as_of")
+    as_of = parse_day(request.args.get("as_of"), "as_of") or dt.date.today()
     data = services.live_summary_pdf(agreement, membership, current_user, as_of)
-    return pdf_response(data, f"{code}-summary-draft.pdf")
+    return pdf_response(data, services.summary_filename(agreement.code, as_of, draft=True))
 
 
 @pages.route("/agreements/<code>/documents", methods=["GET", "POST"])
@@ -107,7 +109,7 @@ def sign_off(document_id: int) -> Any:
 @login_required
 def pdf(document_id: int) -> Any:
     document, _membership = services.document_for(current_user, document_id)
-    return pdf_response(services.document_pdf(document), f"summary-{document.uid}.pdf")
+    return pdf_response(services.document_pdf(document), services.document_filename(document))
 
 
 @pages.route("/verify", methods=["GET", "POST"])
@@ -117,3 +119,59 @@ def verify() -> Any:
     if form.validate_on_submit():
         result = services.verify_pdf(form.file.data.read())
     return render_template("documents/verify.html", form=form, result=result)
+
+
+def _after_render_request(render: Render, back: str) -> Any:
+    """Ready: download it; failed: say why where it was asked for; else watch it."""
+    if render.state == RenderState.DONE:
+        return redirect(url_for("documents.render_download", render_id=render.id), 303)
+    if render.state == RenderState.FAILED:
+        flash(render.error or "The PDF could not be rendered.", "error")
+        return redirect(back, 303)
+    return redirect(url_for("documents.render_show", render_id=render.id), 303)
+
+
+@pages.post("/agreements/<code>/renders")
+@login_required
+def request_summary_render(code: str) -> Any:
+    agreement, membership = agreement_for(current_user, code)
+    form = RenderForm()
+    back = url_for("agreements.show", code=code)
+    if not form.validate_on_submit():
+        for message in form.as_of.errors:
+            flash(f"As of: {message}", "error")
+        return redirect(back, 303)
+    render = renders.request_summary_render(agreement, membership, current_user, form.as_of.data)
+    return _after_render_request(renders.start(render, render_document), back)
+
+
+@pages.post("/documents/<id:document_id>/renders")
+@login_required
+def request_document_render(document_id: int) -> Any:
+    document, _membership = services.document_for(current_user, document_id)
+    if not RenderForm().validate_on_submit():
+        abort(400)
+    render = renders.request_document_render(document, current_user)
+    back = url_for("documents.show", document_id=document_id)
+    return _after_render_request(renders.start(render, render_document), back)
+
+
+@pages.get("/renders/<id:render_id>")
+@login_required
+def render_show(render_id: int) -> Any:
+    render = renders.render_for(current_user, render_id)
+    return render_template(
+        "documents/render.html",
+        render=render,
+        agreement=render.agreement,
+        progress=renders.progress_text(render),
+        waiting=render.state in (RenderState.QUEUED, RenderState.RENDERING),
+        ready=render.state == RenderState.DONE,
+    )
+
+
+@pages.get("/renders/<id:render_id>/pdf")
+@login_required
+def render_download(render_id: int) -> Any:
+    render = renders.render_for(current_user, render_id)
+    return pdf_response(renders.render_pdf_bytes(render), render.filename)

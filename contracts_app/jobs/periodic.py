@@ -14,6 +14,7 @@ from contracts_app.agreements.status import apply_due
 from contracts_app.agreements.terms import Renewal, due_alerts
 from contracts_app.annexes.services import activate_due
 from contracts_app.db import db, unit_of_work, utcnow
+from contracts_app.documents.renders import delete_expired as delete_expired_renders
 from contracts_app.enums import AgreementStatus
 from contracts_app.escalations.services import climb_overdue
 from contracts_app.notifications.delivery import deliver_pending, send_digests
@@ -34,6 +35,7 @@ class RunReport:
     retried: int = 0
     failed: int = 0
     digests: int = 0
+    renders_expired: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -87,7 +89,7 @@ def cap_thresholds(today: dt.date) -> int:
 def run_due(today: dt.date | None = None, now: dt.datetime | None = None) -> RunReport:
     """Every periodic job once, as of ``today``, then deliver what is pending: annexes
     due, agreed status changes and expiries, overdue escalations, contract alerts, cap
-    thresholds, digests, emails."""
+    thresholds, digests, expired renders, emails."""
     now = now or utcnow()
     today = today or now.date()
     report = RunReport()
@@ -97,6 +99,7 @@ def run_due(today: dt.date | None = None, now: dt.datetime | None = None) -> Run
     report.contract_alerts = contract_alerts(today)
     report.cap_checks = cap_thresholds(today)
     report.digests = send_digests(now)
+    report.renders_expired = delete_expired_renders(now)
     delivery = deliver_pending(max(now, utcnow()))  # what the jobs above just wrote too
     report.sent, report.retried, report.failed = delivery.sent, delivery.retried, delivery.failed
     return report

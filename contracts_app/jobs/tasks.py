@@ -66,6 +66,15 @@ def deliver_due() -> dict[str, int]:
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
 
 
+@huey.task()
+@in_app_context
+def render_document(render_id: int) -> str:
+    """Render a PDF someone asked for (its progress and result are written to its row)."""
+    from contracts_app.documents.renders import run_render
+
+    return run_render(render_id).value
+
+
 @huey.periodic_task(crontab(minute="*"))
 @in_app_context
 def sweep_deliveries() -> None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.members import invite_member
+from contracts_app.documents.renders import request_summary_render
 from contracts_app.documents.services import issue_document
 from contracts_app.notifications.email import unsubscribe_token
 from contracts_app.notifications.kinds import Kind
@@ -134,6 +135,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("annexes_api.fire_event", "POST"): "by the workflow",
     ("documents_api.get_document", "GET"): MEMBER,
     ("documents_api.document_pdf", "GET"): MEMBER,
+    ("documents.request_summary_render", "POST"): MEMBER,
+    ("documents.request_document_render", "POST"): MEMBER,
+    ("documents.render_show", "GET"): MEMBER,
+    ("documents.render_download", "GET"): MEMBER,
+    ("documents_api.request_summary_render", "POST"): MEMBER,
+    ("documents_api.request_document_render", "POST"): MEMBER,
+    ("documents_api.get_render", "GET"): MEMBER,
+    ("documents_api.render_download", "GET"): MEMBER,
     ("documents_api.sign_off", "POST"): "approver",
     ("tasks_api.get_task", "GET"): MEMBER,
     ("tasks_api.task_event", "POST"): "by the workflow",
@@ -204,7 +213,7 @@ QUERY = {
 }
 
 # Path arguments that reach an agreement: outsiders get "not found" there.
-SCOPED_ARGUMENTS = ("code", "annex_id", "task_id", "document_id", "escalation_id")
+SCOPED_ARGUMENTS = ("code", "annex_id", "task_id", "document_id", "escalation_id", "render_id")
 
 ROLES = [
     (side, role)
@@ -273,6 +282,9 @@ def world(app):
     from contracts_app.tasks.profiles import put_profile
 
     put_profile(agreement, membership_of(manager, agreement.id), "walk", PROFILE, manager)
+    render = request_summary_render(
+        agreement, membership_of(manager, agreement.id), manager, dt.date(2026, 3, 2)
+    )
     values = {
         "name": "walk",
         "escalation_id": escalation.id,
@@ -282,6 +294,7 @@ def world(app):
         "annex_id": annex.id,
         "task_id": task.id,
         "document_id": document.id,
+        "render_id": render.id,
         "member_id": member.id,
         "ref": "1.1",
         "kind": "tasks",
@@ -553,6 +566,10 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ),
     ("import_profiles.delete", "POST"): (MANAGER, {"data": {}}),
     ("import_profiles.run", "POST"): (RECORDER, {"csv_upload": True}),
+    ("documents_api.request_summary_render", "POST"): (MEMBER, {"json": {}}),
+    ("documents_api.request_document_render", "POST"): (MEMBER, {"json": {}}),
+    ("documents.request_summary_render", "POST"): (MEMBER, {"data": {}}),
+    ("documents.request_document_render", "POST"): (MEMBER, {"data": {}}),
 }
 # Left to their own tests: signing out ends the walking client's session, and a token or
 # an account's state is only ever changed by its owner or an admin (tests/accounts).
