@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 graphviz libicu-dev pkg-config g++
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils qpdf redis-server wrk
 
-.PHONY: run test lint format bench system-packages-run system-packages-test clean
+.PHONY: run test lint format bench screenshots system-packages-run system-packages-test clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: system-packages-test $(INSTALLED)
 	$(BIN)/python -m bench.service_levels
 	$(BIN)/python -m bench.api_throughput
 	$(BIN)/python -m bench.imports
+
+# The README's screenshots, from the demo in Chromium at 1366 and 390 px wide.
+screenshots: system-packages-test $(INSTALLED)
+	$(BIN)/python -m docs.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -71,12 +71,12 @@ OVERFLOW = """() => {
     if (box.right > width + 1 && box.width > 0) {
       let scrolled = false;
       for (let p = el.parentElement; p; p = p.parentElement) {
-        const style = getComputedStyle(p);
-        if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) { scrolled = true; break; }
+        const overflow = getComputedStyle(p).overflowX;
+        if (['auto', 'scroll', 'hidden', 'clip'].includes(overflow)) { scrolled = true; break; }
       }
+      const classes = typeof el.className === 'string' ? el.className.trim() : '';
       if (!scrolled) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
-        ' right=' + Math.round(box.right));
+        (classes ? '.' + classes.split(/\\s+/).join('.') : '') + ' right=' + Math.round(box.right));
     }
   }
   return [document.documentElement.scrollWidth, ...out.slice(0, 6)];
@@ -349,4 +349,3 @@ def test_every_page_fits_the_screen_works_and_passes_axe_for_every_user(
     (artifacts / "sweep" / "report.txt").write_text("\n".join(report) + "\n")
     if report:
         pytest.fail("\n".join(report), pytrace=False)
-
