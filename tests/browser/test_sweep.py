@@ -54,9 +54,12 @@ NOT_PAGES = {
     "annexes.scope_json": "JSON for the annex form's script",
 }
 
-# Pages shown more than once: the same page in states that render differently.
+# Pages shown more than once: the same page in states that render differently
+# (pattern -> argument -> names of further objects in demo_objects()["extra"]).
 EXTRA_PAGES = {
-    "annexes.show": ["in_review"],
+    "/annexes/<id:annex_id>": {"annex_id": ["in_review"]},
+    "/annexes/<id:annex_id>/edit": {"annex_id": ["draft"]},
+    "/documents/<id:document_id>": {"document_id": ["signed_off"]},
 }
 
 IMPACTS = ("serious", "critical")
@@ -83,19 +86,24 @@ OVERFLOW = """() => {
 }"""
 
 
-# The page's make-up without its texts: two users shown the same make-up get the same axe
-# verdicts (styles follow tags and classes), so the scan runs once per make-up and width.
+# The page's make-up: the kinds of element it is built of (tag, class, type, role, whether
+# named), without texts or counts. Axe's verdicts follow them (styles follow tags and
+# classes; a table of 50 rows fails as one of 5), so a scan runs once per path, make-up and
+# width, and a person shown what another was shown is not scanned again.
 MAKE_UP = """() => {
-  const parts = [];
+  const kinds = new Set();
   for (const el of document.querySelectorAll('body *')) {
-    parts.push(el.tagName + '.' + el.getAttribute('class') + '.' + el.getAttribute('type') + '.' +
-      el.getAttribute('role') + '.' + el.hasAttribute('aria-label') + '.' + el.hasAttribute('id'));
+    kinds.add([el.tagName, el.getAttribute('class'), el.getAttribute('type'),
+      el.getAttribute('role'), el.hasAttribute('aria-label'), el.hasAttribute('id')].join('.'));
   }
+  const text = [...kinds].sort().join('|');
   let h = 5381;
-  const text = parts.join('|');
   for (let i = 0; i < text.length; i++) h = ((h << 5) + h + text.charCodeAt(i)) | 0;
-  return location.pathname.replace(/[0-9]+/g, 'N') + ':' + parts.length + ':' + h;
+  return location.pathname.replace(/[0-9]+/g, 'N') + ':' + h;
 }"""
+
+# Screenshots stop this far down: a phone's list of cards runs long, and its top says enough.
+SHOT_HEIGHT = 4000
 
 
 def page_rules(app):
@@ -119,6 +127,7 @@ def test_every_page_route_is_in_the_sweep(app):
     assert missing == [], f"name an object for these pages in ARGUMENTS: {missing}"
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert set(NOT_PAGES) <= endpoints, "NOT_PAGES names a route that no longer exists"
+    assert set(EXTRA_PAGES) <= set(page_rules(app)), "EXTRA_PAGES names a page that is gone"
 
 
 # Path arguments the sweep knows, each filled from the demo by `demo_objects`.
@@ -185,6 +194,9 @@ def demo_objects() -> dict:
     extra = {
         "in_review": next(a.id for a in annexes if a.state.value == "in_review"),
         "draft": draft.id,
+        "signed_off": db.session.scalar(
+            sa.select(Document.id).where(Document.pdf_sha256.is_not(None)).order_by(Document.id)
+        ),
     }
     db.session.commit()
     return objects | {"extra": extra}
@@ -206,13 +218,10 @@ def visits(app, objects) -> list[Visit]:
         access = ACCESS[(rule.endpoint, "GET")]
         scoped = any(a in rule.arguments for a in SCOPED_ARGUMENTS)
         out.append(Visit(url, rule.endpoint, access, scoped))
-        if rule.endpoint == "annexes.show":
-            for state in EXTRA_PAGES["annexes.show"]:
-                url = rule.build({"annex_id": objects["extra"][state]})[1]
+        for argument, names in EXTRA_PAGES.get(pattern, {}).items():
+            for name in names:
+                url = rule.build(values | {argument: objects["extra"][name]})[1]
                 out.append(Visit(url, rule.endpoint, access, scoped))
-        if pattern == "/annexes/<id:annex_id>/edit":
-            url = rule.build({"annex_id": objects["extra"]["draft"]})[1]
-            out.append(Visit(url, rule.endpoint, access, scoped))
     # an unknown address: the error page
     out.append(Visit("/agreements/NO-SUCH-CODE", "agreements.show", "member", True))
     return out
@@ -287,7 +296,12 @@ def check_page(page, base, visit, who, width, axe, findings, folder) -> None:
     for text in errors:
         findings.add(where, f"script error: {text}")
     t0 = time.monotonic()
-    page.screenshot(path=str(folder / f"{slug(visit.url)}.png"), full_page=True)
+    height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
+    page.screenshot(
+        path=str(folder / f"{slug(visit.url)}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": height},
+    )
     findings.timing["shot"] = findings.timing.get("shot", 0) + time.monotonic() - t0
     make_up = (width, page.evaluate(MAKE_UP))
     if make_up not in findings.scanned:
