@@ -12,6 +12,8 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -238,12 +240,18 @@ class Findings:
     def add(self, where: str, problem: str) -> None:
         self.problems.append(f"{where}: {problem}")
 
+    @contextmanager
+    def timed(self, what: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        self.timing[what] = self.timing.get(what, 0.0) + time.monotonic() - started
 
-def describe(violation: dict) -> list[str]:
+
+def describe(violation: dict) -> str:
     nodes = violation.get("nodes", [])
     targets = ", ".join(" ".join(map(str, n.get("target", []))) for n in nodes[:4])
     more = f" (+{len(nodes) - 4} more)" if len(nodes) > 4 else ""
-    return [f"[{violation['impact']}] {violation['id']}: {violation['help']} at {targets}{more}"]
+    return f"[{violation['impact']}] {violation['id']}: {violation['help']} at {targets}{more}"
 
 
 def sign_in(page, base, email) -> None:
@@ -273,11 +281,10 @@ def check_page(page, base, visit, who, width, axe, findings, folder) -> None:
     page.on("console", on_console)
     page.on("pageerror", on_error)
     where = f"{who} at {width}px {visit.url}"
-    t0 = time.monotonic()
-    response = page.goto(base + visit.url)
-    findings.timing["goto"] = findings.timing.get("goto", 0) + time.monotonic() - t0
+    with findings.timed("load"):
+        response = page.goto(base + visit.url)
     status = response.status if response else 0
-    expected = expected_get(visit.access, who if who != "anonymous" else "anonymous", visit.scoped)
+    expected = expected_get(visit.access, who, visit.scoped)
     if visit.url.startswith("/agreements/NO-SUCH"):
         expected = "not found"
     if expected == "ok" and status >= 400:
@@ -295,27 +302,21 @@ def check_page(page, base, visit, who, width, axe, findings, folder) -> None:
         findings.add(where, f"console error: {text}")
     for text in errors:
         findings.add(where, f"script error: {text}")
-    t0 = time.monotonic()
-    height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
-    page.screenshot(
-        path=str(folder / f"{slug(visit.url)}.png"),
-        full_page=True,
-        clip={"x": 0, "y": 0, "width": width, "height": height},
-    )
-    findings.timing["shot"] = findings.timing.get("shot", 0) + time.monotonic() - t0
+    with findings.timed("screenshots"):
+        height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
+        page.screenshot(
+            path=str(folder / f"{slug(visit.url)}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": width, "height": height},
+        )
     make_up = (width, page.evaluate(MAKE_UP))
     if make_up not in findings.scanned:
         findings.scanned.add(make_up)
-        t0 = time.monotonic()
-        result = axe.run(page)
-        findings.timing["axe"] = findings.timing.get("axe", 0) + time.monotonic() - t0
-        violations = result.response["violations"]
-    else:
-        violations = []
-    for violation in violations:
-        if violation.get("impact") in IMPACTS:
-            for line in describe(violation):
-                findings.violations.setdefault(line, set()).add(where)
+        with findings.timed("axe"):
+            result = axe.run(page)
+        for violation in result.response["violations"]:
+            if violation.get("impact") in IMPACTS:
+                findings.violations.setdefault(describe(violation), set()).add(where)
     page.remove_listener("console", on_console)
     page.remove_listener("pageerror", on_error)
     findings.pages += 1
@@ -359,7 +360,10 @@ def test_every_page_fits_the_screen_works_and_passes_axe_for_every_user(
         f"{line}\n    on {len(wheres)} page(s), e.g. {sorted(wheres)[0]}"
         for line, wheres in sorted(findings.violations.items())
     ]
-    print(f"sweep: {findings.pages} pages in {elapsed:.0f} s", findings.timing)
-    (artifacts / "sweep" / "report.txt").write_text("\n".join(report) + "\n")
+    parts = ", ".join(f"{what} {seconds:.0f} s" for what, seconds in findings.timing.items())
+    scans = len(findings.scanned)
+    summary = f"{findings.pages} pages in {elapsed:.0f} s ({parts}), {scans} axe scans"
+    print(summary)
+    (artifacts / "sweep" / "report.txt").write_text("\n".join([summary, *report]) + "\n")
     if report:
         pytest.fail("\n".join(report), pytrace=False)
