@@ -54,7 +54,11 @@ NOT_PAGES = {
     "documents.pdf": "a PDF",
     "documents.live_summary": "a PDF",
     "annexes.scope_json": "JSON for the annex form's script",
+    "exports.export": "CSV and XLSX downloads",
 }
+
+# Pages shown with a query, so that they show what they are for.
+QUERIES = {"/search": "?q=incident"}
 
 # Pages shown more than once: the same page in states that render differently
 # (pattern -> argument -> names of further objects in demo_objects()["extra"]).
@@ -129,7 +133,7 @@ def test_every_page_route_is_in_the_sweep(app):
     assert missing == [], f"name an object for these pages in ARGUMENTS: {missing}"
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert set(NOT_PAGES) <= endpoints, "NOT_PAGES names a route that no longer exists"
-    assert set(EXTRA_PAGES) <= set(page_rules(app)), "EXTRA_PAGES names a page that is gone"
+    assert set(EXTRA_PAGES) | set(QUERIES) <= set(page_rules(app)), "a page that is gone"
 
 
 # Path arguments the sweep knows, each filled from the demo by `demo_objects`.
@@ -216,7 +220,7 @@ def visits(app, objects) -> list[Visit]:
     out = []
     for pattern, rule in sorted(page_rules(app).items()):
         values = {k: objects[k] for k in rule.arguments}
-        url = rule.build(values, append_unknown=False)[1]
+        url = rule.build(values, append_unknown=False)[1] + QUERIES.get(pattern, "")
         access = ACCESS[(rule.endpoint, "GET")]
         scoped = any(a in rule.arguments for a in SCOPED_ARGUMENTS)
         out.append(Visit(url, rule.endpoint, access, scoped))
