@@ -77,7 +77,9 @@ OVERFLOW = """() => {
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
-    if (box.right > width + 1 && box.width > 0) {
+    const own = getComputedStyle(el).overflowX;
+    const text = own === 'visible' ? box.left + el.scrollWidth : box.right;  // text running out
+    if ((box.right > width + 1 || text > width + 1) && box.width > 0) {
       let scrolled = false;
       for (let p = el.parentElement; p; p = p.parentElement) {
         const overflow = getComputedStyle(p).overflowX;
