@@ -55,6 +55,9 @@ NOT_PAGES = {
     "documents.live_summary": "a PDF",
     "annexes.scope_json": "JSON for the annex form's script",
     "exports.export": "CSV and XLSX downloads",
+    "documents.render_download": "a PDF",
+    # the demo renders no PDF in the background; the walk-through passes by this page
+    "documents.render_show": "a background rendering's progress",
 }
 
 # Pages shown with a query, so that they show what they are for.
