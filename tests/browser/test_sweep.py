@@ -60,6 +60,9 @@ NOT_PAGES = {
     "documents.render_show": "a background rendering's progress",
 }
 
+# Addresses of files by their name (a CSV template, a PDF) are downloads, not pages.
+FILES = re.compile(r"\.(csv|xlsx|pdf|json)$")
+
 # Pages shown with a query, so that they show what they are for.
 QUERIES = {"/search": "?q=incident"}
 
@@ -125,6 +128,7 @@ def page_rules(app):
         if "GET" in rule.methods
         and not rule.rule.startswith("/api/")
         and rule.endpoint not in NOT_PAGES
+        and not FILES.search(rule.rule)
     }
 
 
