@@ -217,5 +217,6 @@ def progress_text(render: Render) -> str:
             return "Preparing… laying out the pages."
         return f"Preparing… writing {render.pages_total} pages."
     if render.state == RenderState.DONE:
-        return f"Ready: {render.pages_done} pages."
+        pages = render.pages_done
+        return f"Ready: {pages} {'page' if pages == 1 else 'pages'}."
     return f"Could not be rendered: {render.error}"

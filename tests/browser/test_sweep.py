@@ -24,9 +24,10 @@ from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.annexes.models import Annex
 from contracts_app.annexes.services import AnnexInput, create_annex
-from contracts_app.db import db
+from contracts_app.db import db, utcnow
 from contracts_app.demo import ADMIN, DEMO_PASSWORD, load_demo
-from contracts_app.documents.models import Document
+from contracts_app.documents.models import Document, RenderState
+from contracts_app.documents.renders import request_summary_render
 from contracts_app.escalations.models import Escalation
 from contracts_app.notifications.email import unsubscribe_token
 from contracts_app.notifications.kinds import Kind
@@ -56,8 +57,6 @@ NOT_PAGES = {
     "annexes.scope_json": "JSON for the annex form's script",
     "exports.export": "CSV and XLSX downloads",
     "documents.render_download": "a PDF",
-    # the demo renders no PDF in the background; the walk-through passes by this page
-    "documents.render_show": "a background rendering's progress",
 }
 
 # Addresses of files by their name (a CSV template, a PDF) are downloads, not pages.
@@ -156,6 +155,7 @@ ARGUMENTS = (
     "ref",
     "name",
     "token",
+    "render_id",
 )
 
 
@@ -179,6 +179,12 @@ def demo_objects() -> dict:
         sa.select(Annex).where(Annex.agreement_id == shop.id).order_by(Annex.id)
     ).all()
     viewer = user_by_email(USERS["customer viewer"])
+    # A background render, finished (a waiting one reloads its page every 2 s, which would
+    # reload it under the scan): the page as the person finds it when they come back.
+    render = request_summary_render(shop, membership_of(manager, shop.id), manager, None)
+    render.state, render.pages_total, render.pages_done = RenderState.DONE, 1, 1
+    render.pdf = b"%PDF-1.7\n%%EOF\n"
+    render.pdf_size, render.finished_at = len(render.pdf), utcnow()
     objects = {
         "code": shop.code,
         "annex_id": next(a.id for a in annexes if a.state.value == "effective"),
@@ -205,6 +211,7 @@ def demo_objects() -> dict:
             .order_by(ImportProfile.name)
         ),
         "token": unsubscribe_token(viewer.id, Kind.ANNEX_APPROVED),
+        "render_id": render.id,
     }
     extra = {
         "in_review": next(a.id for a in annexes if a.state.value == "in_review"),

@@ -169,3 +169,25 @@ def test_expired_renders_are_deleted_by_the_hourly_jobs(client, summary_agreemen
     assert report.renders_expired == 0
     report = run_due(expires.date(), now=expires + dt.timedelta(minutes=1))
     assert report.renders_expired == 1 and db.session.get(Render, render_id) is None
+
+
+def test_a_finished_render_says_so_to_someone_with_work_waiting(client, summary_agreement, signers):
+    # The top bar's count of waiting work once leaked into this page as "still waiting":
+    # a finished render showed its progress bar and promised to refresh itself.
+    manager, approver = signers["manager"], signers["customer"]
+    issue_document(
+        summary_agreement,
+        membership_of(manager, summary_agreement.id),
+        dt.date(2026, 4, 15),
+        manager,
+    )  # the approver now has a summary waiting for their sign-off
+    signed_in(client, approver)
+    asked = client.post(
+        f"/agreements/{summary_agreement.code}/renders", data={"as_of": "2026-04-15"}
+    )
+    page_url = asked.headers["Location"]
+    run_render_after_reset(int(page_url.rstrip("/").split("/")[-1]))
+    done = client.get(page_url).get_data(as_text=True)
+    assert 'class="count"' in done, "the top bar counts the waiting sign-off"
+    assert "refreshes by itself" not in done and "<progress" not in done
+    assert "Ready: " in done and " page" in done
