@@ -10,7 +10,7 @@ from contracts_app.accounts.services import issue_token
 from contracts_app.notifications.kinds import Kind
 from contracts_app.notifications.services import notify
 from contracts_app.sorting import Sorting
-from tests.factories import make_agreement, make_user, manager_of, signed_in, token_for
+from tests.factories import add_member, make_agreement, make_user, manager_of, signed_in, token_for
 
 
 def _sorted_header(page: str) -> str:
@@ -72,3 +72,42 @@ def test_tokens_sort_by_name(client):
     signed_in(client, me)
     page = client.get("/account/tokens?sort=name").text
     assert page.index(">alpha<") < page.index(">beta<")
+
+
+def test_members_sort_by_name_both_ways(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    for name in ("Zoe Last", "Anna First"):
+        add_member(agreement, make_user(name=name), "customer", "viewer")
+    url = f"/api/v1/agreements/{agreement.code}/members"
+    ascending = client.get(f"{url}?sort=name", headers=token_for(me)).json
+    descending = client.get(f"{url}?sort=-name", headers=token_for(me)).json
+    names = [m["name"] for m in ascending]
+    assert names == sorted(names, key=str.lower)
+    assert [m["name"] for m in descending] == names[::-1]
+    assert client.get(f"{url}?sort=password", headers=token_for(me)).status_code == 422
+    signed_in(client, me)
+    page = client.get(f"/agreements/{agreement.code}/members?sort=-name").text
+    assert _sorted_header(page) == "descending:Name"
+    assert page.index("Zoe Last") < page.index("Anna First")
+
+
+def test_invitations_sort_by_email_in_the_api(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    url = f"/api/v1/agreements/{agreement.code}/invitations"
+    for email in ("zed@example.com", "amy@example.com"):
+        client.post(
+            f"/api/v1/agreements/{agreement.code}/members",
+            json={"email": email, "side": "provider", "role": "viewer"},
+            headers=token_for(me),
+        )
+    newest_first = [i["email"] for i in client.get(url, headers=token_for(me)).json]
+    by_email = [i["email"] for i in client.get(f"{url}?sort=email", headers=token_for(me)).json]
+    by_email_desc = [
+        i["email"] for i in client.get(f"{url}?sort=-email", headers=token_for(me)).json
+    ]
+    assert newest_first == ["amy@example.com", "zed@example.com"]
+    assert by_email == sorted(by_email) and by_email_desc == by_email[::-1]
+    assert "zed@example.com" in by_email
+    assert client.get(f"{url}?sort=token", headers=token_for(me)).status_code == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint
+from apiflask import APIBlueprint, Schema
 
 from contracts_app.agreements import members as member_services
 from contracts_app.agreements import services
@@ -23,7 +23,7 @@ from contracts_app.agreements.schemas import (
     StatusEventIn,
     StatusOut,
 )
-from contracts_app.api_common import api_user, page_of
+from contracts_app.api_common import api_user, page_of, sort_param
 from contracts_app.extensions import token_auth
 
 api = APIBlueprint("agreements_api", __name__, tag="Agreements")
@@ -76,13 +76,25 @@ def update_agreement(code: str, body: dict[str, Any]) -> Any:
     return services.update_agreement(agreement, membership, body, user)
 
 
+class MemberQuery(Schema):
+    sort = sort_param(member_services.MEMBER_SORTING)
+
+
+class InvitationQuery(Schema):
+    sort = sort_param(member_services.INVITATION_SORTING)
+
+
 @api.get("/agreements/<code>/members")
 @api.auth_required(token_auth)
+@api.input(MemberQuery, location="query", arg_name="query")
 @api.output(MemberOut(many=True))
-@api.doc(summary="Members of an agreement", responses=[401, 404])
-def list_members(code: str) -> Any:
+@api.doc(
+    summary="Members of an agreement, by side, role and name unless sorted",
+    responses=[401, 404, 422],
+)
+def list_members(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    return member_services.list_members(agreement)
+    return member_services.list_members(agreement, query["sort"])
 
 
 @api.post("/agreements/<code>/members")
@@ -136,11 +148,14 @@ def remove_member(code: str, member_id: int) -> Any:
 
 @api.get("/agreements/<code>/invitations")
 @api.auth_required(token_auth)
+@api.input(InvitationQuery, location="query", arg_name="query")
 @api.output(InvitationOut(many=True))
-@api.doc(summary="Invitations of an agreement, newest first", responses=[401, 404])
-def list_invitations(code: str) -> Any:
+@api.doc(
+    summary="Invitations of an agreement, newest first unless sorted", responses=[401, 404, 422]
+)
+def list_invitations(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    return member_services.list_invitations(agreement)
+    return member_services.list_invitations(agreement, query["sort"])
 
 
 @api.get("/me/invitations")

@@ -32,19 +32,35 @@ from contracts_app.enums import Role, Side
 from contracts_app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contracts_app.notifications.kinds import Kind
 from contracts_app.notifications.services import notify
+from contracts_app.sorting import Sorting, lower
 from workflows.agreement_states import RUNNING_STATUSES
 
 # Roles every side must hold for the agreement to be activated, and to keep while running.
 REQUIRED_ROLES = (Role.MANAGER, Role.APPROVER)
 
 
-def list_members(agreement: Agreement) -> list[Membership]:
+MEMBER_SORTING = Sorting(
+    columns={
+        "name": lower(User.name),
+        "email": User.email,
+        "side": Membership.side,
+        "role": Membership.role,
+    },
+    default="",
+    tiebreaker=Membership.id,
+    default_order=(Membership.side, Membership.role, User.name, Membership.id),
+)
+
+
+def list_members(agreement: Agreement, sort: str | None = None) -> list[Membership]:
+    """The agreement's members, by side, role and name unless ``sort`` says otherwise."""
+    order = MEMBER_SORTING.order_by(sort)
     return list(
         db.session.scalars(
             sa.select(Membership)
             .where(Membership.agreement_id == agreement.id)
             .join(User)
-            .order_by(Membership.side, Membership.role, User.name)
+            .order_by(*order)
         ).all()
     )
 
@@ -227,12 +243,25 @@ def invite_member(
     return invitation
 
 
-def list_invitations(agreement: Agreement) -> list[Invitation]:
+INVITATION_SORTING = Sorting(
+    columns={
+        "email": Invitation.email,
+        "side": Invitation.side,
+        "role": Invitation.role,
+        "sent": Invitation.created_at,
+        "state": Invitation.state,
+    },
+    default="-sent",
+    tiebreaker=Invitation.id,
+)
+
+
+def list_invitations(agreement: Agreement, sort: str | None = None) -> list[Invitation]:
+    """The agreement's invitations, newest first unless ``sort`` says otherwise."""
+    order = INVITATION_SORTING.order_by(sort)
     return list(
         db.session.scalars(
-            sa.select(Invitation)
-            .where(Invitation.agreement_id == agreement.id)
-            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+            sa.select(Invitation).where(Invitation.agreement_id == agreement.id).order_by(*order)
         ).all()
     )
 

@@ -301,9 +301,11 @@ def members(code: str) -> Any:
             )
             return redirect(url_for("agreements.members", code=code))
     form.side.choices = [(side.value, side.value) for side, _first in sides]  # what it offers
-    member_list = member_services.list_members(agreement)
+    sort = sort_arg(member_services.MEMBER_SORTING)
+    member_list = member_services.list_members(agreement, sort)
     return render_template(
         "agreements/members.html",
+        sort=sort,
         agreement=agreement,
         members=member_list,
         governed={
