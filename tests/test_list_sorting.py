@@ -111,3 +111,24 @@ def test_invitations_sort_by_email_in_the_api(client):
     assert by_email == sorted(by_email) and by_email_desc == by_email[::-1]
     assert "zed@example.com" in by_email
     assert client.get(f"{url}?sort=token", headers=token_for(me)).status_code == 422
+
+
+def test_the_activity_sorts_by_entry_both_ways_and_marks_the_chosen_order(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    url = f"/api/v1/agreements/{agreement.code}/audit"
+    newest = [e["seq"] for e in client.get(url, headers=token_for(me)).json["items"]]
+    oldest = [
+        e["seq"] for e in client.get(f"{url}?sort=entry", headers=token_for(me)).json["items"]
+    ]
+    assert len(newest) > 1
+    assert newest == sorted(newest, reverse=True) and oldest == newest[::-1]
+    assert client.get(f"{url}?sort=mac", headers=token_for(me)).status_code == 422
+    signed_in(client, me)
+    page = client.get(f"/agreements/{agreement.code}/activity?sort=entry").text
+    chosen = re.findall(r'<a[^>]*aria-current="true"[^>]*>(.*?)</a>', page, re.S)
+    assert [re.sub(r"<[^>]+>", "", c) for c in chosen] == ["Oldest first"]
+    first, second = re.findall(r'id="event-(\d+)"', page)[:2]
+    assert int(first) < int(second)
+    unknown = client.get(f"/agreements/{agreement.code}/activity?sort=mac").text
+    assert "Newest first</strong>" in unknown

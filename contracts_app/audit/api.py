@@ -7,8 +7,8 @@ from typing import Any
 from apiflask import APIBlueprint, Schema, fields
 
 from contracts_app.agreements.access import agreement_for
-from contracts_app.api_common import PageQuery, api_user, page_of
-from contracts_app.audit.services import chain_of, list_events, verify_chain
+from contracts_app.api_common import PageQuery, api_user, page_of, sort_param
+from contracts_app.audit.services import EVENT_SORTING, chain_of, list_events, verify_chain
 from contracts_app.extensions import token_auth
 
 api = APIBlueprint("audit_api", __name__, tag="Audit")
@@ -34,6 +34,10 @@ class ChainOut(Schema):
     reason = fields.String()
 
 
+class AuditQuery(PageQuery):
+    sort = sort_param(EVENT_SORTING)
+
+
 class AuditPage(Schema):
     items = fields.List(fields.Nested(EventOut))
     page = fields.Integer()
@@ -44,15 +48,16 @@ class AuditPage(Schema):
 
 @api.get("/agreements/<code>/audit")
 @api.auth_required(token_auth)
-@api.input(PageQuery, location="query", arg_name="query")
+@api.input(AuditQuery, location="query", arg_name="query")
 @api.output(AuditPage)
 @api.doc(
-    summary="The agreement's audit events, newest first, and whether the chain is intact",
+    summary="The agreement's audit events, newest first unless sorted, and whether the "
+    "chain is intact",
     responses=[401, 404, 422],
 )
 def audit(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    rows, total = list_events(agreement.id, query["page"], query["per_page"])
+    rows, total = list_events(agreement.id, query["page"], query["per_page"], query["sort"])
     body = page_of(rows, total, query["page"], query["per_page"])
     body["chain"] = verify_chain(chain_of(agreement.id)).to_json()
     return body
