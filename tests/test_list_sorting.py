@@ -132,3 +132,29 @@ def test_the_activity_sorts_by_entry_both_ways_and_marks_the_chosen_order(client
     assert int(first) < int(second)
     unknown = client.get(f"/agreements/{agreement.code}/activity?sort=mac").text
     assert "Newest first</strong>" in unknown
+
+
+def test_outages_sort_by_system_both_ways_and_start_latest_first_by_default(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    url = f"/api/v1/agreements/{agreement.code}/outages"
+    for system, day in (("CRM", "06"), ("ERP", "05"), ("billing", "04")):
+        response = client.post(
+            url,
+            json={
+                "system": system,
+                "started_at": f"2026-05-{day}T10:00:00Z",
+                "ended_at": f"2026-05-{day}T11:00:00Z",
+            },
+            headers=token_for(me),
+        )
+        assert response.status_code == 201, response.json
+    latest = [o["system"] for o in client.get(url, headers=token_for(me)).json]
+    by_system = [o["system"] for o in client.get(f"{url}?sort=system", headers=token_for(me)).json]
+    descending = [
+        o["system"] for o in client.get(f"{url}?sort=-system", headers=token_for(me)).json
+    ]
+    assert latest == ["CRM", "ERP", "billing"]
+    assert by_system == ["billing", "CRM", "ERP"]
+    assert descending == ["ERP", "CRM", "billing"]
+    assert client.get(f"{url}?sort=note", headers=token_for(me)).status_code == 422

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint
+from apiflask import APIBlueprint, Schema
 
 from contracts_app.agreements.access import agreement_for, object_for
-from contracts_app.api_common import api_user
+from contracts_app.api_common import api_user, sort_param
 from contracts_app.documents.schemas import DocumentOut
 from contracts_app.documents.service_reports import issue_service_report
 from contracts_app.extensions import token_auth
@@ -40,14 +40,19 @@ def record_outage(code: str, body: dict[str, Any]) -> Any:
     return services.record_outage(agreement, membership, services.OutageInput(**body), user)
 
 
+class OutageQuery(Schema):
+    sort = sort_param(services.OUTAGE_SORTING)
+
+
 @api.get("/agreements/<code>/outages")
 @api.auth_required(token_auth)
+@api.input(OutageQuery, location="query", arg_name="query")
 @api.output(OutageOut(many=True))
-@api.doc(summary="Outages, latest first", responses=[401, 404])
-def outages(code: str) -> Any:
+@api.doc(summary="Outages, latest first unless sorted", responses=[401, 404, 422])
+def outages(code: str, query: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    return services.list_outages(agreement, membership, user)
+    return services.list_outages(agreement, membership, user, query["sort"])
 
 
 @api.get("/agreements/<code>/service-levels/report")

@@ -54,6 +54,7 @@ from contracts_app.service_levels.tickets import (
     store_ticket_clocks,
     within_bounds,
 )
+from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.models import Task
 from workflows.task_states import TaskState
 
@@ -129,13 +130,28 @@ def record_outage(
     return outage
 
 
-def list_outages(agreement: Agreement, membership: Membership | None, actor: User) -> list[Outage]:
+OUTAGE_SORTING = Sorting(
+    columns={
+        "started": Outage.started_at,
+        "ended": Outage.ended_at,
+        "system": lower(Outage.system),
+        "planned": Outage.planned,
+        "recorded": Outage.created_at,
+    },
+    default="-started",
+    tiebreaker=Outage.id,
+)
+
+
+def list_outages(
+    agreement: Agreement, membership: Membership | None, actor: User, sort: str | None = None
+) -> list[Outage]:
+    """The agreement's outages, latest start first unless ``sort`` says otherwise."""
     require_role(actor, agreement, membership, EVERY_ROLE)
+    order = OUTAGE_SORTING.order_by(sort)
     return list(
         db.session.scalars(
-            sa.select(Outage)
-            .where(Outage.agreement_id == agreement.id)
-            .order_by(Outage.started_at.desc(), Outage.id.desc())
+            sa.select(Outage).where(Outage.agreement_id == agreement.id).order_by(*order)
         ).all()
     )
 
