@@ -28,7 +28,11 @@ from contracts_app.forms_common import ConfirmForm, add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from contracts_app.scope import services as scope_services
 from contracts_app.scope.vocabulary import vocabulary_of
-from contracts_app.tasks.services import recent_verdict_changes, verdict_counts
+from contracts_app.tasks.services import (
+    RECHECK_SORTING,
+    recent_verdict_changes,
+    verdict_counts,
+)
 
 pages = Blueprint("agreements", __name__)
 
@@ -112,6 +116,7 @@ def _version_number(text: str | None) -> int | None:
 def show(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
     today = dt.date.today()
+    recheck_sort = sort_arg(RECHECK_SORTING)
     as_of = _parse_day(request.args.get("as_of"))
     if as_of is None:
         as_of = min(max(today, agreement.start_date), agreement.end_date or today)
@@ -154,7 +159,8 @@ def show(code: str) -> Any:
         next_dates=terms.next_dates(terms.Renewal.of(agreement), today),
         annexes=list_annexes(agreement),
         verdict_counts=verdict_counts(agreement),
-        verdict_changes=recent_verdict_changes(agreement, limit=20),
+        verdict_changes=recent_verdict_changes(agreement, limit=20, sort=recheck_sort),
+        recheck_sort=recheck_sort,
     )
 
 

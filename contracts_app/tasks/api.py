@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint
+from apiflask import APIBlueprint, Schema
 from flask import request
 
 from contracts_app.agreements.access import agreement_for
-from contracts_app.api_common import api_user, page_of
+from contracts_app.api_common import api_user, page_of, sort_param
 from contracts_app.db import reads_only
 from contracts_app.extensions import token_auth
 from contracts_app.tasks import importing, profile_import, services
@@ -220,10 +220,19 @@ def import_tasks(code: str, query: dict[str, Any]) -> Any:
     )
 
 
+class RecheckQuery(Schema):
+    sort = sort_param(services.RECHECK_SORTING)
+
+
 @api.get("/agreements/<code>/rechecks")
 @api.auth_required(token_auth)
+@api.input(RecheckQuery, location="query", arg_name="query")
 @api.output(VerdictChangeOut(many=True))
-@api.doc(summary="Tasks whose verdict a scope change changed, newest first", responses=[401, 404])
-def rechecks(code: str) -> Any:
+@api.doc(
+    summary="Tasks whose verdict a scope change changed: the latest 200, newest first "
+    "unless sorted",
+    responses=[401, 404, 422],
+)
+def rechecks(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    return services.recent_verdict_changes(agreement, limit=200)
+    return services.recent_verdict_changes(agreement, limit=200, sort=query["sort"])

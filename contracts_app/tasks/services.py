@@ -674,13 +674,37 @@ def verdict_counts(agreement: Agreement) -> dict[str, int]:
     return counts
 
 
-def recent_verdict_changes(agreement: Agreement, limit: int = 50) -> list[VerdictChange]:
+RECHECK_SORTING = Sorting(
+    columns={
+        "task": lower(
+            sa.select(Task.ref).where(Task.id == VerdictChange.task_id).scalar_subquery()
+        ),
+        "before": VerdictChange.old_verdict,
+        "after": VerdictChange.new_verdict,
+        "flagged": VerdictChange.flagged,
+        "when": VerdictChange.checked_at,
+    },
+    default="-when",
+    tiebreaker=VerdictChange.id,
+)
+
+
+def recent_verdict_changes(
+    agreement: Agreement, limit: int = 50, sort: str | None = None
+) -> list[VerdictChange]:
+    """The latest ``limit`` verdicts a scope change changed, in the order ``sort`` names
+    (newest first by default). Refuses a field ``RECHECK_SORTING`` does not offer."""
+    order = RECHECK_SORTING.order_by(sort)
+    latest = (
+        sa.select(VerdictChange.id)
+        .where(VerdictChange.agreement_id == agreement.id)
+        .order_by(VerdictChange.id.desc())
+        .limit(limit)
+        .scalar_subquery()
+    )
     return list(
         db.session.scalars(
-            sa.select(VerdictChange)
-            .where(VerdictChange.agreement_id == agreement.id)
-            .order_by(VerdictChange.id.desc())
-            .limit(limit)
+            sa.select(VerdictChange).where(VerdictChange.id.in_(latest)).order_by(*order)
         ).all()
     )
 

@@ -139,6 +139,30 @@ def test_rechecks_endpoint_lists_changed_verdicts(client, agreement, record):
     ]
 
 
+def test_rechecks_sort_by_task_both_ways_on_the_api_and_the_agreement_page(
+    client, agreement, record
+):
+    import datetime as dt
+    import re
+
+    from tests.factories import make_annex, signed_in
+
+    for ref in ("R-2", "R-10", "R-1"):
+        record(ref=ref, category="support.request", day=dt.date(2026, 5, 1))
+    make_annex(agreement, dt.date(2026, 4, 1), [{"op": "remove", "ref": "1.1"}])
+    me = manager_of(agreement)
+    url = f"/api/v1/agreements/{agreement.code}/rechecks"
+    by_task = [c["task_ref"] for c in client.get(f"{url}?sort=task", headers=token_for(me)).json]
+    desc = [c["task_ref"] for c in client.get(f"{url}?sort=-task", headers=token_for(me)).json]
+    assert by_task == ["R-1", "R-10", "R-2"] and desc == by_task[::-1]
+    assert client.get(f"{url}?sort=annex", headers=token_for(me)).status_code == 422
+    signed_in(client, me)
+    page = client.get(f"/agreements/{agreement.code}?sort=-task").text
+    table = page[page.index('id="rechecks"') :]
+    assert re.search(r'<th[^>]*aria-sort="descending"[^>]*>.*?Task', table, re.S)
+    assert table.index(">R-2<") < table.index(">R-10<") < table.index(">R-1<")
+
+
 def test_a_lookalike_system_is_refused_naming_the_known_one_unless_confirmed(client, agreement):
     headers = token_for(manager_of(agreement))
     body = {"ref": "API-LK", "title": "x", "date": "2026-03-02", "system": "shop-webb"}
