@@ -158,3 +158,35 @@ def test_outages_sort_by_system_both_ways_and_start_latest_first_by_default(clie
     assert by_system == ["billing", "CRM", "ERP"]
     assert descending == ["ERP", "CRM", "billing"]
     assert client.get(f"{url}?sort=note", headers=token_for(me)).status_code == 422
+
+
+def test_failed_emails_sort_by_tries_both_ways_for_administrators(client):
+    from contracts_app.db import db
+    from contracts_app.notifications.models import EmailState, Notification
+
+    agreement = make_agreement()
+    for tries, email in ((3, "few@example.com"), (7, "many@example.com"), (5, "some@example.com")):
+        user = make_user(email=email)
+        (note_id,) = notify(
+            [user.id],
+            Kind.ANNEX_APPROVED,
+            "x",
+            "/",
+            agreement_id=agreement.id,
+            object_type="x",
+            object_id=1,
+        )
+        note = db.session.get(Notification, note_id)
+        note.email_state, note.email_attempts = EmailState.FAILED, tries
+    db.session.commit()
+    signed_in(client, make_user(admin=True))
+
+    def order(sort: str) -> list[str]:
+        page = client.get(f"/admin/notifications/failed?sort={sort}").text
+        return sorted(("few", "many", "some"), key=lambda name: page.index(f"{name}@example"))
+
+    assert order("tries") == ["few", "some", "many"]
+    assert order("-tries") == ["many", "some", "few"]
+    page = client.get("/admin/notifications/failed?sort=-tries").text
+    assert _sorted_header(page) == "descending:Tries"
+    assert _sorted_header(client.get("/admin/notifications/failed?sort=x").text) == "descending:Id"

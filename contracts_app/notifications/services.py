@@ -326,13 +326,27 @@ def valid_time_zone(name: str) -> bool:
     return True
 
 
-def failed_notifications(limit: int = 200) -> list[Notification]:
-    """Emails that could not be delivered after every try (for administrators)."""
+FAILED_SORTING = Sorting(
+    columns={
+        "id": Notification.id,
+        "to": sa.select(User.email).where(User.id == Notification.user_id).scalar_subquery(),
+        "tries": Notification.email_attempts,
+        "written": Notification.created_at,
+    },
+    default="-id",
+    tiebreaker=Notification.id,
+)
+
+
+def failed_notifications(limit: int = 200, sort: str | None = None) -> list[Notification]:
+    """Emails that could not be delivered after every try (for administrators): the first
+    ``limit`` in the order ``sort`` names, latest first by default."""
+    order = FAILED_SORTING.order_by(sort)
     return list(
         db.session.scalars(
             sa.select(Notification)
             .where(Notification.email_state == EmailState.FAILED)
-            .order_by(Notification.id.desc())
+            .order_by(*order)
             .limit(limit)
         ).all()
     )

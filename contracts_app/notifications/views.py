@@ -90,4 +90,7 @@ def unsubscribe(token: str) -> Any:
 def failed() -> Any:
     if not current_user.is_admin:
         abort(404)
-    return render_template("notifications/failed.html", rows=services.failed_notifications())
+    sort = sort_arg(services.FAILED_SORTING)
+    return render_template(
+        "notifications/failed.html", rows=services.failed_notifications(sort=sort), sort=sort
+    )
