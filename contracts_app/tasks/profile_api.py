@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import APIBlueprint, Schema, fields, validators
 
 from contracts_app.agreements.access import agreement_for
-from contracts_app.api_common import api_user
+from contracts_app.api_common import api_user, sort_param
 from contracts_app.extensions import token_auth
 from contracts_app.tasks import profile_import, profiles, services
 
@@ -81,13 +81,20 @@ def put_profile(code: str, name: str, body: dict[str, Any]) -> Any:
     return profiles.as_json(profile)
 
 
+class ProfileQuery(Schema):
+    sort = sort_param(profiles.PROFILE_SORTING)
+
+
 @api.get("/agreements/<code>/import-profiles")
 @api.auth_required(token_auth)
+@api.input(ProfileQuery, location="query", arg_name="query")
 @api.output(ProfileOut(many=True))
-@api.doc(summary="The agreement's import profiles", responses=[401, 404])
-def list_profiles(code: str) -> Any:
+@api.doc(
+    summary="The agreement's import profiles, by name unless sorted", responses=[401, 404, 422]
+)
+def list_profiles(code: str, query: dict[str, Any]) -> Any:
     agreement, _membership = agreement_for(api_user(), code)
-    return [profiles.as_json(p) for p in profiles.profiles_of(agreement)]
+    return [profiles.as_json(p) for p in profiles.profiles_of(agreement, query["sort"])]
 
 
 @api.get("/agreements/<code>/import-profiles/<name>")

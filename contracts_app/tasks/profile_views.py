@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from contracts_app.agreements.access import MANAGERS, agreement_for, can
 from contracts_app.errors import ValidationFailed
 from contracts_app.forms_common import show_errors
+from contracts_app.pagination import sort_arg
 from contracts_app.scope.vocabulary import vocabulary_of
 from contracts_app.tasks import profile_import, profiles
 
@@ -89,11 +90,13 @@ def index(code: str) -> Any:
             else:
                 flash(f"Import profile {profile.name} {'made' if created else 'saved'}.", "info")
                 return redirect(url_for("import_profiles.index", code=code))
+    sort = sort_arg(profiles.PROFILE_SORTING)
     return render_template(
         "tasks/import_profiles.html",
         agreement=agreement,
         form=form,
-        profiles=[profiles.as_json(p) for p in profiles.profiles_of(agreement)],
+        profiles=[profiles.as_json(p) for p in profiles.profiles_of(agreement, sort)],
+        sort=sort,
         delete_form=DeleteForm(),
     )
 

@@ -32,6 +32,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import NotFound, ValidationFailed
 from contracts_app.scope.clauses import CATEGORY_PATTERN
+from contracts_app.sorting import Sorting
 from contracts_app.tasks.import_models import ImportProfile
 
 SOURCES = ("jira", "servicenow", "glpi", "csv")
@@ -254,12 +255,26 @@ def as_json(profile: ImportProfile) -> dict[str, Any]:
     return {"name": profile.name, **profile.settings, "updated_at": profile.updated_at}
 
 
-def profiles_of(agreement: Agreement) -> list[ImportProfile]:
+PROFILE_SORTING = Sorting(
+    columns={
+        "name": ImportProfile.name,
+        "source": ImportProfile.source,
+        "created": ImportProfile.created_at,
+        "updated": ImportProfile.updated_at,
+    },
+    default="name",
+    tiebreaker=ImportProfile.id,
+)
+
+
+def profiles_of(agreement: Agreement, sort: str | None = None) -> list[ImportProfile]:
+    """The agreement's import profiles, by name unless ``sort`` says otherwise."""
+    order = PROFILE_SORTING.order_by(sort)
     return list(
         db.session.scalars(
             sa.select(ImportProfile)
             .where(ImportProfile.agreement_id == agreement.id)
-            .order_by(ImportProfile.name)
+            .order_by(*order)
         )
     )
 

@@ -38,6 +38,22 @@ def test_put_fills_the_preset_and_get_list_delete_answer_the_same_shape(client, 
     assert client.get(url, headers=viewer).status_code == 404
 
 
+def test_profiles_sort_by_name_both_ways_and_the_page_marks_the_column(client, agreement):
+    me = manager_of(agreement)
+    base = f"/api/v1/agreements/{agreement.code}/import-profiles"
+    for name in ("beta", "alpha", "gamma"):
+        put = client.put(f"{base}/{name}", json={"source": "jira"}, headers=token_for(me))
+        assert put.status_code == 200, put.json
+    by_name = [p["name"] for p in client.get(base, headers=token_for(me)).json]
+    desc = [p["name"] for p in client.get(f"{base}?sort=-name", headers=token_for(me)).json]
+    assert by_name == ["alpha", "beta", "gamma"] and desc == by_name[::-1]
+    assert client.get(f"{base}?sort=settings", headers=token_for(me)).status_code == 422
+    signed_in(client, me)
+    page = client.get(f"/agreements/{agreement.code}/import-profiles?sort=-name").text
+    assert re.search(r'<th[^>]*aria-sort="descending"[^>]*><a[^>]*>Name', page)
+    assert page.index(">gamma<") < page.index(">beta<") < page.index(">alpha<")
+
+
 def test_a_refused_profile_names_each_field(client, agreement):
     headers = token_for(manager_of(agreement))
     response = client.put(
