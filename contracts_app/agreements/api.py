@@ -73,7 +73,8 @@ def get_agreement(code: str) -> Any:
 def update_agreement(code: str, body: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code)
-    return services.update_agreement(agreement, membership, body, user)
+    confirm = body.pop("confirm_new_codes", False)
+    return services.update_agreement(agreement, membership, body, user, confirm_new_codes=confirm)
 
 
 class MemberQuery(Schema):

@@ -156,6 +156,15 @@ class AgreementPatch(Schema):
         metadata={"description": "never changed here: 409 naming the status events"},
     )
     scope = fields.List(fields.Nested(ClauseSchema), validate=validators.Length(max=MAX_CLAUSES))
+    confirm_new_codes = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A scope bringing a category or system that looks like one the "
+            "agreement already uses (e.g. ops.backup beside operations.backup) answers 422 "
+            'naming it at the clause\'s path (errors["scope.0.categories"]: "Did you mean '
+            'operations.backup? ..."); true keeps the new code.'
+        },
+    )
     notice_days = fields.Integer(validate=_LEAD)
     renewal = fields.String(validate=_RENEWALS)
     document_locale = fields.String(

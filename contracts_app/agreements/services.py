@@ -40,7 +40,7 @@ from contracts_app.scope.clauses import (
 from contracts_app.scope.service_levels import Terms, parse_terms
 from contracts_app.scope.services import base_scope, base_terms, set_base_scope
 from contracts_app.scope.signals import scope_changed
-from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
+from contracts_app.scope.vocabulary import lookalike_errors, scope_lookalikes, vocabulary_of
 from contracts_app.sorting import Sorting, lower
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,39}$")
@@ -296,9 +296,18 @@ def _snapshot(agreement: Agreement) -> dict[str, Any]:
 
 
 def update_agreement(
-    agreement: Agreement, membership: Membership | None, changes: Mapping[str, Any], actor: User
+    agreement: Agreement,
+    membership: Membership | None,
+    changes: Mapping[str, Any],
+    actor: User,
+    *,
+    confirm_new_codes: bool = True,
 ) -> Agreement:
     """Change an agreement's fields (a manager or admin).
+
+    A base scope (``scope``) bringing a category or system that looks like one the
+    agreement uses is refused, naming it at the clause's path (``scope.2.categories``),
+    unless ``confirm_new_codes``.
 
     The contract as signed (parties, term, money, base scope) and its rules of consent
     change only while it is a draft; later, through annexes signed by both sides (409
@@ -350,6 +359,9 @@ def update_agreement(
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
+    if clauses and not confirm_new_codes:
+        for path, messages in scope_lookalikes(clauses, vocabulary_of(agreement)).items():
+            errors.setdefault(path, []).extend(messages)
     if changes.get("currency", agreement.currency) != agreement.currency and not errors:
         errors.update(_figures_beyond(agreement, changes))
     terms: Terms | None = None

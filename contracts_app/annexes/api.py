@@ -63,7 +63,10 @@ def _summary(annex: Annex, membership: Any) -> dict[str, Any]:
 def create_annex(code: str, body: dict[str, Any]) -> Any:
     user = api_user()
     agreement, membership = agreement_for(user, code, MANAGERS)
-    annex = services.create_annex(agreement, membership, services.AnnexInput(**body), user)
+    confirm = body.pop("confirm_new_codes")
+    annex = services.create_annex(
+        agreement, membership, services.AnnexInput(**body), user, confirm_new_codes=confirm
+    )
     return _summary(annex, membership)
 
 
@@ -109,7 +112,8 @@ def update_annex(annex_id: int, body: dict[str, Any]) -> Any:
     user = api_user()
     annex, membership = services.annex_for(user, annex_id)
     version = body.pop("version")
-    annex = services.update_annex(annex, membership, body, version, user)
+    confirm = body.pop("confirm_new_codes")
+    annex = services.update_annex(annex, membership, body, version, user, confirm_new_codes=confirm)
     return _summary(annex, membership)
 
 

@@ -112,6 +112,14 @@ def _title(**kwargs: object) -> fields.String:
     )
 
 
+CONFIRM_NEW_CODES_DOC = {
+    "description": "A clause change bringing a category or system that looks like one the "
+    "agreement already uses (e.g. ops.backup beside operations.backup) answers 422 naming "
+    'it at the change\'s path (errors["changes.0.item.categories"]: "Did you mean '
+    'operations.backup? ..."); true keeps the new code.'
+}
+
+
 class AnnexIn(Schema):
     title = _title(required=True)
     rationale = fields.String(load_default="", validate=validators.Length(max=20_000))
@@ -122,6 +130,7 @@ class AnnexIn(Schema):
         validate=validators.Length(max=MAX_CLAUSES),
         metadata=CHANGES_DOC,
     )
+    confirm_new_codes = fields.Boolean(load_default=False, metadata=CONFIRM_NEW_CODES_DOC)
 
 
 class AnnexPatch(Schema):
@@ -138,6 +147,7 @@ class AnnexPatch(Schema):
         validate=validators.Length(max=MAX_CLAUSES),
         metadata=CHANGES_DOC,
     )
+    confirm_new_codes = fields.Boolean(load_default=False, metadata=CONFIRM_NEW_CODES_DOC)
 
 
 class AnnexQuery(Schema):

@@ -41,6 +41,7 @@ from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationF
 from contracts_app.notifications.triggers import annex_changed
 from contracts_app.scope.services import apply_annex
 from contracts_app.scope.signals import scope_changed
+from contracts_app.scope.vocabulary import change_lookalikes, vocabulary_of
 from contracts_app.sorting import Sorting, lower
 from workflows.annex import (
     EVENT_SPECS,
@@ -77,8 +78,12 @@ def annex_for(user: User, annex_id: int) -> tuple[Annex, Membership | None]:
 # --- drafting ------------------------------------------------------------------------------
 
 
-def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
-    """Every problem at once: title, date and each change at its position."""
+def _validate(
+    agreement: Agreement, data: AnnexInput, *, lookalikes: bool = False
+) -> list[dict[str, Any]]:
+    """Every problem at once: title, date and each change at its position; with
+    ``lookalikes``, also each new category or system that looks like one the agreement
+    uses (``changes.0.item.categories``: "Did you mean operations.backup? ...")."""
     errors: dict[str, list[str]] = {}
     if not data.title.strip():
         errors["title"] = ["A title is required."]
@@ -91,17 +96,29 @@ def _validate(agreement: Agreement, data: AnnexInput) -> list[dict[str, Any]]:
         check_ladder_members(agreement, stored)
     except ValidationFailed as exc:
         errors.update(exc.errors)
+    if lookalikes and stored:
+        for path, messages in change_lookalikes(stored, vocabulary_of(agreement)).items():
+            errors.setdefault(path, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     return stored
 
 
 def create_annex(
-    agreement: Agreement, membership: Membership | None, data: AnnexInput, actor: User
+    agreement: Agreement,
+    membership: Membership | None,
+    data: AnnexInput,
+    actor: User,
+    *,
+    confirm_new_codes: bool = True,
 ) -> Annex:
-    """Draft an annex (a manager), numbered next on its agreement."""
+    """Draft an annex (a manager), numbered next on its agreement.
+
+    A clause change bringing a new category or system that looks like one the agreement
+    uses is refused, naming it, unless ``confirm_new_codes`` (the API and the form ask
+    for it; annexes the application drafts itself reuse known codes)."""
     require_role(actor, agreement, membership, MANAGERS)
-    changes = _validate(agreement, data)
+    changes = _validate(agreement, data, lookalikes=not confirm_new_codes)
     with unit_of_work():
         lock_agreement(agreement.id)
         number = (
@@ -151,8 +168,13 @@ def update_annex(
     changes: dict[str, Any],
     expected_version: int,
     actor: User,
+    *,
+    confirm_new_codes: bool = True,
 ) -> Annex:
     """Edit a draft (or an annex sent back for changes): its author or a manager.
+
+    New changes (``changes`` given) bringing a category or system that looks like one the
+    agreement uses are refused, naming it, unless ``confirm_new_codes``.
 
     ``expected_version`` is the version the editor's form was opened at; if the annex
     changed since, the edit is refused (409) rather than silently overwriting. Saving
@@ -180,7 +202,9 @@ def update_annex(
             rationale=changes.get("rationale", annex.rationale),
             changes=changes.get("changes", annex.changes),
         )
-        stored = _validate(agreement, merged)
+        stored = _validate(
+            agreement, merged, lookalikes="changes" in changes and not confirm_new_codes
+        )
         before = {
             "title": annex.title,
             "rationale": annex.rationale,

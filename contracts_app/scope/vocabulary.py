@@ -167,3 +167,15 @@ def change_lookalikes(changes: list[dict], vocabulary: Vocabulary) -> dict[str, 
             for message in lookalike_errors({name: codes}, vocabulary).get(name, []):
                 errors.setdefault(f"changes.{index}.{key}.{name}", []).append(message)
     return errors
+
+
+def scope_lookalikes(clauses: Iterable[object], vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Lookalike codes in a whole scope (a list of ``ClauseSpec``), at each clause's path
+    (``scope.0.categories``, ``scope.3.systems``)."""
+    errors: dict[str, list[str]] = {}
+    for index, clause in enumerate(clauses):
+        for name in ("categories", "systems"):
+            codes = [code for code in getattr(clause, name, ()) or () if isinstance(code, str)]
+            for message in lookalike_errors({name: codes}, vocabulary).get(name, []):
+                errors.setdefault(f"scope.{index}.{name}", []).append(message)
+    return errors

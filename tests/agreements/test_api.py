@@ -213,3 +213,23 @@ def test_viewer_cannot_add_members(client):
         headers=token_for(viewer),
     )
     assert response.status_code == 403
+
+
+def test_a_lookalike_code_in_a_new_base_scope_is_refused_naming_the_known_one_unless_confirmed(
+    client,
+):
+    from tests.factories import default_scope
+
+    agreement = make_agreement(status="draft")
+    headers = token_for(manager_of(agreement))
+    url = f"/api/v1/agreements/{agreement.code}"
+    scope = [*default_scope(), clause("4.1", ["maintenance"], systems=["shop-webb"])]
+    refused = client.patch(url, json={"scope": scope}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json["errors"]["scope.4.systems"] == [
+        "Did you mean shop-web? Tick “use the new code” to keep shop-webb."
+    ]
+    saved = client.patch(url, json={"scope": scope, "confirm_new_codes": True}, headers=headers)
+    assert saved.status_code == 200, saved.json
+    retitled = client.patch(url, json={"title": "Renamed"}, headers=headers)
+    assert retitled.status_code == 200, retitled.json

@@ -164,3 +164,36 @@ def test_a_ladder_level_named_by_a_list_is_a_422_naming_it(client, cast):
     )
     assert response.status_code == 422, response.json
     assert "changes.0.governance.escalation_ladder.0.name" in response.json["errors"]
+
+
+def test_a_lookalike_code_in_an_annex_change_is_refused_naming_the_known_one_unless_confirmed(
+    client, cast
+):
+    headers = token_for(cast.manager)
+    url = f"/api/v1/agreements/{cast.agreement.code}/annexes"
+    body = {
+        "title": "Incidents abroad",
+        "effective_date": "2026-04-01",
+        "changes": [{"op": "add", "item": clause("3.1", ["suport.incident"])}],
+    }
+    refused = client.post(url, json=body, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json["errors"]["changes.0.item.categories"] == [
+        "Did you mean support.incident? Tick “use the new code” to keep suport.incident."
+    ]
+    created = client.post(url, json={**body, "confirm_new_codes": True}, headers=headers)
+    assert created.status_code == 201, created.json
+
+    annex_url = f"/api/v1/annexes/{created.json['id']}"
+    version = created.json["version"]
+    change = {"op": "modify", "ref": "2.1", "fields": {"systems": ["shop-webb"]}}
+    patch = {"version": version, "changes": [change]}
+    refused = client.patch(annex_url, json=patch, headers=headers)
+    assert refused.status_code == 422
+    assert "Did you mean shop-web?" in refused.json["errors"]["changes.0.fields.systems"][0]
+    saved = client.patch(annex_url, json={**patch, "confirm_new_codes": True}, headers=headers)
+    assert saved.status_code == 200, saved.json
+    retitled = client.patch(
+        annex_url, json={"version": saved.json["version"], "title": "Renamed"}, headers=headers
+    )
+    assert retitled.status_code == 200, retitled.json
