@@ -40,10 +40,11 @@ def page_args() -> tuple[int, int]:
     return number, current_app.config["PAGE_SIZE"]
 
 
-def sort_arg(sorting: Sorting) -> str:
-    """The list's order from ``sort=`` in the query string; an unknown field falls back to
-    the default order (a page shows its list rather than an error for a stale bookmark)."""
-    return sorting.chosen(request.args.get("sort"))
+def sort_arg(sorting: Sorting, name: str = "sort") -> str:
+    """The list's order from ``sort=`` (or ``name=``, for a page's second table) in the
+    query string; an unknown field falls back to the default order (a page shows its list
+    rather than an error for a stale bookmark)."""
+    return sorting.chosen(request.args.get(name))
 
 
 def url_with(**changes: Any) -> str:

@@ -88,7 +88,7 @@ def test_members_sort_by_name_both_ways(client):
     assert client.get(f"{url}?sort=password", headers=token_for(me)).status_code == 422
     signed_in(client, me)
     page = client.get(f"/agreements/{agreement.code}/members?sort=-name").text
-    assert _sorted_header(page) == "descending:Name"
+    assert _sorted_header(page[: page.index('id="invitations"')]) == "descending:Name"
     assert page.index("Zoe Last") < page.index("Anna First")
 
 
@@ -190,3 +190,22 @@ def test_failed_emails_sort_by_tries_both_ways_for_administrators(client):
     page = client.get("/admin/notifications/failed?sort=-tries").text
     assert _sorted_header(page) == "descending:Tries"
     assert _sorted_header(client.get("/admin/notifications/failed?sort=x").text) == "descending:Id"
+
+
+def test_the_members_page_sorts_its_invitations_apart_from_its_members(client):
+    agreement = make_agreement()
+    me = manager_of(agreement)
+    for email in ("zed@example.com", "amy@example.com"):
+        client.post(
+            f"/api/v1/agreements/{agreement.code}/members",
+            json={"email": email, "side": "provider", "role": "viewer"},
+            headers=token_for(me),
+        )
+    signed_in(client, me)
+    page = client.get(f"/agreements/{agreement.code}/members?invitations=-email").text
+    invitations = page[page.index('id="invitations"') :]
+    assert _sorted_header(invitations) == "descending:Email"
+    assert page.index("zed@example.com") < page.index("amy@example.com")
+    assert "?invitations=email" in page or "&amp;invitations=email" in page
+    ascending = client.get(f"/agreements/{agreement.code}/members?invitations=email").text
+    assert ascending.index("amy@example.com") < ascending.index("zed@example.com")

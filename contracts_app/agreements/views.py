@@ -308,6 +308,7 @@ def members(code: str) -> Any:
             return redirect(url_for("agreements.members", code=code))
     form.side.choices = [(side.value, side.value) for side, _first in sides]  # what it offers
     sort = sort_arg(member_services.MEMBER_SORTING)
+    invitation_sort = sort_arg(member_services.INVITATION_SORTING, "invitations")
     member_list = member_services.list_members(agreement, sort)
     return render_template(
         "agreements/members.html",
@@ -319,7 +320,8 @@ def members(code: str) -> Any:
             for m in member_list
             if member_services.may_govern_side(current_user, agreement, membership, m.side)
         },
-        invitations=member_services.list_invitations(agreement),
+        invitations=member_services.list_invitations(agreement, invitation_sort),
+        invitation_sort=invitation_sort,
         now=utcnow(),
         form=form,
         role_form=RoleForm(),
