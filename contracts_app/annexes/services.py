@@ -41,7 +41,12 @@ from contracts_app.errors import Conflict, Forbidden, ScopeConflict, ValidationF
 from contracts_app.notifications.triggers import annex_changed
 from contracts_app.scope.services import apply_annex
 from contracts_app.scope.signals import scope_changed
-from contracts_app.scope.vocabulary import change_lookalikes, vocabulary_of
+from contracts_app.scope.vocabulary import (
+    Vocabulary,
+    change_lookalikes,
+    codes_in_changes,
+    vocabulary_of,
+)
 from contracts_app.sorting import Sorting, lower
 from workflows.annex import (
     EVENT_SPECS,
@@ -79,11 +84,16 @@ def annex_for(user: User, annex_id: int) -> tuple[Annex, Membership | None]:
 
 
 def _validate(
-    agreement: Agreement, data: AnnexInput, *, lookalikes: bool = False
+    agreement: Agreement,
+    data: AnnexInput,
+    *,
+    lookalikes: bool = False,
+    kept: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Every problem at once: title, date and each change at its position; with
     ``lookalikes``, also each new category or system that looks like one the agreement
-    uses (``changes.0.item.categories``: "Did you mean operations.backup? ...")."""
+    uses (``changes.0.item.categories``: "Did you mean operations.backup? ..."); codes
+    the ``kept`` changes already bring (confirmed when they were saved) are not asked again."""
     errors: dict[str, list[str]] = {}
     if not data.title.strip():
         errors["title"] = ["A title is required."]
@@ -97,7 +107,12 @@ def _validate(
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if lookalikes and stored:
-        for path, messages in change_lookalikes(stored, vocabulary_of(agreement)).items():
+        known = vocabulary_of(agreement)
+        categories, systems = codes_in_changes(kept)
+        known = Vocabulary(
+            tuple({*known.categories, *categories}), tuple({*known.systems, *systems})
+        )
+        for path, messages in change_lookalikes(stored, known).items():
             errors.setdefault(path, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
@@ -203,7 +218,10 @@ def update_annex(
             changes=changes.get("changes", annex.changes),
         )
         stored = _validate(
-            agreement, merged, lookalikes="changes" in changes and not confirm_new_codes
+            agreement,
+            merged,
+            lookalikes="changes" in changes and not confirm_new_codes,
+            kept=annex.changes,
         )
         before = {
             "title": annex.title,

@@ -179,3 +179,18 @@ def scope_lookalikes(clauses: Iterable[object], vocabulary: Vocabulary) -> dict[
             for message in lookalike_errors({name: codes}, vocabulary).get(name, []):
                 errors.setdefault(f"scope.{index}.{name}", []).append(message)
     return errors
+
+
+def codes_in_changes(changes: Iterable[dict]) -> tuple[set[str], set[str]]:
+    """The categories and the systems an annex's clause changes bring."""
+    categories: set[str] = set()
+    systems: set[str] = set()
+    for change in changes:
+        clause = (
+            change.get("item") if isinstance(change.get("item"), dict) else change.get("fields")
+        )
+        if not isinstance(clause, dict):
+            continue
+        categories.update(c for c in clause.get("categories") or () if isinstance(c, str))
+        systems.update(c for c in clause.get("systems") or () if isinstance(c, str))
+    return categories, systems

@@ -197,3 +197,6 @@ def test_a_lookalike_code_in_an_annex_change_is_refused_naming_the_known_one_unl
         annex_url, json={"version": saved.json["version"], "title": "Renamed"}, headers=headers
     )
     assert retitled.status_code == 200, retitled.json
+    resent = {"version": retitled.json["version"], "title": "Again", "changes": [change]}
+    again = client.patch(annex_url, json=resent, headers=headers)
+    assert again.status_code == 200, again.json  # a code confirmed once is not asked again
