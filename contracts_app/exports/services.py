@@ -23,6 +23,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
 from contracts_app.agreements.models import Agreement
@@ -257,6 +258,10 @@ def _xlsx_cell(sheet: Worksheet, value: Any) -> Any:
         cell = WriteOnlyCell(sheet, value)
         cell.number_format = "yyyy-mm-dd"
         return cell
+    if isinstance(value, str):
+        # XML 1.0 cannot hold control characters (a title typed with one, from a ticket
+        # tool): shown as U+FFFD rather than refusing the whole file
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
 
 

@@ -342,7 +342,7 @@ def _parse_change(raw: Any, path: str, currency: str | None = None) -> Change:
         "modify": {"op", "ref", "fields"},
         "remove": {"op", "ref"},
     }
-    if op not in allowed_keys:
+    if not isinstance(op, str) or op not in allowed_keys:
         raise ValidationFailed({f"{path}.op": [f"Must be one of: {', '.join(CHANGE_OPS)}."]})
     unknown = set(raw) - allowed_keys[op]
     if unknown:

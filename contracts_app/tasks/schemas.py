@@ -138,7 +138,7 @@ class TaskEventIn(Schema):
 class BulkDecisionIn(Schema):
     event = fields.String(required=True, validate=validators.OneOf([e.value for e in BULK_EVENTS]))
     tasks = fields.List(
-        fields.Integer(strict=True),
+        fields.Integer(strict=True, validate=validators.Range(1, 2**31 - 1)),
         required=True,
         validate=validators.Length(min=1, max=200),
         metadata={"description": "Ids of the agreement's tasks, each decided by its own event."},

@@ -200,3 +200,14 @@ def test_a_lookalike_code_in_an_annex_change_is_refused_naming_the_known_one_unl
     resent = {"version": retitled.json["version"], "title": "Again", "changes": [change]}
     again = client.patch(annex_url, json=resent, headers=headers)
     assert again.status_code == 200, again.json  # a code confirmed once is not asked again
+
+
+def test_a_change_whose_op_is_not_text_is_a_422_naming_it(client, cast):
+    # Found by the fuzzer: {"op": {}} answered 500.
+    response = client.post(
+        f"/api/v1/agreements/{cast.agreement.code}/annexes",
+        json={"title": "Odd", "effective_date": "2026-06-01", "changes": [{"op": {}, "ref": "1"}]},
+        headers=token_for(cast.manager),
+    )
+    assert response.status_code == 422
+    assert "changes.0.op" in response.json["errors"]

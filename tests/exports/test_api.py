@@ -157,3 +157,10 @@ def test_an_export_of_another_agreement_is_not_found_for_a_member_of_one(client,
 def test_an_unknown_format_or_sort_is_a_422(client, agreement):
     assert _get(client, agreement, "tasks", "?format=pdf").status_code == 422
     assert _get(client, agreement, "tasks", "?sort=secret").status_code == 422
+
+
+def test_a_control_character_in_a_title_does_not_break_the_xlsx():
+    # Found by the fuzzer: XML 1.0 cannot hold \x01, and openpyxl refused the whole file.
+    table = Table("annexes", "Annexes", ["title"], [["Patch\x01 window"]])
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet["A2"].value == "Patch\ufffd window"

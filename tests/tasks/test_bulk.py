@@ -133,3 +133,14 @@ def test_api_decides_all_or_nothing(client, agreement, record):
     assert [d["after"] for d in done.json["decisions"]] == ["accepted", "accepted"]
     again = client.post(url, json={"event": "accept", "tasks": [tasks[0].id]}, headers=headers)
     assert again.status_code == 422 and "tasks.0" in again.json["errors"]
+
+
+def test_api_refuses_task_ids_beyond_what_an_id_can_be(client, agreement):
+    # Found by the fuzzer: an id of 24 digits answered 500.
+    response = client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks/decisions",
+        json={"event": "accept", "tasks": [-1982, 156638898619220181909504]},
+        headers=token_for(manager_of(agreement)),
+    )
+    assert response.status_code == 422
+    assert {"tasks.0", "tasks.1"} <= set(response.json["errors"])
