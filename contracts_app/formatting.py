@@ -128,16 +128,28 @@ def money(value: Any, currency: str | None) -> str:
     )
 
 
-def measure(value: Any, unit: Any, currency: str | None = None) -> str:
-    """A figure with its unit: "120 h", "4 items", "EUR 15,000.00"."""
+def measure(value: Any, unit: Any, currency: str | None = None, label: str | None = None) -> str:
+    """A figure with its unit: "120 h", "4 items", "EUR 15,000.00".
+
+    A count says what it counts when it has a ``label`` ("4 releases")."""
     unit = _unit(unit)
     number = exact(value)
     if number is None:
         return EMPTY
     if unit == "amount":
         return money(number, currency)
-    singular, plural = UNIT_WORDS.get(unit, (unit, unit))
+    if unit == "count" and label:
+        singular, plural = label, plural_of(label)
+    else:
+        singular, plural = UNIT_WORDS.get(unit, (unit, unit))
     return f"{quantity(number)} {singular if number == 1 else plural}"
+
+
+def plural_of(noun: str) -> str:
+    """A count's label for counts other than one, kept simple: "release" → "releases".
+
+    A label already ending in "s" stays as it is ("hours", "series")."""
+    return noun if noun.lower().endswith("s") else f"{noun}s"
 
 
 def _unit(unit: Any) -> str:
@@ -151,12 +163,14 @@ def _field(item: Any, name: str) -> Any:
 
 
 def cap_text(cap: Any, currency: str | None = None) -> str:
-    """A cap with its unit and period: "120 h / month", "EUR 15,000.00 / quarter"."""
+    """A cap with its unit and period: "120 h / month", "EUR 15,000.00 / quarter",
+    "4 releases / month" (a count cap with its label)."""
     if not cap:
         return EMPTY
     period = _field(cap, "period")
     period = getattr(period, "value", period)
-    return f"{measure(_field(cap, 'limit'), _field(cap, 'unit'), currency)} / {period}"
+    limit = measure(_field(cap, "limit"), _field(cap, "unit"), currency, _field(cap, "unit_label"))
+    return f"{limit} / {period}"
 
 
 def rate_text(rate: Any, currency: str | None = None) -> str:
@@ -171,7 +185,8 @@ def per_task_text(limit: Any, cap: Any = None, currency: str | None = None) -> s
     if exact(limit) is None:
         return EMPTY
     unit = _field(cap, "unit") if cap else "hours"
-    return f"{measure(limit, unit, currency)} per task"
+    label = _field(cap, "unit_label") if cap else None
+    return f"{measure(limit, unit, currency, label)} per task"
 
 
 def cap_standing(used: Any, limit: Any, unit: Any, currency: str | None = None) -> str:

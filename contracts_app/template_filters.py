@@ -57,8 +57,10 @@ def per_task_text(
 
 
 @pass_context
-def measure(context: Context, value: Any, unit: Any, currency: str | None = None) -> str:
-    return formatting.measure(value, unit, _currency(context, currency))
+def measure(
+    context: Context, value: Any, unit: Any, currency: str | None = None, label: str | None = None
+) -> str:
+    return formatting.measure(value, unit, _currency(context, currency), label)
 
 
 @pass_context

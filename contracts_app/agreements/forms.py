@@ -163,6 +163,9 @@ class ClauseForm(FlaskForm):
     cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"))
     cap_limit = DecimalField("Cap limit", places=None, validators=[Optional()])
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"))
+    cap_unit_label = StringField(
+        "Counted as", description='For a count cap: what it counts, singular, e.g. "release"'
+    )
     per_task_limit = DecimalField("Per-task limit", places=None, validators=[Optional()])
     rate = DecimalField("Rate", places=None, validators=[Optional()])
     # asked only when a category or system looks like one the agreement already uses
@@ -170,11 +173,13 @@ class ClauseForm(FlaskForm):
 
     def clause_json(self) -> dict[str, Any]:
         cap = None
-        if self.cap_unit.data or self.cap_limit.data is not None or self.cap_period.data:
+        label = (self.cap_unit_label.data or "").strip() or None
+        if self.cap_unit.data or self.cap_limit.data is not None or self.cap_period.data or label:
             cap = {
                 "unit": self.cap_unit.data or None,
                 "limit": str(self.cap_limit.data) if self.cap_limit.data is not None else None,
                 "period": self.cap_period.data or None,
+                "unit_label": label,
             }
         return {
             "ref": (self.ref.data or "").strip(),
@@ -203,6 +208,7 @@ class ClauseForm(FlaskForm):
         self.cap_unit.data = cap.get("unit", "")
         self.cap_limit.data = _decimal(cap.get("limit"))
         self.cap_period.data = cap.get("period", "")
+        self.cap_unit_label.data = cap.get("unit_label") or ""
         self.per_task_limit.data = _decimal(clause["per_task_limit"])
         self.rate.data = _decimal(clause["rate"])
 

@@ -42,6 +42,7 @@ class ChangeRowForm(Form):
     cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"), default="")
     cap_limit = StringField("Cap limit")
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"), default="")
+    cap_unit_label = StringField("Counted as")
     per_task_limit = StringField("Per-task limit")
     rate = StringField("Rate")
 
@@ -55,6 +56,7 @@ class ChangeRowForm(Form):
             self.systems,
             self.keywords,
             self.cap_limit,
+            self.cap_unit_label,
             self.per_task_limit,
             self.rate,
         )
@@ -71,11 +73,13 @@ class ChangeRowForm(Form):
             return value or None
 
         cap = None
-        if self.cap_unit.data or text(self.cap_limit) or self.cap_period.data:
+        label = text(self.cap_unit_label)
+        if self.cap_unit.data or text(self.cap_limit) or self.cap_period.data or label:
             cap = {
                 "unit": self.cap_unit.data or None,
                 "limit": text(self.cap_limit),
                 "period": self.cap_period.data or None,
+                "unit_label": label,
             }
         return {
             "ref": (self.ref.data or "").strip(),
@@ -103,6 +107,7 @@ class ChangeRowForm(Form):
         self.cap_unit.data = cap.get("unit", "")
         self.cap_limit.data = cap.get("limit") or ""
         self.cap_period.data = cap.get("period", "")
+        self.cap_unit_label.data = cap.get("unit_label") or ""
         self.per_task_limit.data = clause.get("per_task_limit") or ""
         self.rate.data = clause.get("rate") or ""
 

@@ -28,6 +28,9 @@ from contracts_app.identifiers import Identifier
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# What a count cap counts: one singular noun of letters (any script) and single spaces.
+UNIT_LABEL_PATTERN = re.compile(r"[^\W\d_]+( [^\W\d_]+)*")
+UNIT_LABEL_MAX = 40
 MAX_AMOUNT = Decimal("999999999999.99")  # within what Numeric(16, 4) holds
 # Sizes that keep a scope renderable within the PDF time limit and a check fast.
 MAX_CLAUSES = 2_000
@@ -50,10 +53,36 @@ def _positive_amount(**kwargs: Any) -> fields.Decimal:
     return decimal_field(maximum=MAX_AMOUNT, exclusive_minimum=True, **kwargs)
 
 
+def _a_noun(value: str) -> None:
+    # Checked here rather than as a documented pattern: letters of any script, which
+    # the regular expressions of OpenAPI (ECMA, without the u flag) cannot say.
+    if not UNIT_LABEL_PATTERN.fullmatch(value):
+        raise ValidationError('One noun of letters and spaces, e.g. "release".')
+
+
 class CapSchema(Schema):
     unit = fields.String(required=True, validate=validate.OneOf([u.value for u in CapUnit]))
     limit = _positive_amount(required=True)
     period = fields.String(required=True, validate=validate.OneOf([p.value for p in CapPeriod]))
+    unit_label = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun],
+        metadata={
+            "description": "What a count cap counts: one singular noun, letters and spaces "
+            '("release"); shown pluralised for counts other than 1 ("4 releases / month"). '
+            "Only for unit count."
+        },
+    )
+
+    @validates_schema
+    def _label_only_for_counts(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        unit = data.get("unit")
+        if data.get("unit_label") and unit is not None and unit != CapUnit.COUNT:
+            raise ValidationError(
+                f"Only a cap of count takes a unit label; a cap of {unit} has its own.",
+                "unit_label",
+            )
 
     @validates_schema
     def _limit_at_the_unit_scale(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -96,13 +125,17 @@ class Cap:
     unit: CapUnit
     limit: Decimal
     period: CapPeriod
+    unit_label: str | None = None
 
     def to_json(self) -> dict[str, str]:
-        return {
+        data = {
             "unit": self.unit.value,
             "limit": decimal_text(self.limit) or "",
             "period": self.period.value,
         }
+        if self.unit_label:
+            data["unit_label"] = self.unit_label
+        return data
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -132,7 +165,12 @@ class ClauseSpec:
             categories=tuple(dict.fromkeys(c.lower() for c in data.get("categories") or ())),
             systems=tuple(dict.fromkeys(data.get("systems") or ())),
             keywords=tuple(dict.fromkeys(data.get("keywords") or ())),
-            cap=Cap(CapUnit(cap["unit"]), _money(cap["limit"]), CapPeriod(cap["period"]))
+            cap=Cap(
+                CapUnit(cap["unit"]),
+                _money(cap["limit"]),
+                CapPeriod(cap["period"]),
+                (cap.get("unit_label") or "").strip() or None,
+            )
             if cap
             else None,
             per_task_limit=_money(data.get("per_task_limit")),

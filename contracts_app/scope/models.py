@@ -113,6 +113,8 @@ class Clause(Base):
     cap_unit: Mapped[CapUnit | None] = mapped_column(str_enum(CapUnit, "cap_unit"))
     cap_limit: Mapped[Decimal | None]
     cap_period: Mapped[CapPeriod | None] = mapped_column(str_enum(CapPeriod, "cap_period"))
+    # What a count cap counts, singular ("release"); none for hours and amounts.
+    cap_unit_label: Mapped[str | None] = mapped_column(sa.String(40))
     per_task_limit: Mapped[Decimal | None]
     rate: Mapped[Decimal | None]
 

@@ -52,7 +52,7 @@ def spec_of(clause: Clause) -> ClauseSpec:
         categories=tuple(clause.categories),
         systems=tuple(clause.systems),
         keywords=tuple(clause.keywords),
-        cap=Cap(clause.cap_unit, clause.cap_limit, clause.cap_period)
+        cap=Cap(clause.cap_unit, clause.cap_limit, clause.cap_period, clause.cap_unit_label)
         if clause.cap_unit is not None
         and clause.cap_limit is not None
         and clause.cap_period is not None
@@ -86,6 +86,7 @@ def _clause_rows(specs: Iterable[ClauseSpec]) -> list[Clause]:
             cap_unit=spec.cap.unit if spec.cap else None,
             cap_limit=spec.cap.limit if spec.cap else None,
             cap_period=spec.cap.period if spec.cap else None,
+            cap_unit_label=spec.cap.unit_label if spec.cap else None,
             per_task_limit=spec.per_task_limit,
             rate=spec.rate,
         )

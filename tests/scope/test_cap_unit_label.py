@@ -1,0 +1,157 @@
+"""A count cap says what it counts: "4 releases / month" rather than "4 items / month"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from contracts_app import formatting
+from contracts_app.agreements.access import membership_of
+from contracts_app.documents import services as documents
+from contracts_app.scope.services import base_scope
+from tests.documents.conftest import pdf_text
+from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
+
+RELEASES = {"unit": "count", "limit": "4", "period": "month", "unit_label": "release"}
+PAYLOAD = {
+    "code": "REL-2026-01",
+    "title": "Release management",
+    "customer": "Nordlicht Retail",
+    "provider": "Kestrel IT",
+    "start_date": "2026-01-01",
+    "end_date": "2026-12-31",
+    "currency": "EUR",
+    "value": "1000.00",
+    "scope": [clause("1.1", ["releases"], cap=RELEASES)],
+}
+
+
+def test_a_count_cap_reads_with_its_label_pluralised_for_counts_other_than_one(app):
+    with app.test_request_context():
+        assert formatting.cap_text(RELEASES) == "4 releases / month"
+        assert formatting.cap_text({**RELEASES, "limit": "1"}) == "1 release / month"
+        assert formatting.cap_text({**RELEASES, "unit_label": "status reports"}) == (
+            "4 status reports / month"
+        )
+        assert formatting.cap_text({**RELEASES, "unit_label": None}) == "4 items / month"
+        assert formatting.per_task_text("2", RELEASES) == "2 releases per task"
+
+
+def test_the_label_makes_a_round_trip_through_the_api(client):
+    user = make_user()
+    response = client.post("/api/v1/agreements", json=PAYLOAD, headers=token_for(user))
+    assert response.status_code == 201, response.json
+    scope = client.get(
+        "/api/v1/agreements/REL-2026-01/scope?as_of=2026-02-01", headers=token_for(user)
+    ).json
+    assert scope["items"][0]["cap"] == {**RELEASES, "limit": "4.00"}
+
+
+@pytest.mark.parametrize(
+    ("cap", "message"),
+    [
+        (
+            {"unit": "hours", "limit": "40", "period": "month", "unit_label": "release"},
+            "Only a cap of count takes a unit label",
+        ),
+        (
+            {"unit": "amount", "limit": "400", "period": "month", "unit_label": "release"},
+            "Only a cap of count takes a unit label",
+        ),
+        ({**RELEASES, "unit_label": "release 2"}, "One noun of letters and spaces"),
+        ({**RELEASES, "unit_label": "release  note"}, "One noun of letters and spaces"),
+        ({**RELEASES, "unit_label": "r" * 41}, "between 1 and 40"),
+    ],
+)
+def test_a_label_on_hours_or_amounts_or_not_a_word_is_a_422_naming_the_field(client, cap, message):
+    response = client.post(
+        "/api/v1/agreements",
+        json={**PAYLOAD, "scope": [clause("1.1", ["releases"], cap=cap)]},
+        headers=token_for(make_user()),
+    )
+    assert response.status_code == 422
+    assert message in " ".join(response.json["errors"]["scope.0.cap.unit_label"])
+
+
+def test_the_clause_form_takes_the_label_and_the_page_shows_it(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    response = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={
+            "ref": "1.1",
+            "title": "Releases",
+            "kind": "included",
+            "categories": "releases",
+            "cap_unit": "count",
+            "cap_limit": "4",
+            "cap_period": "month",
+            "cap_unit_label": "release",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert base_scope(agreement.id)["1.1"].cap.unit_label == "release"
+    assert "4 releases / month" in client.get(f"/agreements/{agreement.code}").get_data(
+        as_text=True
+    )
+    edit = client.get(f"/agreements/{agreement.code}/clauses/1.1/edit").get_data(as_text=True)
+    assert 'name="cap_unit_label"' in edit and 'value="release"' in edit
+
+
+def test_the_clause_form_puts_a_label_on_hours_beside_its_field(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    response = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={
+            "ref": "1.1",
+            "title": "Incidents",
+            "kind": "included",
+            "cap_unit": "hours",
+            "cap_limit": "40",
+            "cap_period": "month",
+            "cap_unit_label": "release",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Only a cap of count takes a unit label" in page
+    assert 'value="release"' in page, "what was typed is kept"
+    assert base_scope(agreement.id) == {}
+
+
+def test_the_summary_pdf_and_an_annex_diff_show_the_label(client):
+    agreement = make_agreement(scope=[clause("1.1", ["releases"], cap=RELEASES)])
+    manager = manager_of(agreement)
+    data = documents.live_summary_pdf(
+        agreement, membership_of(manager, agreement.id), manager, dt.date(2026, 4, 15)
+    )
+    assert "4 releases / month" in pdf_text(data)
+
+    signed_in(client, manager)
+    response = client.post(
+        f"/agreements/{agreement.code}/annexes/new",
+        data={
+            "title": "Fewer releases",
+            "effective_date": "2026-03-01",
+            "changes-0-op": "modify",
+            "changes-0-ref": "1.1",
+            "changes-0-title": "Clause 1.1",
+            "changes-0-kind": "included",
+            "changes-0-categories": "releases",
+            "changes-0-cap_unit": "count",
+            "changes-0-cap_limit": "2",
+            "changes-0-cap_period": "month",
+            "changes-0-cap_unit_label": "release",
+            "action": "preview",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "4 releases / month" in page and "2 releases / month" in page, page
+
+
+def test_the_openapi_document_describes_the_label(client):
+    spec = client.get("/api/v1/openapi.json").json
+    label = spec["components"]["schemas"]["CapSchema"]["properties"]["unit_label"]
+    assert "Only for unit count" in label["description"] and label["maxLength"] == 40
