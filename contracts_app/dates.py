@@ -32,6 +32,16 @@ DAY_INPUT_ATTRIBUTES = {
     "autocomplete": "off",
     "title": "A date written as YYYY-MM-DD",
 }
+# A month typed in a page (a service-level period): ISO text, for the same reason; a
+# browser's month input shows "May 2026" or "Mai 2026" by its language.
+MONTH_INPUT_ATTRIBUTES = {
+    "type": "text",
+    "pattern": r"\d{4}-\d{2}",
+    "inputmode": "numeric",
+    "placeholder": "YYYY-MM",
+    "autocomplete": "off",
+    "title": "A month written as YYYY-MM",
+}
 # The same range as a pattern, so that generated clients and fuzzers stay inside it.
 DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 

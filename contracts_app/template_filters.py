@@ -11,7 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from contracts_app import formatting
-from contracts_app.dates import DAY_INPUT_ATTRIBUTES
+from contracts_app.dates import DAY_INPUT_ATTRIBUTES, MONTH_INPUT_ATTRIBUTES
 
 
 def _currency(context: Context, currency: str | None) -> str | None:
@@ -83,6 +83,7 @@ def css_string(value: Any) -> str:
 def register_filters(app: Flask) -> None:
     formatting.init_app(app)
     app.jinja_env.globals["day_input_attributes"] = DAY_INPUT_ATTRIBUTES
+    app.jinja_env.globals["month_input_attributes"] = MONTH_INPUT_ATTRIBUTES
     filters = app.jinja_env.filters
     filters["cap_standing"] = cap_standing
     filters["cap_text"] = cap_text

@@ -23,10 +23,22 @@ pages = Blueprint("service_levels", __name__)
 @login_required
 def index(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
+    return _page(agreement, membership, request.args.get("period") or "")
+
+
+def _page(
+    agreement: Any,
+    membership: Any,
+    typed: str,
+    issue_period: str = "",
+    issue_error: str | None = None,
+) -> str:
+    """The month's figures; a month that cannot be read is said beside its field, as typed,
+    and the current month shown instead."""
     now = utcnow()
     error = None
     try:
-        period = services.Period.parse(request.args.get("period") or f"{now:%Y-%m}")
+        period = services.Period.parse(typed or f"{now:%Y-%m}")
     except ValidationFailed as exc:
         error = exc.errors["period"][0]
         period = services.Period.of(now.date())
@@ -37,11 +49,13 @@ def index(code: str) -> Any:
         period=period,
         figures=figures,
         error=error,
+        typed_period=typed,
         current=str(services.Period.of(now.date())) == str(period),
         reports=issued_reports(agreement),
         can_issue=can(current_user, membership, MANAGERS),
         last_closed=str(services.Period.of(now.date()).previous()),
-        issue_error=None,
+        issue_period=issue_period,
+        issue_error=issue_error,
     )
 
 
@@ -49,12 +63,14 @@ def index(code: str) -> Any:
 @login_required
 def issue(code: str) -> Any:
     agreement, membership = agreement_for(current_user, code)
+    typed = request.form.get("period", "")
     try:
-        period = services.Period.parse(request.form.get("period", ""))
+        period = services.Period.parse(typed)
         document = issue_service_report(agreement, membership, period, current_user)
     except ValidationFailed as exc:
-        flash(f"Not issued: {' '.join(exc.errors.get('period', [exc.message]))}", "error")
-        return redirect(url_for("service_levels.index", code=code))
+        # Beside the month, as typed, so that it can be corrected where it was written.
+        message = " ".join(exc.errors.get("period", [exc.message]))
+        return _page(agreement, membership, "", typed, f"Not issued: {message}"), 422
     flash(f"Service report {period} issued for sign-off.", "info")
     return redirect(url_for("documents.show", document_id=document.id))
 
