@@ -6,6 +6,10 @@ Pages format in the reader's locale (the browser's preferred language among
 follow the locale's separators (Babel); dates and times are ISO 8601 everywhere, since
 contracts are dated, and compared, by people in different countries.
 
+Text the domain writes without a request (a verdict's reasons, stored and read by
+everyone) formats in English, ``in_english``: the module then touches no Flask at all,
+neither on import nor on call.
+
 Nothing is rounded: a figure keeps every decimal it has (its scale was checked when it
 was entered, ``contracts_app.figures``); money shows at least the minor unit of its
 currency, hours and counts drop ``.00`` only when they are whole.
@@ -16,15 +20,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
 
 from contracts_app.figures import currency_scale, decimals_of
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULT_LOCALE = "en"
 # Each supported locale by its own name, as a person picks the language of documents.
@@ -36,8 +42,14 @@ EMPTY = "—"
 UNIT_WORDS = {"hours": ("h", "h"), "count": ("item", "items")}
 
 
+# Set by ``in_english``: the locale of text written outside any page, whoever is reading.
+_FIXED_LOCALE: ContextVar[Locale | None] = ContextVar("fixed_locale", default=None)
+
+
 def select_locale() -> str:
     """The reader's locale: the browser's preferred supported language, else English."""
+    from flask import has_request_context, request
+
     if not has_request_context():
         return DEFAULT_LOCALE
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
@@ -51,11 +63,29 @@ def document_locale(value: str | None) -> str:
 @contextmanager
 def formatting_in(locale: str | None) -> Iterator[None]:
     """Format everything inside in ``locale`` (a document's), whoever is reading."""
+    from flask_babel import force_locale
+
     with force_locale(document_locale(locale)):
         yield
 
 
+@contextmanager
+def in_english() -> Iterator[None]:
+    """Format everything inside in English without asking Flask: text the domain writes
+    and stores (a verdict's reasons), the same whichever page or job caused it."""
+    token = _FIXED_LOCALE.set(Locale.parse(DEFAULT_LOCALE))
+    try:
+        yield
+    finally:
+        _FIXED_LOCALE.reset(token)
+
+
 def current_locale() -> Locale:
+    fixed = _FIXED_LOCALE.get()
+    if fixed is not None:
+        return fixed
+    from flask_babel import get_locale
+
     return get_locale() or Locale.parse(DEFAULT_LOCALE)
 
 
@@ -254,6 +284,8 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def init_app(app: Flask) -> None:
     """Pick each page's locale from the browser; keep form messages in the pages' English."""
+    from flask_babel import Babel
+
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     # The pages are written in English; WTForms' own messages stay English to match.

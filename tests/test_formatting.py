@@ -133,3 +133,15 @@ def test_a_document_formats_in_its_own_locale_whoever_reads(in_locale):
         with formatting.formatting_in(None):  # documents issued before locales were kept
             assert formatting.money(Decimal("480000"), "EUR") == "EUR 480,000.00"
         assert formatting.money(Decimal("480000"), "EUR") == "480.000,00 EUR"
+
+
+def test_text_the_domain_stores_formats_in_english_without_asking_flask(monkeypatch):
+    import flask_babel
+
+    def no_flask():
+        raise AssertionError("asked Flask for a locale")
+
+    monkeypatch.setattr(flask_babel, "get_locale", no_flask)
+    with formatting.in_english():
+        assert formatting.measure(Decimal("9.50"), "hours") == "9.50 h"
+        assert formatting.measure(Decimal("1234.5"), "amount", "EUR") == "EUR 1,234.50"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from contracts_app import formatting
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.figures import currency_scale, decimal_text
 from contracts_app.scope.clauses import ClauseSpec, per_task_unit, ref_sort_key
@@ -196,6 +197,15 @@ def quantity(unit: CapUnit, task: TaskFacts) -> Decimal | None:
 def _money(value: Decimal) -> str:
     """A figure as exact text: never rounded for display either."""
     return decimal_text(value) or ""
+
+
+def _measure(value: Decimal, unit: CapUnit, clause: ClauseSpec, term: Term) -> str:
+    """A figure of the clause's cap or per-task limit with its unit, as the pages write it
+    ("9.50 h", "EUR 480.00", "4 releases"); in English, since a reason is stored once
+    and read by everyone (and no request is needed to write it)."""
+    label = clause.cap.unit_label if clause.cap else None
+    with formatting.in_english():
+        return formatting.measure(value, unit, term.currency, label)
 
 
 def covering_depth(spec: ClauseSpec, category: str) -> int:
@@ -436,8 +446,8 @@ def _check_limits(
         and amount > clause.per_task_limit
     ):
         reasons.append(
-            f"The task's {_money(amount)} {unit.value} exceed the per-task limit of "
-            f"{_money(clause.per_task_limit)} {unit.value} of clause {clause.ref}."
+            f"The task's {_measure(amount, unit, clause, term)} exceed the per-task limit of "
+            f"{_measure(clause.per_task_limit, unit, clause, term)} of clause {clause.ref}."
         )
         return result(Verdict.OVER_CAP)
     if clause.cap is None:
@@ -457,16 +467,17 @@ def _check_limits(
         "period_start": start.isoformat(),
         "period_end": (end - dt.timedelta(days=1)).isoformat() if end else None,
     }
+    cap = functools.partial(_measure, unit=unit, clause=clause, term=term)
     if used > clause.cap.limit:
         reasons.append(
-            f"Over the cap of clause {clause.ref}: {_money(used_before)} of "
-            f"{_money(clause.cap.limit)} {unit.value} already used in {label} by the tasks "
-            f"before this one, and this task adds {_money(amount)}."
+            f"Over the cap of clause {clause.ref}: {cap(used_before)} of "
+            f"{cap(clause.cap.limit)} already used in {label} by the tasks "
+            f"before this one, and this task adds {cap(amount)}."
         )
         return result(Verdict.OVER_CAP, cap=figures)
     reasons.append(
-        f"Within the cap: {_money(used)} of {_money(clause.cap.limit)} {unit.value} "
-        f"used in {label} up to and including this task, {_money(remaining)} left."
+        f"Within the cap: {cap(used)} of {cap(clause.cap.limit)} used in {label} "
+        f"up to and including this task, {cap(remaining)} left."
     )
     return result(Verdict.IN_SCOPE, cap=figures)
 

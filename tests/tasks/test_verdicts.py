@@ -410,3 +410,30 @@ def test_a_broader_clause_is_named_with_why_the_deciding_one_wins(agreement):
         r.startswith("Clause 1.1 “") and "because it is more specific" in r
         for r in result["reasons"]
     )
+
+
+def test_cap_figures_in_the_reasons_read_as_the_pages_write_them(agreement, record):
+    record(category="support.incident", system="shop-web", hours=6, day=D(2026, 3, 2))
+    within = verdict(
+        agreement, category="support.incident", system="shop-web", hours="3.5", day=D(2026, 3, 9)
+    )
+    assert within["reasons"][-1] == (
+        "Within the cap: 9.50 h of 10 h used in 2026-03 up to and including this task, 0.50 h left."
+    )
+    over = verdict(
+        agreement, category="support.incident", system="shop-web", hours="4.25", day=D(2026, 3, 9)
+    )
+    assert "6 h of 10 h already used in 2026-03" in over["reasons"][-1]
+    assert over["reasons"][-1].endswith("this task adds 4.25 h.")
+    per_task = verdict(agreement, category="support.incident", system="shop-api", hours="8.5")
+    assert "The task's 8.50 h exceed the per-task limit of" in per_task["reasons"][-1]
+    money = verdict(agreement, category="change.small", amount="1000.01")
+    assert "of EUR 1,000.00 already used" in money["reasons"][-1]
+
+
+def test_a_count_cap_with_a_label_says_what_it_counts_in_the_reasons():
+    releases = {"unit": "count", "limit": "2", "period": "month", "unit_label": "release"}
+    agreement = make_agreement(scope=[clause("5.1", ["release"], cap=releases)])
+    result = verdict(agreement, category="release", day=D(2026, 3, 5))
+    assert "Within the cap: 1 release of 2 releases used in 2026-03" in result["reasons"][-1]
+    assert "1 release left" in result["reasons"][-1]

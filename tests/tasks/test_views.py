@@ -22,7 +22,11 @@ def test_check_page_shows_a_verdict_card_with_the_cap_meter(client, agreement, r
             "hours": "3",
         },
     ).get_data(as_text=True)
-    assert "verdict-in_scope" in page and "9.00 of 10.00 hours" in page and "<meter" in page
+    assert (
+        "verdict-in_scope" in page
+        and "Within the cap: 9 h of 10 h used in 2026-03" in page
+        and "<meter" in page
+    )
 
 
 def test_record_page_then_task_page_then_decision(client, agreement):
