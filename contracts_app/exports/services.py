@@ -102,6 +102,7 @@ def scope_table(agreement: Agreement, day: dt.date) -> Table:
             "Cap limit",
             "Cap unit",
             "Cap period",
+            "Cap counts",
             "Per-task limit",
             "Rate",
         ],
@@ -117,6 +118,7 @@ def scope_table(agreement: Agreement, day: dt.date) -> Table:
                 c.cap.limit if c.cap else None,
                 c.cap.unit if c.cap else None,
                 c.cap.period if c.cap else None,
+                c.cap.unit_label if c.cap else None,
                 c.per_task_limit,
                 c.rate,
             ]

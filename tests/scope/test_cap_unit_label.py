@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -155,3 +157,13 @@ def test_the_openapi_document_describes_the_label(client):
     spec = client.get("/api/v1/openapi.json").json
     label = spec["components"]["schemas"]["CapSchema"]["properties"]["unit_label"]
     assert "Only for unit count" in label["description"] and label["maxLength"] == 40
+
+
+def test_the_scope_export_says_what_a_count_cap_counts(client):
+    agreement = make_agreement(scope=[clause("1.1", ["releases"], cap=RELEASES)])
+    response = client.get(
+        f"/api/v1/agreements/{agreement.code}/scope/export?as_of=2026-03-01",
+        headers=token_for(manager_of(agreement)),
+    )
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][rows[0].index("Cap counts")] == "release"
