@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from contracts_app import formatting
 from contracts_app.agreements.models import Agreement
 from contracts_app.notifications.kinds import Kind
 from contracts_app.notifications.services import mark_once, notify
@@ -31,6 +32,11 @@ def cap_use_changed(agreement: Agreement, clause_ref: str | None, day: dt.date) 
     start, end, label = cap_period(clause.cap.period, day, term_of(agreement))
     used = UsageLedger(agreement.id, refs=[clause_ref])(clause_ref, clause.cap.unit, start, end)
     percent = used * 100 / Decimal(clause.cap.limit)
+    with formatting.in_english():  # stored and mailed once, whoever reads it
+        used_text, limit_text = [
+            formatting.measure(figure, clause.cap.unit, agreement.currency, clause.cap.unit_label)
+            for figure in (used, clause.cap.limit)
+        ]
     for threshold in sorted(agreement.cap_alert_percents or []):
         if percent < threshold:
             continue
@@ -39,8 +45,7 @@ def cap_use_changed(agreement: Agreement, clause_ref: str | None, day: dt.date) 
         notify(
             managers_of(agreement.id),
             Kind.CAP_THRESHOLD,
-            f"{agreement.code} clause {clause_ref}: {used.normalize():f} of "
-            f"{Decimal(clause.cap.limit).normalize():f} {clause.cap.unit.value} used in "
+            f"{agreement.code} clause {clause_ref}: {used_text} of {limit_text} used in "
             f"{label} ({percent:.0f} %, threshold {threshold} %).",
             f"/agreements/{agreement.code}/clauses/{clause_ref}/usage",
             agreement_id=agreement.id,

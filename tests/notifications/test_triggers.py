@@ -104,6 +104,7 @@ def test_cap_thresholds_are_told_to_both_sides_managers_once_per_period(cast):
     _task(cast, "T-2", "6")  # 96 h = 80 %
     [note] = notes(cast.manager, "cap_threshold")
     assert "80 %" in note.text and "1.1" in note.text
+    assert "clause 1.1: 96 h of 120 h used in 2026-03" in note.text
     assert len(notes(cast.customer_manager, "cap_threshold")) == 1
     _task(cast, "T-3", "4")  # still between the thresholds: nothing new
     assert len(notes(cast.manager, "cap_threshold")) == 1
