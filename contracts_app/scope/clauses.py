@@ -403,6 +403,10 @@ def _parse_change(raw: Any, path: str, currency: str | None = None) -> Change:
     except ValidationError as exc:
         raise ValidationFailed(flatten_messages(exc.messages, f"{path}.fields")) from None
     loaded.pop("ref")
+    cap = loaded.get("cap")
+    if cap is not None and not {"unit", "limit", "period"} <= set(cap):
+        # a partial load leaves the nested cap partial too; a cap is replaced whole
+        raise ValidationFailed({f"{path}.fields.cap": ["Give the cap's unit, limit and period."]})
     if currency is not None:
         unit = None
         if "cap" not in loaded and loaded.get("per_task_limit") is not None:

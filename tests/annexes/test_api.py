@@ -211,3 +211,18 @@ def test_a_change_whose_op_is_not_text_is_a_422_naming_it(client, cast):
     )
     assert response.status_code == 422
     assert "changes.0.op" in response.json["errors"]
+
+
+def test_a_modified_cap_given_without_its_fields_is_a_422_naming_it(client, cast):
+    # Found by the fuzzer: {"cap": {}} in a modify answered 500.
+    response = client.post(
+        f"/api/v1/agreements/{cast.agreement.code}/annexes",
+        json={
+            "title": "Cap",
+            "effective_date": "2026-06-01",
+            "changes": [{"op": "modify", "ref": "1.1", "fields": {"cap": {}}}],
+        },
+        headers=token_for(cast.manager),
+    )
+    assert response.status_code == 422
+    assert "changes.0.fields.cap" in response.json["errors"]
