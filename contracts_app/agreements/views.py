@@ -306,6 +306,18 @@ def members(code: str) -> Any:
                 "info",
             )
             return redirect(url_for("agreements.members", code=code))
+    return _members_page(agreement, membership, form)
+
+
+def _members_page(
+    agreement: Any,
+    membership: Any,
+    form: InviteForm,
+    role_errors: dict[int, tuple[str, list[str]]] | None = None,
+    status: int = 200,
+) -> Any:
+    """The members page; ``role_errors`` maps a member to the role asked and why not."""
+    sides = member_services.invitable_sides(current_user, agreement, membership)
     form.side.choices = [(side.value, side.value) for side, _first in sides]  # what it offers
     sort = sort_arg(member_services.MEMBER_SORTING)
     invitation_sort = sort_arg(member_services.INVITATION_SORTING, "invitations")
@@ -327,7 +339,8 @@ def members(code: str) -> Any:
         role_form=RoleForm(),
         first_manager_only=[side.value for side, first in sides if first],
         missing_staff=member_services.missing_staff(agreement.id),
-    )
+        role_errors=role_errors or {},
+    ), status
 
 
 @pages.post("/agreements/<code>/members/<id:member_id>/role")
@@ -341,7 +354,12 @@ def change_role(code: str, member_id: int) -> Any:
                 agreement, membership, member_id, form.role.data or "", current_user
             )
         except (ValidationFailed, Conflict) as exc:
-            flash(exc.message, "error")
+            # beside the row's role, the role asked for still chosen
+            messages = [m for ms in getattr(exc, "errors", {}).values() for m in ms] or [
+                exc.message
+            ]
+            errors = {member_id: (form.role.data or "", messages)}
+            return _members_page(agreement, membership, InviteForm(formdata=None), errors, 409)
         else:
             flash(f"{member.user.name} is now {member.side.value} {member.role.value}.", "info")
     return redirect(url_for("agreements.members", code=code))

@@ -858,3 +858,19 @@ def test_notice_after_the_deadline_ends_the_agreement_with_the_next_term():
         today=D(2026, 12, 2),
     )
     assert _reload(agreement).end_date == D(2027, 12, 31)
+
+
+def test_a_refused_role_change_on_the_page_is_said_beside_that_members_role(client):
+    agreement = make_agreement()
+    customer_manager = manager_of(agreement, other_side=True)
+    member = _member(agreement, customer_manager)
+    signed_in(client, customer_manager)
+    response = client.post(
+        f"/agreements/{agreement.code}/members/{member.id}/role", data={"role": "viewer"}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    row = page[page.index(f'id="role-{member.id}"') :]
+    row = row[: row.index("</form>")]
+    assert "no manager" in row and 'aria-invalid="true"' in row, "the reason sits beside it"
+    assert '<option value="viewer" selected' in row, "the role asked for stays chosen"
