@@ -306,18 +306,20 @@ def members(code: str) -> Any:
                 "info",
             )
             return redirect(url_for("agreements.members", code=code))
-    return _members_page(agreement, membership, form)
+    return _members_page(agreement, membership, form, sides)
 
 
 def _members_page(
     agreement: Any,
     membership: Any,
     form: InviteForm,
+    sides: Any = None,
     role_errors: dict[int, tuple[str, list[str]]] | None = None,
     status: int = 200,
 ) -> Any:
     """The members page; ``role_errors`` maps a member to the role asked and why not."""
-    sides = member_services.invitable_sides(current_user, agreement, membership)
+    if sides is None:
+        sides = member_services.invitable_sides(current_user, agreement, membership)
     form.side.choices = [(side.value, side.value) for side, _first in sides]  # what it offers
     sort = sort_arg(member_services.MEMBER_SORTING)
     invitation_sort = sort_arg(member_services.INVITATION_SORTING, "invitations")
@@ -359,7 +361,9 @@ def change_role(code: str, member_id: int) -> Any:
                 exc.message
             ]
             errors = {member_id: (form.role.data or "", messages)}
-            return _members_page(agreement, membership, InviteForm(formdata=None), errors, 409)
+            return _members_page(
+                agreement, membership, InviteForm(formdata=None), role_errors=errors, status=409
+            )
         else:
             flash(f"{member.user.name} is now {member.side.value} {member.role.value}.", "info")
     return redirect(url_for("agreements.members", code=code))
