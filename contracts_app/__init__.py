@@ -153,12 +153,12 @@ def _configure_openapi(app: APIFlask) -> None:
 
 
 def _init_extensions(app: APIFlask) -> None:
-    from contracts_app.extensions import csrf, limiter, login_manager
+    from contracts_app.extensions import csrf, init_limiter, login_manager
     from contracts_app.problems import problem_from_http_error
 
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     app.error_processor(problem_from_http_error)
     from contracts_app.jobs import init_app as init_jobs
 

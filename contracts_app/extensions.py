@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import HTTPTokenAuth
-from flask import current_app
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +24,22 @@ csrf = CSRFProtect()
 
 # In memory by default; RATELIMIT_STORAGE_URI=redis://... shares counts between workers.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def init_limiter(app: Flask) -> None:
+    """The limiter, checking limits only where they are declared.
+
+    No limit applies to every request: the limits are the sign-in form's (checked by its
+    decorator) and the per-account password limit (``accounts.attempts``). The limiter's
+    own pass before every request looks for default limits there are none of, on every
+    API call; it is left out.
+    """
+    limiter.init_app(app)
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits:
+        raise RuntimeError("a limit on every request needs the limiter's before-request pass")
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
 
 
 def login_limit_per_address() -> str:

@@ -18,6 +18,7 @@ currency, hours and counts drop ``.00`` only when they are whole.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 
 from contracts_app.figures import currency_scale, decimals_of
 
@@ -44,6 +45,7 @@ UNIT_WORDS = {"hours": ("h", "h"), "count": ("item", "items")}
 
 # Set by ``in_english``: the locale of text written outside any page, whoever is reading.
 _FIXED_LOCALE: ContextVar[Locale | None] = ContextVar("fixed_locale", default=None)
+_ENGLISH = Locale.parse(DEFAULT_LOCALE)
 
 
 def select_locale() -> str:
@@ -73,7 +75,7 @@ def formatting_in(locale: str | None) -> Iterator[None]:
 def in_english() -> Iterator[None]:
     """Format everything inside in English without asking Flask: text the domain writes
     and stores (a verdict's reasons), the same whichever page or job caused it."""
-    token = _FIXED_LOCALE.set(Locale.parse(DEFAULT_LOCALE))
+    token = _FIXED_LOCALE.set(_ENGLISH)
     try:
         yield
     finally:
@@ -86,7 +88,7 @@ def current_locale() -> Locale:
         return fixed
     from flask_babel import get_locale
 
-    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+    return get_locale() or _ENGLISH
 
 
 def exact(value: Any) -> Decimal | None:
@@ -107,6 +109,16 @@ def _decimal_pattern(places: int) -> str:
     return "#,##0" + ("." + "0" * places if places else "")
 
 
+@functools.cache
+def _number_pattern(pattern: str) -> NumberPattern:
+    """A parsed number pattern (verdicts format several figures each; parse them once)."""
+    return parse_pattern(pattern)
+
+
+def _format_decimal(number: Decimal, pattern: str) -> str:
+    return _number_pattern(pattern).apply(number, current_locale(), decimal_quantization=False)
+
+
 def figure(value: Any, grouped: bool = True) -> str:
     """A decimal figure exactly, with at least two decimals: "85.125", "1,200.00"."""
     number = exact(value)
@@ -114,7 +126,7 @@ def figure(value: Any, grouped: bool = True) -> str:
         return EMPTY
     places = max(2, decimals_of(number))
     pattern = _decimal_pattern(places) if grouped else "0." + "0" * places
-    return format_decimal(number, pattern, locale=current_locale(), decimal_quantization=False)
+    return _format_decimal(number, pattern)
 
 
 def quantity(value: Any) -> str:
@@ -123,9 +135,7 @@ def quantity(value: Any) -> str:
     if number is None:
         return EMPTY
     if number == number.to_integral_value():
-        return format_decimal(
-            number.to_integral_value(), "#,##0", locale=current_locale(), decimal_quantization=False
-        )
+        return _format_decimal(number.to_integral_value(), "#,##0")
     return figure(number)
 
 
@@ -253,7 +263,7 @@ def measured(value: Any, places: int = 2) -> str:
     number = exact(value)
     if number is None:
         return EMPTY
-    return format_decimal(number, _decimal_pattern(places), locale=current_locale())
+    return _number_pattern(_decimal_pattern(places)).apply(number, current_locale())
 
 
 def iso_date(value: Any) -> str:

@@ -9,7 +9,6 @@ import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.orm import contains_eager
 
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.accounts.passwords import (
@@ -223,26 +222,27 @@ def issue_token(user: User, name: str = "api", days: int | None = 90) -> tuple[A
 
 
 @functools.cache
-def _token_with_owner() -> sa.Select:
-    """One query for a token and its owner, built once per process (every API request
-    runs it; building the statement cost as much as running it)."""
+def _owner_of_usable_token() -> sa.Select:
+    """The active owner of a usable token, in one query of one entity, built once per
+    process (every API request runs it; building the statement cost as much as running it)."""
+    now = sa.bindparam("now", type_=ApiToken.expires_at.type)
     return (
-        sa.select(ApiToken)
-        .join(ApiToken.user)
-        .options(contains_eager(ApiToken.user))
-        .where(ApiToken.token_hash == sa.bindparam("digest"))
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == sa.bindparam("digest"),
+            ApiToken.revoked_at.is_(None),
+            sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            User.is_active.is_(True),
+        )
     )
 
 
 def user_for_token(plain: str) -> User | None:
-    """The active owner of a usable token, or None."""
+    """The active owner of a usable token (not revoked, not expired), or None."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(_token_with_owner(), {"digest": _digest(plain)})
-    now = utcnow()
-    if token is None or not token.is_usable(now) or not token.user.is_active:
-        return None
-    return token.user
+    return db.session.scalar(_owner_of_usable_token(), {"digest": _digest(plain), "now": utcnow()})
 
 
 def revoke_token(user: User, token_id: int) -> None:

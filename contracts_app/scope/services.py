@@ -218,6 +218,40 @@ def version_on(
     return version
 
 
+@functools.cache
+def _version_key_query() -> sa.Select:
+    table = ScopeVersion.__table__
+    return (
+        sa.select(
+            table.c.id,
+            table.c.agreement_id,
+            table.c.number,
+            table.c.recorded_at,
+            table.c.valid_from,
+            table.c.valid_to,
+        )
+        .where(
+            table.c.agreement_id == sa.bindparam("agreement_id"),
+            table.c.valid_from <= sa.bindparam("day", type_=sa.Date),
+            table.c.superseded_at.is_(None),
+        )
+        .order_by(table.c.valid_from.desc())
+        .limit(1)
+    )
+
+
+def version_key_on(agreement_id: int, day: dt.date) -> sa.Row[Any] | None:
+    """The current version valid on ``day`` as a plain row of what identifies it (id,
+    number, recorded_at, validity): enough to find its cached clauses, without loading
+    the version, its annex and their JSON as objects (every scope check runs this)."""
+    row = db.session.execute(
+        _version_key_query(), {"agreement_id": agreement_id, "day": day}
+    ).first()
+    if row is None or (row.valid_to is not None and day >= row.valid_to):
+        return None
+    return row
+
+
 def scope_on(
     agreement: Agreement, day: dt.date, recorded_at: dt.datetime | None = None
 ) -> ScopeVersion:

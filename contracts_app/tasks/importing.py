@@ -34,7 +34,7 @@ from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind
 from contracts_app.errors import ValidationFailed
 from contracts_app.identifiers import skeleton
-from contracts_app.scope.services import version_on
+from contracts_app.scope.services import version_key_on
 from contracts_app.service_levels.tickets import TIME_COLUMNS, measure_imported, pauses_from_text
 from contracts_app.tasks.import_problems import described, file_refused
 from contracts_app.tasks.models import Task
@@ -203,7 +203,7 @@ def template_csv(agreement: Agreement, today: dt.date | None = None) -> str:
     if agreement.end_date is not None:
         day = min(day, agreement.end_date)
     day = max(day, agreement.start_date)
-    version = version_on(agreement, day, with_clauses=False)
+    version = version_key_on(agreement.id, day)
     clauses = index_for(version).clauses.values() if version is not None else ()
     category = next(
         (c.categories[0] for c in clauses if c.kind == ClauseKind.INCLUDED and c.categories),

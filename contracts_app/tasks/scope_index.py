@@ -7,13 +7,15 @@ a row id reused after a rollback can never return another version's clauses.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
+from typing import Protocol
 
 import sqlalchemy as sa
 
 from contracts_app.db import db
-from contracts_app.scope.models import Clause, ScopeVersion
+from contracts_app.scope.models import Clause
 from contracts_app.scope.services import spec_of
 from contracts_app.tasks.verdicts import ScopeIndex
 
@@ -24,7 +26,16 @@ _held = 0
 _lock = threading.Lock()
 
 
-def index_for(version: ScopeVersion) -> ScopeIndex:
+class VersionKey(Protocol):
+    """What identifies a version's clauses: a ScopeVersion, or the row of ``version_key_on``."""
+
+    id: int
+    agreement_id: int
+    number: int
+    recorded_at: dt.datetime
+
+
+def index_for(version: VersionKey) -> ScopeIndex:
     global _held
     key = (version.id, version.agreement_id, version.recorded_at)
     with _lock:

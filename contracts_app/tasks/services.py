@@ -29,7 +29,7 @@ from contracts_app.figures import (
     scale_error,
 )
 from contracts_app.scope.clauses import CATEGORY_PATTERN, MAX_AMOUNT, MAX_DESCRIPTION
-from contracts_app.scope.services import version_on
+from contracts_app.scope.services import version_key_on
 from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
 from contracts_app.service_levels.tickets import parse_ticket_times, store_ticket_clocks
 from contracts_app.sorting import Sorting, lower
@@ -150,7 +150,7 @@ def _single_version(agreement: Agreement) -> Any:
     def index_on(day: dt.date) -> Any:
         if not agreement.covers(day):
             return None
-        version = version_on(agreement, day, with_clauses=False)
+        version = version_key_on(agreement.id, day)
         return index_for(version) if version is not None else None
 
     return index_on
@@ -535,7 +535,7 @@ def _draft_annex_for(
     """A draft annex pre-filled from the task: raise the cap it passed, or add a clause."""
     detail = task.verdict_detail or {}
     day = task.day if agreement.covers(task.day) else max(dt.date.today(), agreement.start_date)
-    version = version_on(agreement, day, with_clauses=False)
+    version = version_key_on(agreement.id, day)
     scope = index_for(version).clauses if version is not None else {}
     clause = scope.get(task.clause_ref or "")
     cap = detail.get("cap")

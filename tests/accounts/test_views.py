@@ -102,6 +102,24 @@ def test_login_attempts_are_limited_per_address(app, client):
         limiter.reset()
 
 
+def test_the_limiter_runs_only_on_routes_that_declare_a_limit(app, client):
+    """The sign-in form's limit holds (above); other requests skip the limiter's pass,
+    which would look for default limits on every API call."""
+    from contracts_app.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    limiter.reset()
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1 per minute"
+    try:
+        for _ in range(5):
+            assert client.get("/api/v1/agreements").status_code == 401  # not counted
+        client.post("/login", data={"email": "someone@example.com", "password": "x"})
+        assert client.post("/login", data={"email": "x@example.com"}).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_ADDRESS"] = "100000 per minute"
+        limiter.reset()
+
+
 def test_hsts_is_sent_over_https_only(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
     secure = client.get("/login", base_url="https://localhost")

@@ -75,6 +75,27 @@ def test_retroactive_annex_rederives_later_versions_and_keeps_the_replaced_ones(
     assert all(v.superseded_at is None for v in services.list_versions(agreement))
 
 
+def test_the_version_key_of_a_day_is_that_of_the_version_valid_on_it():
+    """Scope checks find a version's clauses by its key row; it names the same version as
+    ``version_on`` on every day, across a retroactive annex and outside the term."""
+    agreement = make_agreement(start=D(2026, 1, 1), end=D(2026, 12, 31))
+    make_annex(agreement, D(2026, 6, 1), [{"op": "remove", "ref": "1.2"}])
+    make_annex(agreement, D(2026, 3, 1), [{"op": "add", "item": clause("3.1")}])
+    for day in (
+        D(2025, 12, 31),
+        D(2026, 1, 1),
+        D(2026, 2, 28),
+        D(2026, 3, 1),
+        D(2026, 5, 31),
+        D(2026, 6, 1),
+        D(2026, 12, 31),
+    ):
+        version = services.version_on(agreement, day, with_clauses=False)
+        key = services.version_key_on(agreement.id, day)
+        expected = None if version is None else (version.id, version.number, version.recorded_at)
+        assert (None if key is None else (key.id, key.number, key.recorded_at)) == expected, day
+
+
 def test_scope_as_recorded_before_a_retroactive_annex_is_still_answerable():
     agreement = make_agreement()
     make_annex(agreement, D(2026, 6, 1), [{"op": "remove", "ref": "1.2"}])
