@@ -6,10 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from babel import Locale
+from babel.numbers import format_decimal
 from flask import g
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts_app import formatting
 from contracts_app.enums import CapPeriod, CapUnit
+from contracts_app.figures import decimals_of
 from contracts_app.scope.clauses import Cap
 
 
@@ -145,3 +150,28 @@ def test_text_the_domain_stores_formats_in_english_without_asking_flask(monkeypa
     with formatting.in_english():
         assert formatting.measure(Decimal("9.50"), "hours") == "9.50 h"
         assert formatting.measure(Decimal("1234.5"), "amount", "EUR") == "EUR 1,234.50"
+
+
+def _babel_english(value: Decimal, places: int, grouped: bool = True) -> str:
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * places if places else "")
+    return format_decimal(value, pattern, locale=Locale.parse("en"), decimal_quantization=False)
+
+
+@settings(derandomize=True, max_examples=50, deadline=None)
+@given(
+    number=st.decimals(
+        min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4, allow_nan=False
+    ),
+    grouped=st.booleans(),
+)
+def test_english_figures_read_as_babel_writes_them(number, grouped):
+    """English figures are formatted with Python's own separators: the same text as
+    Babel's English pattern, exactly, for any figure."""
+    places = max(2, decimals_of(number))
+    whole = number == number.to_integral_value()
+    with formatting.in_english():
+        assert formatting.figure(number, grouped) == _babel_english(number, places, grouped)
+        expected = _babel_english(
+            number.to_integral_value() if whole else number, 0 if whole else places
+        )
+        assert formatting.quantity(number) == expected

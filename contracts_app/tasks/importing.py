@@ -76,6 +76,7 @@ class ImportReport:
 class ParsedRow:
     line: int
     task: TaskInput
+    ref_skeleton: str  # computed once: duplicates in the file, in the agreement, the row
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -192,7 +193,7 @@ def parse_csv(text: str, currency: str = "EUR") -> tuple[list[ParsedRow], list[d
             )
             continue
         seen[look] = line
-        rows.append(ParsedRow(line, task))
+        rows.append(ParsedRow(line, task, look))
     return rows, problems
 
 
@@ -254,7 +255,7 @@ def import_tasks(
                 sa.select(Task.ref_skeleton).where(Task.agreement_id == agreement.id)
             )
         )
-        fresh = [row for row in rows if skeleton(row.task.ref) not in existing]
+        fresh = [row for row in rows if row.ref_skeleton not in existing]
         report.skipped_existing = len(rows) - len(fresh)
         verdicts: Counter[str] = Counter()
         created_verdicts: dict[str, str] = {}
@@ -273,7 +274,8 @@ def import_tasks(
         now = utcnow()
 
         def emit(pending: Pending, result: CheckResult) -> None:
-            chunk.append(_row(agreement, pending.payload, result, actor, now))
+            parsed = pending.payload
+            chunk.append(_row(agreement, parsed.task, result, actor, now, parsed.ref_skeleton))
             verdicts[result.verdict.value] += 1
             if len(chunk) >= CHUNK:
                 write()
@@ -286,8 +288,7 @@ def import_tasks(
                 VerdictContext(agreement),
                 start=min(row.task.day for row in fresh),
                 pending=[
-                    Pending(facts_of(row.task), row.task.ref or "", payload=row.task)
-                    for row in fresh
+                    Pending(facts_of(row.task), row.task.ref or "", payload=row) for row in fresh
                 ],
                 emit=emit,
                 why="Checked again after an import of tasks.",
@@ -315,11 +316,18 @@ def import_tasks(
 
 
 def _row(
-    agreement: Agreement, task: TaskInput, result: CheckResult, actor: User, now: Any
+    agreement: Agreement,
+    task: TaskInput,
+    result: CheckResult,
+    actor: User,
+    now: Any,
+    ref_skeleton: str,
 ) -> dict[str, Any]:
+    """A new task's row; its ref's skeleton as the caller computed it (for duplicates)."""
     return {
         "agreement_id": agreement.id,
         "ref": task.ref,
+        "ref_skeleton": ref_skeleton,
         "title": task.title,
         "description": task.description,
         "category": task.category,

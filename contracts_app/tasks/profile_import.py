@@ -504,7 +504,9 @@ def _apply(
     def emit(item: Pending, result: CheckResult) -> None:
         chunk.append(
             {
-                **importing._row(agreement, item.payload, result, actor, now),
+                **importing._row(
+                    agreement, item.payload, result, actor, now, skeleton(item.payload.ref)
+                ),
                 "unmapped": list(item.facts.unmapped),
             }
         )
