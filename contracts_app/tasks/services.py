@@ -735,6 +735,7 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
                     "used": ledger(ref, clause.cap.unit, start, end),
                     "limit": clause.cap.limit,
                     "unit": clause.cap.unit.value,
+                    **clause.cap.labels(),
                 }
             )
         if clause.cap.period.value == "term":
