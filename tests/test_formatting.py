@@ -145,3 +145,25 @@ def test_text_the_domain_stores_formats_in_english_without_asking_flask(monkeypa
     with formatting.in_english():
         assert formatting.measure(Decimal("9.50"), "hours") == "9.50 h"
         assert formatting.measure(Decimal("1234.5"), "amount", "EUR") == "EUR 1,234.50"
+
+
+def test_a_counted_noun_takes_the_form_its_number_asks_for(in_locale):
+    with in_locale():
+        assert formatting.counted(1, "task", "tasks") == "1 task"
+        assert formatting.counted(Decimal("1.00"), "day", "days") == "1 day"
+        assert formatting.counted(0, "task", "tasks") == "0 tasks"
+        assert formatting.counted(3, "entry", "entries") == "3 entries"
+        assert formatting.counted(1, "invitation waits", "invitations wait") == (
+            "1 invitation waits"
+        )
+
+
+def test_the_pages_count_with_both_forms_and_never_append_an_s(client):
+    from tests.factories import make_agreement, manager_of, signed_in
+
+    agreement = make_agreement()
+    agreement.notice_days = 1
+    agreement.renewal, agreement.renewal_months = "tacit", 1
+    signed_in(client, manager_of(agreement))
+    page = " ".join(client.get(f"/agreements/{agreement.code}").get_data(as_text=True).split())
+    assert "renews tacitly for 1 month, notice 1 day" in page

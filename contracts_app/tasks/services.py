@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from contracts_app import dates, identifiers
+from contracts_app import dates, formatting, identifiers
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import can, object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
@@ -519,7 +519,10 @@ def decide_tasks(
             for position, plan in enumerate(plans)
             if plan.refused
         }
-        summary = f"{len(refused)} of {len(plans)} task(s) may not take it; nothing was changed."
+        summary = (
+            f"{len(refused)} of {formatting.counted(len(plans), 'task', 'tasks')} "
+            "may not take it; nothing was changed."
+        )
         if EVENT_SPECS_BY_NAME[event].comment_required and not comment:
             refused["comment"] = ["Say why: a comment is required."]
         if refused:
@@ -743,3 +746,4 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
         day = start - dt.timedelta(days=1)
     rows.reverse()
     return {"ref": ref, "periods": rows}
+
