@@ -40,6 +40,7 @@ from contracts_app.tasks.pipeline import (
     VerdictContext,
     facts_of,
     order_key,
+    reword,
     settle_after,
     storable_price,
     task_key,
@@ -747,3 +748,17 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
     rows.reverse()
     return {"ref": ref, "periods": rows}
 
+
+def reword_stored_verdicts(codes: Sequence[str] | None = None) -> dict[str, int]:
+    """Write the stored explanation of every task (of the agreements ``codes``, or all)
+    in the words the check uses today, without changing any verdict (``pipeline.reword``);
+    one transaction per agreement. Returns how many were re-worded, per agreement."""
+    query = sa.select(Agreement).order_by(Agreement.code)
+    if codes is not None:
+        query = query.where(Agreement.code.in_(list(codes)))
+    counts: dict[str, int] = {}
+    for agreement in db.session.scalars(query).all():
+        with unit_of_work():
+            lock_agreement(agreement.id)
+            counts[agreement.code] = reword(VerdictContext(agreement))
+    return counts
