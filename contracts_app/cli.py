@@ -74,11 +74,30 @@ def _config():
     return alembic_config(current_app.config["DATABASE_URL"])
 
 
+def _revision() -> str | None:
+    from alembic.migration import MigrationContext
+
+    from contracts_app.db import db
+
+    with db.engine.connect() as connection:  # type: ignore[union-attr]
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: head).
+
+    When it brought the database to head from an older revision, the stored verdict
+    explanations are then written in this version's words (``tasks reword-verdicts``):
+    a new version's wording reaches tasks checked before it, and no verdict changes.
+    It runs after the migrations, when the tables are what the application reads."""
+    before = _revision()
     command.upgrade(_config(), revision)
+    if revision == "head" and before is not None and _revision() != before:
+        from contracts_app.tasks.services import reword_stored_verdicts
+
+        _report_rewording(reword_stored_verdicts())
 
 
 @db_cli.command("downgrade")
@@ -202,6 +221,24 @@ def tasks_import(file, code: str, email: str | None, skip_invalid: bool) -> None
         f"Created {report.created}, already there {report.skipped_existing}, "
         f"invalid {len(report.invalid)}; verdicts: "
         + ", ".join(f"{k} {v}" for k, v in report.verdicts.items())
+    )
+
+
+@tasks_cli.command("reword-verdicts")
+@click.option("--agreement", "codes", multiple=True, help="An agreement's code (default: all).")
+def tasks_reword_verdicts(codes: tuple[str, ...]) -> None:
+    """Write stored verdict explanations in today's words; no verdict changes."""
+    from contracts_app.tasks.services import reword_stored_verdicts
+
+    _report_rewording(reword_stored_verdicts(list(codes) or None))
+
+
+def _report_rewording(counts: dict[str, int]) -> None:
+    from contracts_app.formatting import counted
+
+    click.echo(
+        f"{counted(sum(counts.values()), 'explanation', 'explanations')} re-worded in "
+        f"{counted(len(counts), 'agreement', 'agreements')}; no verdict changed."
     )
 
 

@@ -174,10 +174,18 @@ def money(value: Any, currency: str | None) -> str:
     )
 
 
-def measure(value: Any, unit: Any, currency: str | None = None, label: str | None = None) -> str:
+def measure(
+    value: Any,
+    unit: Any,
+    currency: str | None = None,
+    label: str | None = None,
+    singular: str | None = None,
+) -> str:
     """A figure with its unit: "120 h", "4 items", "EUR 15,000.00".
 
-    A count says what it counts when it has a ``label`` ("4 releases")."""
+    A count says what it counts when it has a ``label``, the plural noun a person gave
+    ("4 licences"); for exactly one it takes the ``singular`` given with it ("1 licence"),
+    else the label as given, since a plural cannot be turned into its singular by rule."""
     unit = _unit(unit)
     number = exact(value)
     if number is None:
@@ -185,17 +193,31 @@ def measure(value: Any, unit: Any, currency: str | None = None, label: str | Non
     if unit == "amount":
         return money(number, currency)
     if unit == "count" and label:
-        singular, plural = label, plural_of(label)
-    else:
-        singular, plural = UNIT_WORDS.get(unit, (unit, unit))
-    return f"{quantity(number)} {singular if number == 1 else plural}"
+        return f"{quantity(number)} {singular or label if number == 1 else label}"
+    one, other = UNIT_WORDS.get(unit, (unit, unit))
+    if one == other:  # "h": no plural rule to ask (verdicts format many figures)
+        return f"{quantity(number)} {one}"
+    return counted(number, one, other)
 
 
-def plural_of(noun: str) -> str:
-    """A count's label for counts other than one, kept simple: "release" → "releases".
+def counted(count: Any, singular: str, plural: str) -> str:
+    """A number and the noun it counts, in the form the locale's plural rules choose:
+    "1 task", "3 tasks", "0 tasks". Each caller names both forms; nothing is made by
+    appending letters."""
+    number = exact(count)
+    if number is None:
+        return EMPTY
+    return f"{quantity(number)} {noun_for(number, singular, plural)}"
 
-    A label already ending in "s" stays as it is ("hours", "series")."""
-    return noun if noun.lower().endswith("s") else f"{noun}s"
+
+def noun_for(count: Any, singular: str, plural: str) -> str:
+    """``singular`` or ``plural``, as the locale's plural rules say for ``count``."""
+    number = exact(count)
+    if number is None:
+        return plural
+    if number == number.to_integral_value():
+        number = number.to_integral_value()  # "1.00" is printed "1", and read as one
+    return singular if current_locale().plural_form(number) == "one" else plural
 
 
 def _unit(unit: Any) -> str:
@@ -208,6 +230,13 @@ def _field(item: Any, name: str) -> Any:
     return getattr(item, name, None)
 
 
+def unit_labels(cap: Any) -> tuple[str | None, str | None]:
+    """What a count cap counts: its label (plural) and the singular given with it."""
+    if not cap:
+        return None, None
+    return _field(cap, "unit_label"), _field(cap, "unit_label_singular")
+
+
 def cap_text(cap: Any, currency: str | None = None) -> str:
     """A cap with its unit and period: "120 h / month", "EUR 15,000.00 / quarter",
     "4 releases / month" (a count cap with its label)."""
@@ -215,7 +244,7 @@ def cap_text(cap: Any, currency: str | None = None) -> str:
         return EMPTY
     period = _field(cap, "period")
     period = getattr(period, "value", period)
-    limit = measure(_field(cap, "limit"), _field(cap, "unit"), currency, _field(cap, "unit_label"))
+    limit = measure(_field(cap, "limit"), _field(cap, "unit"), currency, *unit_labels(cap))
     return f"{limit} / {period}"
 
 
@@ -231,23 +260,33 @@ def per_task_text(limit: Any, cap: Any = None, currency: str | None = None) -> s
     if exact(limit) is None:
         return EMPTY
     unit = _field(cap, "unit") if cap else "hours"
-    label = _field(cap, "unit_label") if cap else None
-    return f"{measure(limit, unit, currency, label)} per task"
+    return f"{measure(limit, unit, currency, *unit_labels(cap))} per task"
 
 
-def cap_standing(used: Any, limit: Any, unit: Any, currency: str | None = None) -> str:
+def cap_standing(
+    used: Any,
+    limit: Any,
+    unit: Any,
+    currency: str | None = None,
+    label: str | None = None,
+    singular: str | None = None,
+) -> str:
     """What is left of a cap, or by how much it is exceeded, in words.
 
-    "15 h left"; "5 h over the cap: 20 h covered, 5 h beyond".
+    "15 h left"; "5 h over the cap: 20 h covered, 5 h beyond"; a count cap with its
+    label: "1 licence left".
     """
     used_number, limit_number = exact(used), exact(limit)
     if used_number is None or limit_number is None:
         return EMPTY
+
+    def figure_of(value: Decimal) -> str:
+        return measure(value, unit, currency, label, singular)
+
     if used_number <= limit_number:
-        return f"{measure(limit_number - used_number, unit, currency)} left"
-    beyond = measure(used_number - limit_number, unit, currency)
-    covered = measure(limit_number, unit, currency)
-    return f"{beyond} over the cap: {covered} covered, {beyond} beyond"
+        return f"{figure_of(limit_number - used_number)} left"
+    beyond = figure_of(used_number - limit_number)
+    return f"{beyond} over the cap: {figure_of(limit_number)} covered, {beyond} beyond"
 
 
 def percent(value: Any, places: int | None = None) -> str:

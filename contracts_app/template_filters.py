@@ -58,16 +58,27 @@ def per_task_text(
 
 @pass_context
 def measure(
-    context: Context, value: Any, unit: Any, currency: str | None = None, label: str | None = None
+    context: Context,
+    value: Any,
+    unit: Any,
+    currency: str | None = None,
+    label: str | None = None,
+    singular: str | None = None,
 ) -> str:
-    return formatting.measure(value, unit, _currency(context, currency), label)
+    return formatting.measure(value, unit, _currency(context, currency), label, singular)
 
 
 @pass_context
 def cap_standing(
-    context: Context, used: Any, limit: Any, unit: Any, currency: str | None = None
+    context: Context,
+    used: Any,
+    limit: Any,
+    unit: Any,
+    currency: str | None = None,
+    label: str | None = None,
+    singular: str | None = None,
 ) -> str:
-    return formatting.cap_standing(used, limit, unit, _currency(context, currency))
+    return formatting.cap_standing(used, limit, unit, _currency(context, currency), label, singular)
 
 
 @pass_context
@@ -86,6 +97,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["month_input_attributes"] = MONTH_INPUT_ATTRIBUTES
     filters = app.jinja_env.filters
     filters["cap_standing"] = cap_standing
+    filters["counted"] = formatting.counted
     filters["cap_text"] = cap_text
     filters["clause_value"] = clause_value
     filters["css_string"] = css_string

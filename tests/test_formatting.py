@@ -175,3 +175,25 @@ def test_english_figures_read_as_babel_writes_them(number, grouped):
             number.to_integral_value() if whole else number, 0 if whole else places
         )
         assert formatting.quantity(number) == expected
+
+
+def test_a_counted_noun_takes_the_form_its_number_asks_for(in_locale):
+    with in_locale():
+        assert formatting.counted(1, "task", "tasks") == "1 task"
+        assert formatting.counted(Decimal("1.00"), "day", "days") == "1 day"
+        assert formatting.counted(0, "task", "tasks") == "0 tasks"
+        assert formatting.counted(3, "entry", "entries") == "3 entries"
+        assert formatting.counted(1, "invitation waits", "invitations wait") == (
+            "1 invitation waits"
+        )
+
+
+def test_the_pages_count_with_both_forms_and_never_append_an_s(client):
+    from tests.factories import make_agreement, manager_of, signed_in
+
+    agreement = make_agreement()
+    agreement.notice_days = 1
+    agreement.renewal, agreement.renewal_months = "tacit", 1
+    signed_in(client, manager_of(agreement))
+    page = " ".join(client.get(f"/agreements/{agreement.code}").get_data(as_text=True).split())
+    assert "renews tacitly for 1 month, notice 1 day" in page

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import json
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -63,3 +67,88 @@ def test_migrations_downgrade_to_base_and_up_again(empty_database_url):
     assert _table_names(empty_database_url) <= {"alembic_version"}
     command.upgrade(config, "head")
     assert "agreements" in _table_names(empty_database_url)
+
+
+_SERIAL = itertools.count(1)
+
+
+def _insert(conn: sa.Connection, table: str, **values) -> int:
+    """A row with ``values`` and a plain value in each other required column (a row of
+    its own for each required foreign key)."""
+    reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    row = dict(values)
+    for column in reflected.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        if column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column.table.name
+            row[column.name] = _insert(conn, target)
+            continue
+        python_type = column.type.python_type
+        if python_type is bool:
+            row[column.name] = False
+        elif python_type in (int, float, Decimal):
+            row[column.name] = 1
+        elif python_type is dt.datetime:
+            row[column.name] = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        elif python_type is dt.date:
+            row[column.name] = dt.date(2026, 1, 1)
+        elif python_type in (dict, list):
+            row[column.name] = []
+        else:
+            row[column.name] = f"{column.name[:3]}{next(_SERIAL)}"
+    return conn.execute(sa.insert(reflected).values(row)).inserted_primary_key[0]
+
+
+def test_labels_stored_as_singulars_become_the_plural_shown_and_the_singular(
+    empty_database_url,
+):
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0015")
+    engine = make_engine(empty_database_url)
+    with engine.begin() as conn:
+        agreement = _insert(conn, "agreements", currency="EUR", renewal="none", status="active")
+        version = _insert(conn, "scope_versions", agreement_id=agreement)
+        for ref, label in (("1.1", "release"), ("1.2", "status"), ("1.3", None)):
+            _insert(
+                conn,
+                "clauses",
+                scope_version_id=version,
+                ref=ref,
+                kind="included",
+                cap_unit="count",
+                cap_limit=4,
+                cap_period="month",
+                cap_unit_label=label,
+            )
+        cap = {"unit": "count", "limit": "2", "period": "month", "unit_label": "release"}
+        _insert(
+            conn,
+            "annexes",
+            agreement_id=agreement,
+            state="draft",
+            changes=[{"op": "modify", "ref": "1.1", "fields": {"cap": cap}}],
+        )
+    command.upgrade(config, "0016")
+    with engine.connect() as conn:
+        labels = conn.execute(
+            sa.text("SELECT ref, cap_unit_label, cap_unit_label_singular FROM clauses ORDER BY ref")
+        ).all()
+        changes = conn.execute(sa.text("SELECT changes FROM annexes")).scalar_one()
+    assert [tuple(row) for row in labels] == [
+        ("1.1", "releases", "release"),
+        ("1.2", "status", "status"),
+        ("1.3", None, None),
+    ]
+    changes = json.loads(changes) if isinstance(changes, str) else changes
+    assert changes[0]["fields"]["cap"]["unit_label"] == "releases"
+    assert changes[0]["fields"]["cap"]["unit_label_singular"] == "release"
+    command.downgrade(config, "0015")
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                sa.text("SELECT cap_unit_label FROM clauses WHERE ref = '1.1'")
+            ).scalar_one()
+            == "release"
+        )
+    engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from contracts_app import formatting
 from contracts_app.agreements.models import Agreement
 from contracts_app.agreements.terms import DueAlert
 from contracts_app.notifications.kinds import Kind
@@ -17,7 +18,8 @@ def contract_date_near(agreement: Agreement, alert: DueAlert, today: dt.date) ->
     if not mark_once(f"agreement:{agreement.id}", f"date:{alert.key}"):
         return False
     days = (alert.date.day - today).days
-    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    with formatting.in_english():  # stored and mailed once, whoever reads it
+        when = "today" if days == 0 else f"in {formatting.counted(days, 'day', 'days')}"
     notify(
         managers_of(agreement.id),
         Kind.CONTRACT_DATE,

@@ -164,7 +164,11 @@ class ClauseForm(FlaskForm):
     cap_limit = DecimalField("Cap limit", places=None, validators=[Optional()])
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"))
     cap_unit_label = StringField(
-        "Counted as", description='For a count cap: what it counts, singular, e.g. "release"'
+        "Counted as (plural)",
+        description='For a count cap: what it counts, as written after 4, e.g. "releases"',
+    )
+    cap_unit_label_singular = StringField(
+        "Counted as, for one", description='Optional: as written after 1, e.g. "release"'
     )
     per_task_limit = DecimalField("Per-task limit", places=None, validators=[Optional()])
     rate = DecimalField("Rate", places=None, validators=[Optional()])
@@ -174,12 +178,20 @@ class ClauseForm(FlaskForm):
     def clause_json(self) -> dict[str, Any]:
         cap = None
         label = (self.cap_unit_label.data or "").strip() or None
-        if self.cap_unit.data or self.cap_limit.data is not None or self.cap_period.data or label:
+        singular = (self.cap_unit_label_singular.data or "").strip() or None
+        if (
+            self.cap_unit.data
+            or self.cap_limit.data is not None
+            or self.cap_period.data
+            or label
+            or singular
+        ):
             cap = {
                 "unit": self.cap_unit.data or None,
                 "limit": str(self.cap_limit.data) if self.cap_limit.data is not None else None,
                 "period": self.cap_period.data or None,
                 "unit_label": label,
+                "unit_label_singular": singular,
             }
         return {
             "ref": (self.ref.data or "").strip(),
@@ -209,6 +221,7 @@ class ClauseForm(FlaskForm):
         self.cap_limit.data = _decimal(cap.get("limit"))
         self.cap_period.data = cap.get("period", "")
         self.cap_unit_label.data = cap.get("unit_label") or ""
+        self.cap_unit_label_singular.data = cap.get("unit_label_singular") or ""
         self.per_task_limit.data = _decimal(clause["per_task_limit"])
         self.rate.data = _decimal(clause["rate"])
 

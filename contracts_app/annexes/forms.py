@@ -42,7 +42,8 @@ class ChangeRowForm(Form):
     cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"), default="")
     cap_limit = StringField("Cap limit")
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"), default="")
-    cap_unit_label = StringField("Counted as")
+    cap_unit_label = StringField("Counted as (plural)", description='e.g. "releases"')
+    cap_unit_label_singular = StringField("Counted as, for one", description='e.g. "release"')
     per_task_limit = StringField("Per-task limit")
     rate = StringField("Rate")
 
@@ -57,6 +58,7 @@ class ChangeRowForm(Form):
             self.keywords,
             self.cap_limit,
             self.cap_unit_label,
+            self.cap_unit_label_singular,
             self.per_task_limit,
             self.rate,
         )
@@ -74,12 +76,14 @@ class ChangeRowForm(Form):
 
         cap = None
         label = text(self.cap_unit_label)
-        if self.cap_unit.data or text(self.cap_limit) or self.cap_period.data or label:
+        singular = text(self.cap_unit_label_singular)
+        if self.cap_unit.data or text(self.cap_limit) or self.cap_period.data or label or singular:
             cap = {
                 "unit": self.cap_unit.data or None,
                 "limit": text(self.cap_limit),
                 "period": self.cap_period.data or None,
                 "unit_label": label,
+                "unit_label_singular": singular,
             }
         return {
             "ref": (self.ref.data or "").strip(),
@@ -108,6 +112,7 @@ class ChangeRowForm(Form):
         self.cap_limit.data = cap.get("limit") or ""
         self.cap_period.data = cap.get("period", "")
         self.cap_unit_label.data = cap.get("unit_label") or ""
+        self.cap_unit_label_singular.data = cap.get("unit_label_singular") or ""
         self.per_task_limit.data = clause.get("per_task_limit") or ""
         self.rate.data = clause.get("rate") or ""
 

@@ -107,16 +107,24 @@ def _validate(
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if lookalikes and stored:
-        known = vocabulary_of(agreement)
-        categories, systems = codes_in_changes(kept)
-        known = Vocabulary(
-            tuple({*known.categories, *categories}), tuple({*known.systems, *systems})
-        )
-        for path, messages in change_lookalikes(stored, known).items():
+        for path, messages in annex_lookalikes(agreement, stored, kept).items():
             errors.setdefault(path, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     return stored
+
+
+def annex_lookalikes(
+    agreement: Agreement, changes: list[dict[str, Any]], kept: Sequence[dict[str, Any]] = ()
+) -> dict[str, list[str]]:
+    """Each new category or system of ``changes`` that looks like one the agreement uses,
+    at its change's path, for the person to confirm. Codes the annex's ``kept`` changes
+    already bring were confirmed when they were saved and are not asked about again:
+    the page and the API ask the same."""
+    known = vocabulary_of(agreement)
+    categories, systems = codes_in_changes(kept)
+    known = Vocabulary(tuple({*known.categories, *categories}), tuple({*known.systems, *systems}))
+    return change_lookalikes(changes, known)
 
 
 def create_annex(

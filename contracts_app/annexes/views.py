@@ -29,7 +29,7 @@ from contracts_app.errors import (
 )
 from contracts_app.pagination import sort_arg
 from contracts_app.scope.services import clause_map, version_on
-from contracts_app.scope.vocabulary import change_lookalikes, vocabulary_of
+from contracts_app.scope.vocabulary import vocabulary_of
 from workflows.annex import diagram_svg
 from workflows.annex_states import EDITABLE_STATES, AnnexState
 from workflows.binding import highlight_state
@@ -136,7 +136,8 @@ def edit(code: str | None = None, annex_id: int | None = None) -> Any:
             for path, messages in exc.errors.items():
                 errors.setdefault(path, []).extend(messages)
         if not form.confirm_new_codes.data:
-            lookalikes = change_lookalikes(changes, vocabulary_of(agreement))
+            kept = annex.changes if annex is not None else ()
+            lookalikes = services.annex_lookalikes(agreement, changes, kept)
             for path, messages in lookalikes.items():
                 errors.setdefault(path, []).extend(messages)
         if errors or not form_valid:

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from contracts_app import formatting
 from contracts_app.accounts.models import ApiToken, User
 from contracts_app.agreements.models import Agreement, Invitation, Membership
 from contracts_app.annexes.models import Annex
@@ -282,15 +283,15 @@ def _tasks(event: AuditEvent, c: _Context, who: str, what: str) -> str | None:
     verb = event.action.split(".", 1)[1]
     if verb == "imported":
         profile, created = _after(event, "profile"), _after(event, "created")
-        count = f" {created} {'task' if created == 1 else 'tasks'}" if created is not None else ""
+        count = f" {formatting.counted(created, 'task', 'tasks')}" if created is not None else ""
         return f"{who} imported{count or ' tasks'}" + (
             f" with the profile “{profile}”." if profile else "."
         )
     if verb == "rechecked":
         changed = _after(event, "changed") or 0
         return (
-            f"The tasks were checked again: {changed} "
-            f"{'verdict' if changed == 1 else 'verdicts'} changed."
+            f"The tasks were checked again: {formatting.counted(changed, 'verdict', 'verdicts')} "
+            "changed."
         )
     return None
 
@@ -454,7 +455,7 @@ def value_text(value: Any, text: bool = False) -> str:
         if all(not isinstance(item, dict | list) for item in value):
             items = [value_text(item) for item in value]
             return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-        return f"{len(value)} {'entry' if len(value) == 1 else 'entries'}"
+        return formatting.counted(len(value), "entry", "entries")
     if isinstance(value, dict):
         if all(not isinstance(item, dict | list) for item in value.values()):
             return ", ".join(f"{field_name(str(k))} {value_text(v)}" for k, v in value.items())

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from contracts_app import formatting
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import EVERY_ROLE, membership_of, require_role
 from contracts_app.agreements.models import Agreement, Membership
@@ -218,5 +219,5 @@ def progress_text(render: Render) -> str:
         return f"Preparing… writing {render.pages_total} pages."
     if render.state == RenderState.DONE:
         pages = render.pages_done
-        return f"Ready: {pages} {'page' if pages == 1 else 'pages'}."
+        return f"Ready: {formatting.counted(pages, 'page', 'pages')}."
     return f"Could not be rendered: {render.error}"

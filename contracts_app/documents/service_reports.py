@@ -74,6 +74,7 @@ def gather_service_report(agreement: Agreement, period: Period) -> dict[str, Any
                 "ref": spec.ref,
                 "title": spec.title,
                 "unit": spec.cap.unit.value,
+                **spec.cap.labels(),
                 "period": label,
                 "used": _money(ledger(spec.ref, spec.cap.unit, start, stop)),
                 "limit": _money(spec.cap.limit),

@@ -67,6 +67,7 @@ def gather_summary(agreement: Agreement, as_of: dt.date) -> dict[str, Any]:
                     "ref": spec.ref,
                     "title": spec.title,
                     "unit": spec.cap.unit.value,
+                    **spec.cap.labels(),
                     "period": label,
                     "used": float(used),
                     "limit": float(spec.cap.limit),

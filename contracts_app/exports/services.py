@@ -103,6 +103,7 @@ def scope_table(agreement: Agreement, day: dt.date) -> Table:
             "Cap unit",
             "Cap period",
             "Cap counts",
+            "Cap counts (one)",
             "Per-task limit",
             "Rate",
         ],
@@ -119,6 +120,7 @@ def scope_table(agreement: Agreement, day: dt.date) -> Table:
                 c.cap.unit if c.cap else None,
                 c.cap.period if c.cap else None,
                 c.cap.unit_label if c.cap else None,
+                c.cap.unit_label_singular if c.cap else None,
                 c.per_task_limit,
                 c.rate,
             ]

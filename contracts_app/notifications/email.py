@@ -12,6 +12,7 @@ from flask import current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from contracts_app import formatting
 from contracts_app.notifications.kinds import LABELS, Kind
 from contracts_app.notifications.models import Notification
 
@@ -89,16 +90,15 @@ def digest_email(
     user: Any, day: str, notifications: Sequence[Notification]
 ) -> EmailMultiAlternatives:
     lines = [f"- {n.text}\n  {absolute(n.link)}" for n in notifications]
-    text = (
-        f"Your Contracts digest for {day}: {len(notifications)} notification(s).\n\n"
-        + "\n".join(lines)
-    )
+    with formatting.in_english():
+        count = formatting.counted(len(notifications), "notification", "notifications")
+    text = f"Your Contracts digest for {day}: {count}.\n\n" + "\n".join(lines)
     items = "".join(
         f'<li><a href="{escape(absolute(n.link))}">{escape(n.text)}</a></li>' for n in notifications
     )
     html = f"<p>Your Contracts digest for {escape(day)}:</p><ul>{items}</ul>"
     message = EmailMultiAlternatives(
-        subject=f"Contracts digest for {day}: {len(notifications)} notification(s)",
+        subject=f"Contracts digest for {day}: {count}",
         body=text,
         to=[user.email],
         headers={

@@ -28,7 +28,7 @@ from contracts_app.identifiers import Identifier
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-# What a count cap counts: one singular noun of letters (any script) and single spaces.
+# What a count cap counts: a noun of letters (any script) and single spaces.
 UNIT_LABEL_PATTERN = re.compile(r"[^\W\d_]+( [^\W\d_]+)*")
 UNIT_LABEL_MAX = 40
 MAX_AMOUNT = Decimal("999999999999.99")  # within what Numeric(16, 4) holds
@@ -53,11 +53,14 @@ def _positive_amount(**kwargs: Any) -> fields.Decimal:
     return decimal_field(maximum=MAX_AMOUNT, exclusive_minimum=True, **kwargs)
 
 
-def _a_noun(value: str) -> None:
-    # Checked here rather than as a documented pattern: letters of any script, which
-    # the regular expressions of OpenAPI (ECMA, without the u flag) cannot say.
-    if not UNIT_LABEL_PATTERN.fullmatch(value):
-        raise ValidationError('One noun of letters and spaces, e.g. "release".')
+def _a_noun(example: str) -> Any:
+    def check(value: str) -> None:
+        # Checked here rather than as a documented pattern: letters of any script, which
+        # the regular expressions of OpenAPI (ECMA, without the u flag) cannot say.
+        if not UNIT_LABEL_PATTERN.fullmatch(value):
+            raise ValidationError(f'One noun of letters and spaces, e.g. "{example}".')
+
+    return check
 
 
 class CapSchema(Schema):
@@ -67,11 +70,20 @@ class CapSchema(Schema):
     unit_label = fields.String(
         allow_none=True,
         load_default=None,
-        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun],
+        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun("releases")],
         metadata={
-            "description": "What a count cap counts: one singular noun, letters and spaces "
-            '("release"); shown pluralised for counts other than 1 ("4 releases / month"). '
-            "Only for unit count."
+            "description": "What a count cap counts, as written after any number but one: "
+            'a plural noun, letters and spaces ("releases"), shown as given '
+            '("4 releases / month"). Only for unit count.'
+        },
+    )
+    unit_label_singular = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun("release")],
+        metadata={
+            "description": 'The same noun as written after exactly one ("release"); '
+            "without it, one reads with ``unit_label`` too. Only with ``unit_label``."
         },
     )
 
@@ -81,6 +93,12 @@ class CapSchema(Schema):
         if data.get("unit_label") and unit is not None and unit != CapUnit.COUNT:
             raise ValidationError(
                 f"Only a cap of count takes a unit label; a cap of {unit} has its own.",
+                "unit_label",
+            )
+        if data.get("unit_label_singular") and not data.get("unit_label"):
+            raise ValidationError(
+                "Give what it counts for other numbers too (the plural), "
+                "or leave the singular empty.",
                 "unit_label",
             )
 
@@ -125,17 +143,25 @@ class Cap:
     unit: CapUnit
     limit: Decimal
     period: CapPeriod
-    unit_label: str | None = None
+    unit_label: str | None = None  # plural: "4 releases"
+    unit_label_singular: str | None = None  # "1 release", when given
 
     def to_json(self) -> dict[str, str]:
-        data = {
+        return {
             "unit": self.unit.value,
             "limit": decimal_text(self.limit) or "",
             "period": self.period.value,
+            **self.labels(),
         }
+
+    def labels(self) -> dict[str, str]:
+        """What a count cap counts, as the labels given (none when there are none)."""
+        labels = {}
         if self.unit_label:
-            data["unit_label"] = self.unit_label
-        return data
+            labels["unit_label"] = self.unit_label
+        if self.unit_label_singular:
+            labels["unit_label_singular"] = self.unit_label_singular
+        return labels
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -170,6 +196,7 @@ class ClauseSpec:
                 _money(cap["limit"]),
                 CapPeriod(cap["period"]),
                 (cap.get("unit_label") or "").strip() or None,
+                (cap.get("unit_label_singular") or "").strip() or None,
             )
             if cap
             else None,

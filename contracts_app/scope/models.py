@@ -113,8 +113,11 @@ class Clause(Base):
     cap_unit: Mapped[CapUnit | None] = mapped_column(str_enum(CapUnit, "cap_unit"))
     cap_limit: Mapped[Decimal | None]
     cap_period: Mapped[CapPeriod | None] = mapped_column(str_enum(CapPeriod, "cap_period"))
-    # What a count cap counts, singular ("release"); none for hours and amounts.
+    # What a count cap counts, as printed after any number but one ("licences"), and the
+    # singular printed after exactly one when it was given ("licence"); none for hours
+    # and amounts.
     cap_unit_label: Mapped[str | None] = mapped_column(sa.String(40))
+    cap_unit_label_singular: Mapped[str | None] = mapped_column(sa.String(40))
     per_task_limit: Mapped[Decimal | None]
     rate: Mapped[Decimal | None]
 

@@ -52,7 +52,13 @@ def spec_of(clause: Clause) -> ClauseSpec:
         categories=tuple(clause.categories),
         systems=tuple(clause.systems),
         keywords=tuple(clause.keywords),
-        cap=Cap(clause.cap_unit, clause.cap_limit, clause.cap_period, clause.cap_unit_label)
+        cap=Cap(
+            clause.cap_unit,
+            clause.cap_limit,
+            clause.cap_period,
+            clause.cap_unit_label,
+            clause.cap_unit_label_singular,
+        )
         if clause.cap_unit is not None
         and clause.cap_limit is not None
         and clause.cap_period is not None
@@ -87,6 +93,7 @@ def _clause_rows(specs: Iterable[ClauseSpec]) -> list[Clause]:
             cap_limit=spec.cap.limit if spec.cap else None,
             cap_period=spec.cap.period if spec.cap else None,
             cap_unit_label=spec.cap.unit_label if spec.cap else None,
+            cap_unit_label_singular=spec.cap.unit_label_singular if spec.cap else None,
             per_task_limit=spec.per_task_limit,
             rate=spec.rate,
         )

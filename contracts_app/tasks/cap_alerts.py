@@ -34,7 +34,9 @@ def cap_use_changed(agreement: Agreement, clause_ref: str | None, day: dt.date) 
     percent = used * 100 / Decimal(clause.cap.limit)
     with formatting.in_english():  # stored and mailed once, whoever reads it
         used_text, limit_text = [
-            formatting.measure(figure, clause.cap.unit, agreement.currency, clause.cap.unit_label)
+            formatting.measure(
+                figure, clause.cap.unit, agreement.currency, *formatting.unit_labels(clause.cap)
+            )
             for figure in (used, clause.cap.limit)
         ]
     for threshold in sorted(agreement.cap_alert_percents or []):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from contracts_app import formatting
 from contracts_app.errors import ValidationFailed
 
 
@@ -40,4 +41,5 @@ def file_refused(problems: list[dict[str, Any]]) -> ValidationFailed:
             errors.setdefault(f"line {problem['line']}.{field}", []).extend(
                 line_message(problem["line"], field, message) for message in messages
             )
-    return ValidationFailed(errors, f"{len(problems)} row(s) are invalid; nothing was imported.")
+    rows = formatting.counted(len(problems), "row is", "rows are")
+    return ValidationFailed(errors, f"{rows} invalid; nothing was imported.")

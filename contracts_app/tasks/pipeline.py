@@ -435,3 +435,57 @@ def settle_after(
         return settle(context, start=day, refs=(), pending=pending, why=why)
     _start, end = reach
     return settle(context, start=day, end=end, refs={ref}, pending=pending, why=why)
+
+
+def reword(context: VerdictContext) -> int:
+    """Write each stored task's explanation in the words the check uses today, changing
+    no verdict; returns how many explanations changed.
+
+    Every task of the agreement is checked again in canonical order, each against the use
+    the database records for the tasks before it (as stored, as ``usage_before`` reads
+    it). Where the check gives the stored verdict, clause, scope version, priced amount
+    and cap figures, the stored explanation (``verdict_detail``) is replaced by the new
+    one: the same facts, as the reasons now word them. A task whose check would now give
+    anything else keeps its explanation, since changing a verdict is a re-check's work,
+    with its record of changes. Nothing else is touched: no state, flag, time or audit
+    event, as no decision or verdict changes.
+    """
+    agreement = context.agreement
+    tasks = sorted(
+        db.session.scalars(sa.select(Task).where(Task.agreement_id == agreement.id)).all(),
+        key=task_key,
+    )
+    if not tasks:
+        return 0
+    ledger = UsageLedger(agreement.id, before=tasks[0].day)
+    reworded = 0
+    for task in tasks:
+        result = context.check(facts_of(task, task.id), ledger)
+        detail = result.to_json()
+        if _same_verdict(task, result) and task.verdict_detail != detail:
+            task.verdict_detail = detail
+            reworded += 1
+        if task.state in COUNTED_STATES and task.clause_ref:
+            amount = task.amount if task.amount is not None else task.priced_amount
+            ledger.add(task.clause_ref, task.day, task.hours, amount)
+    return reworded
+
+
+_CAP_FIGURES = ("unit", "limit", "used", "remaining", "period", "period_start", "period_end")
+
+
+def _same_verdict(task: Task, result: CheckResult) -> bool:
+    """Whether ``result`` decides what ``task`` has stored: only the words may differ."""
+    stored = task.verdict_detail or {}
+    cap = stored.get("cap")
+    new_cap = result.cap
+    return (
+        result.verdict == task.verdict
+        and result.clause == task.clause_ref
+        and result.scope_version == task.scope_version
+        and storable_price(result) == task.priced_amount
+        and (cap is None) == (new_cap is None)
+        and all((cap or {}).get(name) == (new_cap or {}).get(name) for name in _CAP_FIGURES)
+        and [c.get("ref") for c in stored.get("candidates") or []]
+        == [c["ref"] for c in result.candidates]
+    )

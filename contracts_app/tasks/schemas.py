@@ -66,6 +66,12 @@ class CapOut(Schema):
     period = fields.String()
     period_start = fields.String()
     period_end = fields.String(allow_none=True)
+    unit_label = fields.String(
+        metadata={"description": "What a count cap counts, for numbers other than one."}
+    )
+    unit_label_singular = fields.String(
+        metadata={"description": "What a count cap counts, for exactly one, when given."}
+    )
 
 
 class CandidateOut(Schema):

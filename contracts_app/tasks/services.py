@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from contracts_app import dates, identifiers
+from contracts_app import dates, formatting, identifiers
 from contracts_app.accounts.models import User
 from contracts_app.agreements.access import can, object_for, require_role
 from contracts_app.agreements.locking import lock_agreement
@@ -40,6 +40,7 @@ from contracts_app.tasks.pipeline import (
     VerdictContext,
     facts_of,
     order_key,
+    reword,
     settle_after,
     storable_price,
     task_key,
@@ -519,7 +520,10 @@ def decide_tasks(
             for position, plan in enumerate(plans)
             if plan.refused
         }
-        summary = f"{len(refused)} of {len(plans)} task(s) may not take it; nothing was changed."
+        summary = (
+            f"{len(refused)} of {formatting.counted(len(plans), 'task', 'tasks')} "
+            "may not take it; nothing was changed."
+        )
         if EVENT_SPECS_BY_NAME[event].comment_required and not comment:
             refused["comment"] = ["Say why: a comment is required."]
         if refused:
@@ -735,6 +739,7 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
                     "used": ledger(ref, clause.cap.unit, start, end),
                     "limit": clause.cap.limit,
                     "unit": clause.cap.unit.value,
+                    **clause.cap.labels(),
                 }
             )
         if clause.cap.period.value == "term":
@@ -742,3 +747,18 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
         day = start - dt.timedelta(days=1)
     rows.reverse()
     return {"ref": ref, "periods": rows}
+
+
+def reword_stored_verdicts(codes: Sequence[str] | None = None) -> dict[str, int]:
+    """Write the stored explanation of every task (of the agreements ``codes``, or all)
+    in the words the check uses today, without changing any verdict (``pipeline.reword``);
+    one transaction per agreement. Returns how many were re-worded, per agreement."""
+    query = sa.select(Agreement).order_by(Agreement.code)
+    if codes is not None:
+        query = query.where(Agreement.code.in_(list(codes)))
+    counts: dict[str, int] = {}
+    for agreement in db.session.scalars(query).all():
+        with unit_of_work():
+            lock_agreement(agreement.id)
+            counts[agreement.code] = reword(VerdictContext(agreement))
+    return counts

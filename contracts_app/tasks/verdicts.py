@@ -199,13 +199,27 @@ def _money(value: Decimal) -> str:
     return decimal_text(value) or ""
 
 
+def priced_reason(hours: Decimal, clause: ClauseSpec, term: Term, price: Decimal) -> str:
+    """Why a task that gave hours only counts an amount: its hours at the clause's rate,
+    with the exact product when rounding to the minor unit changed it."""
+    exact = hours * clause.rate  # type: ignore[operator]
+    with formatting.in_english():
+        text = (
+            f"No amount was given: {formatting.measure(hours, CapUnit.HOURS)} at "
+            f"{formatting.money(clause.rate, term.currency)} an hour, the rate of clause "
+            f"{clause.ref}, is priced {formatting.money(price, term.currency)}"
+        )
+        if exact != price:
+            return f"{text} ({formatting.money(exact, term.currency)} exactly, rounded half up)."
+    return f"{text}."
+
+
 def _measure(value: Decimal, unit: CapUnit, clause: ClauseSpec, term: Term) -> str:
     """A figure of the clause's cap or per-task limit with its unit, as the pages write it
     ("9.50 h", "EUR 480.00", "4 releases"); in English, since a reason is stored once
     and read by everyone (and no request is needed to write it)."""
-    label = clause.cap.unit_label if clause.cap else None
     with formatting.in_english():
-        return formatting.measure(value, unit, term.currency, label)
+        return formatting.measure(value, unit, term.currency, *formatting.unit_labels(clause.cap))
 
 
 def covering_depth(spec: ClauseSpec, category: str) -> int:
@@ -412,13 +426,7 @@ def _check_limits(
         and clause.rate is not None
     ):
         amount = priced_amount = priced(task.hours, clause.rate, term.currency)
-        exact = task.hours * clause.rate
-        reasons.append(
-            f"The task gives no amount: its {_money(task.hours)} hours are priced at the "
-            f"rate of clause {clause.ref}, {_money(clause.rate)} {term.currency} an hour, "
-            f"= {_money(priced_amount)} {term.currency}"
-            + (f" (exactly {exact}, half up to the minor unit)." if exact != amount else ".")
-        )
+        reasons.append(priced_reason(task.hours, clause, term, priced_amount))
     if clause.cap is not None and amount is None:
         if unit == CapUnit.AMOUNT and task.hours is not None:
             reasons.append(
@@ -467,6 +475,7 @@ def _check_limits(
         "period_start": start.isoformat(),
         "period_end": (end - dt.timedelta(days=1)).isoformat() if end else None,
     }
+    figures.update(clause.cap.labels())  # what a count cap counts, for every page showing it
     cap = functools.partial(_measure, unit=unit, clause=clause, term=term)
     if used > clause.cap.limit:
         reasons.append(

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from contracts_app import formatting
 from contracts_app.agreements.access import agreement_for
 from contracts_app.audit.presenters import present
 from contracts_app.audit.services import history_of
@@ -123,7 +124,8 @@ def decide(code: str) -> Any:
                 problem, status = exc.message, 403
             else:
                 flash(
-                    f"{len(decided)} task(s): {decided[0].label.lower()} done "
+                    f"{formatting.counted(len(decided), 'task', 'tasks')}: "
+                    f"{decided[0].label.lower()} done "
                     f"({', '.join(plan.task.ref for plan in decided[:10])}"
                     f"{'…' if len(decided) > 10 else ''}).",
                     "info",

@@ -6,9 +6,9 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema, fields
 
-from contracts_app.api_common import api_user
+from contracts_app.api_common import api_user, sort_param
 from contracts_app.extensions import token_auth
-from contracts_app.work.services import my_work
+from contracts_app.work.services import WORK_SORTING, my_work
 
 api = APIBlueprint("work_api", __name__, tag="My work")
 
@@ -26,6 +26,10 @@ class WorkGroupOut(Schema):
     items = fields.List(fields.Nested(WorkItemOut))
 
 
+class WorkQuery(Schema):
+    sort = sort_param(WORK_SORTING)
+
+
 class WorkOut(Schema):
     groups = fields.List(fields.Nested(WorkGroupOut))
     total = fields.Integer()
@@ -33,7 +37,12 @@ class WorkOut(Schema):
 
 @api.get("/me/work")
 @api.auth_required(token_auth)
+@api.input(WorkQuery, location="query", arg_name="query")
 @api.output(WorkOut)
-@api.doc(summary="What waits for me, grouped, each item with its age and a link", responses=[401])
-def work() -> Any:
-    return my_work(api_user()).to_json()
+@api.doc(
+    summary="What waits for me, grouped, each item with its age and a link; within each "
+    "group, oldest first unless sorted",
+    responses=[401, 422],
+)
+def work(query: dict[str, Any]) -> Any:
+    return my_work(api_user(), sort=query["sort"]).to_json()

@@ -1,7 +1,9 @@
 """My work: what waits for a person, grouped, each item with its age and a link.
 
 Read-only: the groups are derived from the annexes, summaries, tasks, caps, contract dates
-and notifications as they stand, with a few queries per group whatever the data.
+and notifications as they stand, with a few queries per group whatever the data. The groups
+keep their order; within each, items are sorted as ``WORK_SORTING`` offers: by how long they
+have waited (or their due date), oldest first by default, or by agreement.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
 from contracts_app.db import db, utcnow
 from contracts_app.documents.models import Document, DocumentState, SignOff
 from contracts_app.enums import AgreementStatus, Role
+from contracts_app.errors import ValidationFailed
 from contracts_app.notifications.models import Notification
 from contracts_app.scope.services import clause_map, version_on
+from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.timeline import term_of
 from contracts_app.tasks.usage import UsageLedger
@@ -48,6 +52,14 @@ GROUPS = {
     "contract_dates_near": "Contract dates within their lead time",
     "unread_notifications": "Unread notifications",
 }
+
+
+# The same fields for every group: an item's ``since`` (when it began to wait, or when it
+# is due) and its agreement's code. Each group sorts its items in Python, or in its query
+# where it reads only the first ``ITEMS_PER_GROUP`` rows (tasks, notifications).
+WORK_SORTING = Sorting(
+    columns={"since": "since", "agreement": "agreement"}, default="since", tiebreaker="title"
+)
 
 
 @dataclasses.dataclass
@@ -96,7 +108,12 @@ class MyWork:
         return {"groups": [g.to_json() for g in self.groups], "total": self.total}
 
 
-def my_work(user: User, today: dt.date | None = None) -> MyWork:
+def my_work(user: User, today: dt.date | None = None, sort: str | None = None) -> MyWork:
+    """What waits for ``user``, in groups, each sorted by ``sort`` (``since`` by default).
+    Refuses a field ``WORK_SORTING`` does not offer."""
+    sort = sort or WORK_SORTING.default
+    if not WORK_SORTING.is_valid(sort):
+        raise ValidationFailed({"sort": [WORK_SORTING.refusal]})
     today = today or utcnow().date()
     memberships = db.session.execute(
         sa.select(Membership, Agreement)
@@ -105,19 +122,39 @@ def my_work(user: User, today: dt.date | None = None) -> MyWork:
     ).all()
     return MyWork(
         [
-            _group("annexes_awaiting_me", _annexes(memberships)),
-            _group("summaries_awaiting_sign_off", _summaries(memberships)),
-            _tasks(memberships),
-            _group("caps_at_threshold", _caps(memberships, today)),
-            _group("contract_dates_near", _dates(memberships, today)),
-            _notifications(user),
+            _group("annexes_awaiting_me", _annexes(memberships), sort),
+            _group("summaries_awaiting_sign_off", _summaries(memberships), sort),
+            _tasks(memberships, sort),
+            _group("caps_at_threshold", _caps(memberships, today), sort),
+            _group("contract_dates_near", _dates(memberships, today), sort),
+            _notifications(user, sort),
         ]
     )
 
 
-def _group(kind: str, items: list[Item]) -> Group:
-    items.sort(key=lambda item: _sortable(item.since))
-    return Group(kind, len(items), items[:ITEMS_PER_GROUP])
+def _group(kind: str, items: list[Item], sort: str) -> Group:
+    return Group(kind, len(items), sorted_items(items, sort)[:ITEMS_PER_GROUP])
+
+
+def sorted_items(items: list[Item], sort: str) -> list[Item]:
+    """``items`` in the order ``sort`` names; ties by waiting time, then title. By
+    agreement, items of no agreement come last either way (as NULLS LAST in the queries)."""
+    descending = sort.startswith("-")
+    by_time = sorted(items, key=lambda item: (_sortable(item.since), item.title))
+    if sort.lstrip("-") == "since":
+        return by_time[::-1] if descending else by_time
+    named = [item for item in by_time if item.agreement]
+    named.sort(key=lambda item: (item.agreement or "").lower(), reverse=descending)
+    return named + [item for item in by_time if not item.agreement]
+
+
+def _order(sort: str, since: Any, agreement: Any, tiebreaker: Any) -> list[Any]:
+    """The ORDER BY of a group read in SQL, matching ``sorted_items``."""
+    descending = sort.startswith("-")
+    if sort.lstrip("-") == "since":
+        return [since.desc() if descending else since.asc(), tiebreaker]
+    code = lower(agreement)
+    return [(code.desc() if descending else code.asc()).nulls_last(), since.asc(), tiebreaker]
 
 
 def _sortable(moment: dt.datetime | dt.date) -> dt.datetime:
@@ -203,7 +240,7 @@ def _summaries(memberships: list[Any]) -> list[Item]:
     return items
 
 
-def _tasks(memberships: list[Any]) -> Group:
+def _tasks(memberships: list[Any], sort: str) -> Group:
     codes = {m.agreement_id: a.code for m, a in memberships if m.role in DECIDERS}
     if not codes:
         return Group("tasks_to_decide", 0, [])
@@ -213,7 +250,11 @@ def _tasks(memberships: list[Any]) -> Group:
     )
     count = db.session.scalar(sa.select(sa.func.count(Task.id)).where(condition)) or 0
     tasks = db.session.scalars(
-        sa.select(Task).where(condition).order_by(Task.checked_at, Task.id).limit(ITEMS_PER_GROUP)
+        sa.select(Task)
+        .join(Agreement, Agreement.id == Task.agreement_id)
+        .where(condition)
+        .order_by(*_order(sort, Task.checked_at, Agreement.code, Task.id))
+        .limit(ITEMS_PER_GROUP)
     ).all()
     items = [
         Item(
@@ -229,7 +270,7 @@ def _tasks(memberships: list[Any]) -> Group:
         )
         for task in tasks
     ]
-    return Group("tasks_to_decide", count, items)
+    return Group("tasks_to_decide", count, sorted_items(items, sort))
 
 
 def _managed(memberships: list[Any]) -> list[Agreement]:
@@ -283,20 +324,21 @@ def _dates(memberships: list[Any], today: dt.date) -> list[Item]:
     return items
 
 
-def _notifications(user: User) -> Group:
+def _notifications(user: User, sort: str) -> Group:
     condition = sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None))
     count = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(condition)) or 0
     rows = db.session.scalars(
         sa.select(Notification)
+        .outerjoin(Agreement, Agreement.id == Notification.agreement_id)
         .options(selectinload(Notification.agreement))
         .where(condition)
-        .order_by(Notification.id.desc())
+        .order_by(*_order(sort, Notification.created_at, Agreement.code, Notification.id))
         .limit(ITEMS_PER_GROUP)
     ).all()
     items = [
         Item(n.text, n.link, n.created_at, n.agreement.code if n.agreement else None) for n in rows
     ]
-    return Group("unread_notifications", count, items)
+    return Group("unread_notifications", count, sorted_items(items, sort))
 
 
 def work_count(user: User) -> int:

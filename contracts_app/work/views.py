@@ -9,7 +9,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from contracts_app.db import utcnow
-from contracts_app.work.services import my_work
+from contracts_app.pagination import sort_arg
+from contracts_app.work.services import WORK_SORTING, my_work
 
 pages = Blueprint("work", __name__)
 
@@ -17,7 +18,8 @@ pages = Blueprint("work", __name__)
 @pages.get("/work")
 @login_required
 def index() -> Any:
-    return render_template("work/index.html", work=my_work(current_user))
+    sort = sort_arg(WORK_SORTING)
+    return render_template("work/index.html", work=my_work(current_user, sort=sort), sort=sort)
 
 
 @pages.app_context_processor

@@ -111,3 +111,27 @@ def test_a_lookalike_category_in_a_row_asks_to_confirm_the_new_code(client, cast
     assert '<datalist id="vocabulary-categories">' in page
     confirmed = client.post(url, data={**typed, "confirm_new_codes": "y"})
     assert 'id="diff-preview"' in confirmed.get_data(as_text=True)
+
+
+def test_a_lookalike_code_confirmed_on_an_annex_is_not_asked_again_when_it_is_edited(client, cast):
+    signed_in(client, cast.manager)
+    typed = {
+        "title": "New clause",
+        "effective_date": "2026-03-01",
+        **_row(0, op="add", ref="3.1", title="Requests", categories="support.requests"),
+        "action": "save",
+        "confirm_new_codes": "y",
+    }
+    saved = client.post(f"/agreements/{cast.agreement.code}/annexes/new", data=typed)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    annex = db.session.query(Annex).one()
+    edited = {
+        **{key: value for key, value in typed.items() if key != "confirm_new_codes"},
+        "title": "New clause, renamed",
+        "version": str(annex.lock_version),
+    }
+    again = client.post(f"/annexes/{annex.id}/edit", data=edited)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 302, _field_errors(page, "changes-0-categories")
+    db.session.refresh(annex)
+    assert annex.title == "New clause, renamed"

@@ -57,7 +57,7 @@ def test_one_comment_box_and_a_bulk_accept_with_one_confirmation(live_server, br
     page.screenshot(path=str(artifacts / "task-bulk-confirm.png"), full_page=True)
     with page.expect_navigation():
         page.click("#bulk-confirm button[type=submit]")
-    assert "2 task(s)" in page.locator(".flash").first.inner_text()
+    assert "2 tasks" in page.locator(".flash").first.inner_text()
     db.session.expire_all()
     states = [db.session.get(Task, task.id).state.value for task in tasks]
     assert states == ["accepted", "accepted", "out_of_scope"]

@@ -144,7 +144,7 @@ def test_digest_preference_gathers_notifications_into_one_email_at_seven_local(c
     assert send_digests(dt.datetime(2099, 1, 1, 22, 0, tzinfo=dt.UTC)) == 1
     assert send_digests(dt.datetime(2099, 1, 1, 23, 0, tzinfo=dt.UTC)) == 0  # once a day
     [digest] = [m for m in smtp.inbox.messages if m["To"] == cast.customer_approver.email]
-    assert "2 notification(s)" in digest["Subject"]
+    assert "2 notifications" in digest["Subject"]
     assert digest["Message-ID"].startswith(f"<digest-{cast.customer_approver.id}-2099-01-02@")
     db.session.expire_all()
     states = db.session.scalars(

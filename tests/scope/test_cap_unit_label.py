@@ -1,4 +1,7 @@
-"""A count cap says what it counts: "4 releases / month" rather than "4 items / month"."""
+"""A count cap says what it counts: "4 releases / month" rather than "4 items / month".
+
+The label is the plural a person gives; a singular, when given too, reads after exactly one.
+Nothing is pluralised by appending letters."""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ from contracts_app.scope.services import base_scope
 from tests.documents.conftest import pdf_text
 from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
 
-RELEASES = {"unit": "count", "limit": "4", "period": "month", "unit_label": "release"}
+RELEASES = {
+    "unit": "count",
+    "limit": "4",
+    "period": "month",
+    "unit_label": "releases",
+    "unit_label_singular": "release",
+}
 PAYLOAD = {
     "code": "REL-2026-01",
     "title": "Release management",
@@ -29,15 +38,30 @@ PAYLOAD = {
 }
 
 
-def test_a_count_cap_reads_with_its_label_pluralised_for_counts_other_than_one(app):
+def test_a_count_cap_reads_with_the_plural_given_and_the_singular_for_exactly_one(app):
     with app.test_request_context():
         assert formatting.cap_text(RELEASES) == "4 releases / month"
         assert formatting.cap_text({**RELEASES, "limit": "1"}) == "1 release / month"
+        assert formatting.cap_text({**RELEASES, "limit": "0.5"}) == "0.50 releases / month"
+        assert formatting.cap_text({**RELEASES, "unit_label": None}) == "4 items / month"
+        assert formatting.per_task_text("2", RELEASES) == "2 releases per task"
+
+
+def test_a_plural_is_printed_as_given_and_never_made_by_appending_s(app):
+    people = {**RELEASES, "unit_label": "people", "unit_label_singular": "person"}
+    with app.test_request_context():
+        assert formatting.cap_text(people) == "4 people / month"
+        assert formatting.cap_text({**people, "limit": "1"}) == "1 person / month"
         assert formatting.cap_text({**RELEASES, "unit_label": "status reports"}) == (
             "4 status reports / month"
         )
-        assert formatting.cap_text({**RELEASES, "unit_label": None}) == "4 items / month"
-        assert formatting.per_task_text("2", RELEASES) == "2 releases per task"
+
+
+def test_without_a_singular_one_reads_with_the_label_as_given(app):
+    plural_only = {**RELEASES, "unit_label": "licences", "unit_label_singular": None}
+    with app.test_request_context():
+        assert formatting.cap_text({**plural_only, "limit": "3"}) == "3 licences / month"
+        assert formatting.cap_text({**plural_only, "limit": "1"}) == "1 licences / month"
 
 
 def test_the_label_makes_a_round_trip_through_the_api(client):
@@ -64,6 +88,7 @@ def test_the_label_makes_a_round_trip_through_the_api(client):
         ({**RELEASES, "unit_label": "release 2"}, "One noun of letters and spaces"),
         ({**RELEASES, "unit_label": "release  note"}, "One noun of letters and spaces"),
         ({**RELEASES, "unit_label": "r" * 41}, "between 1 and 40"),
+        ({**RELEASES, "unit_label": None}, "Give what it counts for other numbers too"),
     ],
 )
 def test_a_label_on_hours_or_amounts_or_not_a_word_is_a_422_naming_the_field(client, cap, message):
@@ -89,16 +114,20 @@ def test_the_clause_form_takes_the_label_and_the_page_shows_it(client):
             "cap_unit": "count",
             "cap_limit": "4",
             "cap_period": "month",
-            "cap_unit_label": "release",
+            "cap_unit_label": "licences",
+            "cap_unit_label_singular": "licence",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert base_scope(agreement.id)["1.1"].cap.unit_label == "release"
-    assert "4 releases / month" in client.get(f"/agreements/{agreement.code}").get_data(
+    cap = base_scope(agreement.id)["1.1"].cap
+    assert (cap.unit_label, cap.unit_label_singular) == ("licences", "licence")
+    assert "4 licences / month" in client.get(f"/agreements/{agreement.code}").get_data(
         as_text=True
     )
     edit = client.get(f"/agreements/{agreement.code}/clauses/1.1/edit").get_data(as_text=True)
-    assert 'name="cap_unit_label"' in edit and 'value="release"' in edit
+    assert 'name="cap_unit_label"' in edit and 'value="licences"' in edit
+    assert 'name="cap_unit_label_singular"' in edit and 'value="licence"' in edit
+    assert "Counted as (plural)" in edit
 
 
 def test_the_clause_form_puts_a_label_on_hours_beside_its_field(client):
@@ -113,13 +142,13 @@ def test_the_clause_form_puts_a_label_on_hours_beside_its_field(client):
             "cap_unit": "hours",
             "cap_limit": "40",
             "cap_period": "month",
-            "cap_unit_label": "release",
+            "cap_unit_label": "releases",
         },
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Only a cap of count takes a unit label" in page
-    assert 'value="release"' in page, "what was typed is kept"
+    assert 'value="releases"' in page, "what was typed is kept"
     assert base_scope(agreement.id) == {}
 
 
@@ -145,7 +174,8 @@ def test_the_summary_pdf_and_an_annex_diff_show_the_label(client):
             "changes-0-cap_unit": "count",
             "changes-0-cap_limit": "2",
             "changes-0-cap_period": "month",
-            "changes-0-cap_unit_label": "release",
+            "changes-0-cap_unit_label": "releases",
+            "changes-0-cap_unit_label_singular": "release",
             "action": "preview",
         },
     )
@@ -166,4 +196,29 @@ def test_the_scope_export_says_what_a_count_cap_counts(client):
         headers=token_for(manager_of(agreement)),
     )
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[1][rows[0].index("Cap counts")] == "release"
+    assert rows[1][rows[0].index("Cap counts")] == "releases"
+    assert rows[1][rows[0].index("Cap counts (one)")] == "release"
+
+
+def test_the_task_pages_verdict_card_and_usage_page_say_what_the_cap_counts(client):
+    from contracts_app.tasks.services import TaskInput, record_task
+
+    agreement = make_agreement(scope=[clause("1.1", ["releases"], cap=RELEASES)])
+    manager = manager_of(agreement)
+    first, _second = (
+        record_task(
+            agreement,
+            membership_of(manager, agreement.id),
+            TaskInput(
+                ref=f"R-{day}", title="Release", category="releases", day=dt.date(2026, 3, day)
+            ),
+            manager,
+        )
+        for day in (2, 3)
+    )
+    signed_in(client, manager)
+    card = " ".join(client.get(f"/tasks/{first.id}").get_data(as_text=True).split())
+    assert "<strong>1 release of 4 releases</strong>, 3 releases left" in card
+    assert "items" not in card
+    usage = client.get(f"/agreements/{agreement.code}/clauses/1.1/usage").get_data(as_text=True)
+    assert "2 releases" in usage and "items" not in usage

@@ -88,7 +88,7 @@ def test_list_offers_bulk_decisions_and_the_confirm_page_applies_them(client, ag
         query_string=[("event", "reject"), *[("task", str(t.id)) for t in tasks]],
     )
     page = review.get_data(as_text=True)
-    assert "Confirm: reject 2 task(s)" in page and _states(*tasks) == ["out_of_scope"] * 2
+    assert "Confirm: reject 2 tasks" in page and _states(*tasks) == ["out_of_scope"] * 2
     done = client.post(
         f"/agreements/{agreement.code}/tasks/decisions",
         data=MultiDict(

@@ -352,10 +352,23 @@ def test_an_hours_only_task_is_priced_at_the_clause_rate(specific):
     result = verdict(specific, category="change", hours="0.25")
     assert (result["verdict"], result["clause"]) == ("in_scope", "4.1")
     assert result["priced_amount"] == "21.38"
-    assert any("priced at the rate of clause 4.1" in r and "21.375" in r for r in result["reasons"])
+    assert "the rate of clause 4.1" in result["reasons"][-2]
     assert result["cap"]["used"] == "21.38"
     over = verdict(specific, category="change", hours=12)
     assert over["verdict"] == "over_cap" and over["priced_amount"] == "1026.00"
+
+
+def test_the_priced_reason_writes_hours_and_money_as_the_pages_do(specific):
+    exact = verdict(specific, category="change", hours="3.5")
+    assert exact["reasons"][-2] == (
+        "No amount was given: 3.50 h at EUR 85.50 an hour, the rate of clause 4.1, "
+        "is priced EUR 299.25."
+    )
+    rounded = verdict(specific, category="change", hours="0.25")
+    assert rounded["reasons"][-2] == (
+        "No amount was given: 0.25 h at EUR 85.50 an hour, the rate of clause 4.1, "
+        "is priced EUR 21.38 (EUR 21.375 exactly, rounded half up)."
+    )
 
 
 def test_priced_tasks_count_against_the_amount_cap(specific):
@@ -432,8 +445,22 @@ def test_cap_figures_in_the_reasons_read_as_the_pages_write_them(agreement, reco
 
 
 def test_a_count_cap_with_a_label_says_what_it_counts_in_the_reasons():
-    releases = {"unit": "count", "limit": "2", "period": "month", "unit_label": "release"}
+    releases = {
+        "unit": "count",
+        "limit": "2",
+        "period": "month",
+        "unit_label": "releases",
+        "unit_label_singular": "release",
+    }
     agreement = make_agreement(scope=[clause("5.1", ["release"], cap=releases)])
     result = verdict(agreement, category="release", day=D(2026, 3, 5))
     assert "Within the cap: 1 release of 2 releases used in 2026-03" in result["reasons"][-1]
     assert "1 release left" in result["reasons"][-1]
+
+
+def test_the_cap_figures_carry_what_a_count_cap_counts():
+    licences = {"unit": "count", "limit": "3", "period": "month", "unit_label": "licences"}
+    agreement = make_agreement(scope=[clause("5.1", ["licence"], cap=licences)])
+    result = verdict(agreement, category="licence", day=D(2026, 3, 5))
+    assert result["cap"]["unit_label"] == "licences"
+    assert "unit_label_singular" not in result["cap"]

@@ -75,7 +75,7 @@ def test_import_page_reports_bad_lines_and_then_imports(client, agreement):
         },
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    assert "Imported 1 task(s)" in good
+    assert "Imported 1 task</h2>" in good
 
 
 def test_clause_usage_chart_is_server_rendered_svg(client, agreement, record):

@@ -96,3 +96,83 @@ def test_the_demo_gives_every_demo_account_something_in_my_work(app):
     for email in [ADMIN[0], *[person[0] for person in DEMO_PEOPLE]]:
         work = my_work(user_by_email(email))
         assert work.total > 0, (email, counts(work))
+
+
+def _notices(user, agreements_and_days):
+    from contracts_app.db import db
+    from contracts_app.notifications.models import Kind, Notification
+
+    for text, agreement, day in agreements_and_days:
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                kind=next(iter(Kind)),
+                agreement_id=agreement.id if agreement else None,
+                object_type="agreement",
+                text=text,
+                link="/work",
+                created_at=dt.datetime(2026, 11, day, 9, tzinfo=dt.UTC),
+            )
+        )
+    db.session.flush()
+
+
+def _sorted_fixture():
+    from tests.factories import make_agreement
+
+    user = make_user()
+    zulu = make_agreement(code="ZZ-2026-01")
+    alpha = make_agreement(code="AA-2026-01")
+    _notices(user, [("zulu, old", zulu, 2), ("alpha, new", alpha, 9), ("none, mid", None, 5)])
+    return user
+
+
+def _titles(work, kind="unread_notifications"):
+    return [item.title for item in next(g for g in work.groups if g.kind == kind).items]
+
+
+def test_each_group_lists_the_oldest_first_unless_sorted_otherwise():
+    user = _sorted_fixture()
+    assert _titles(my_work(user, TODAY)) == ["zulu, old", "none, mid", "alpha, new"]
+    assert _titles(my_work(user, TODAY, sort="-since")) == ["alpha, new", "none, mid", "zulu, old"]
+    assert _titles(my_work(user, TODAY, sort="agreement")) == [
+        "alpha, new",
+        "zulu, old",
+        "none, mid",
+    ]
+    assert _titles(my_work(user, TODAY, sort="-agreement"))[:2] == ["zulu, old", "alpha, new"]
+
+
+def test_items_built_in_python_sort_as_the_queried_ones_do():
+    from contracts_app.work.services import Item, sorted_items
+
+    items = [
+        Item("b", "/", dt.date(2026, 3, 1), "ZZ-1"),
+        Item("a", "/", dt.date(2026, 1, 1), None),
+        Item("c", "/", dt.date(2026, 2, 1), "aa-1"),
+    ]
+    assert [i.title for i in sorted_items(items, "since")] == ["a", "c", "b"]
+    assert [i.title for i in sorted_items(items, "agreement")] == ["c", "b", "a"]
+    assert [i.title for i in sorted_items(items, "-agreement")] == ["b", "c", "a"]
+
+
+def test_the_page_sorts_within_its_groups_by_links_and_keeps_the_groups(app):
+    user = _sorted_fixture()
+    client = signed_in(app.test_client(), user)
+    page = client.get("/work?sort=agreement").get_data(as_text=True)
+    section = page[page.index('id="unread_notifications"') :]
+    assert section.index("alpha, new") < section.index("zulu, old") < section.index("none, mid")
+    assert 'aria-sort="ascending"' in section and 'href="/work?sort=-agreement"' in section
+    assert [kind for kind in GROUPS if f'id="{kind}"' in page] == list(GROUPS)
+    assert "3 things wait for you." in page
+    stale = client.get("/work?sort=colour")
+    assert stale.status_code == 200  # a stale bookmark shows the default order
+
+
+def test_the_api_sorts_within_groups_and_refuses_an_unknown_field(client):
+    user = _sorted_fixture()
+    body = client.get("/api/v1/me/work?sort=-since", headers=token_for(user)).get_json()
+    notices = next(g for g in body["groups"] if g["kind"] == "unread_notifications")
+    assert notices["items"][0]["title"] == "alpha, new"
+    refused = client.get("/api/v1/me/work?sort=colour", headers=token_for(user))
+    assert refused.status_code == 422 and "since" in str(refused.get_json())

@@ -26,7 +26,9 @@
       title: clause.title, description: clause.description, kind: clause.kind,
       categories: clause.categories.join(", "), systems: clause.systems.join(", "),
       keywords: clause.keywords.join(", "), cap_unit: cap.unit || "", cap_limit: cap.limit || "",
-      cap_period: cap.period || "", per_task_limit: clause.per_task_limit || "", rate: clause.rate || "",
+      cap_period: cap.period || "", cap_unit_label: cap.unit_label || "",
+      cap_unit_label_singular: cap.unit_label_singular || "",
+      per_task_limit: clause.per_task_limit || "", rate: clause.rate || "",
     };
     Object.entries(values).forEach(([name, value]) => {
       const field = input(row, name);
