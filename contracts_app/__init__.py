@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,7 @@ def _configure_openapi(app: APIFlask) -> None:
     from contracts_app.annexes.schemas import add_change_components
     from contracts_app.openapi_links import add_links
     from contracts_app.problems import ProblemSchema
+    from contracts_app.tasks.profile_api import add_import_documentation
 
     app.config["DESCRIPTION"] = (
         "Agreements with versioned scope, annexes, task checks and signed summaries. "
@@ -136,6 +138,7 @@ def _configure_openapi(app: APIFlask) -> None:
                             "minimum": 1,
                             "maximum": 2**31 - 1,
                         }
+                _require_body_with_required_fields(operation, spec)
                 responses = operation["responses"]
                 if "requestBody" in operation or operation.get("parameters"):
                     responses.setdefault(
@@ -149,7 +152,42 @@ def _configure_openapi(app: APIFlask) -> None:
                     content = response.get("content", {})
                     if code.isdigit() and int(code) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
-        return add_links(add_change_components(spec))
+        _document_choice_segments(app, spec)
+        return add_links(add_import_documentation(add_change_components(spec)))
+
+
+_CHOICE_SEGMENT = re.compile(r"<any\(([^)]*)\):(\w+)>")
+
+
+def _document_choice_segments(app: APIFlask, spec: dict[str, Any]) -> None:
+    """A path segment that is one of a few words (``<any(accept, decline):decision>``) is
+    documented with them as its enumeration: any other word is a 404 of the router."""
+    paths = spec.get("paths", {})
+    for rule in app.url_map.iter_rules():
+        choices = {name: words for words, name in _CHOICE_SEGMENT.findall(rule.rule)}
+        if not choices:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?(\w+)>", r"{\1}", _CHOICE_SEGMENT.sub(r"<\2>", rule.rule))
+        for method in rule.methods or ():
+            operation = paths.get(path, {}).get(method.lower())
+            for parameter in (operation or {}).get("parameters", []):
+                words = choices.get(parameter["name"])
+                if parameter.get("in") == "path" and words is not None:
+                    enum = sorted(word.strip().strip("'\"") for word in words.split(","))
+                    parameter["schema"] = {"type": "string", "enum": enum}
+
+
+def _require_body_with_required_fields(operation: dict[str, Any], spec: dict[str, Any]) -> None:
+    """A JSON body whose schema has required fields is itself required: without one the
+    answer is a 422 naming those fields."""
+    body = operation.get("requestBody")
+    schema = (body or {}).get("content", {}).get("application/json", {}).get("schema", {})
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/components/schemas/"):
+        name = reference.rsplit("/", 1)[1]
+        schema = spec.get("components", {}).get("schemas", {}).get(name, {})
+    if body is not None and schema.get("required"):
+        body["required"] = True
 
 
 def _init_extensions(app: APIFlask) -> None:

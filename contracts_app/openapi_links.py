@@ -1,8 +1,9 @@
 """OpenAPI links: how the result of one operation feeds the next.
 
 They let clients (and Schemathesis' stateful phase) create an agreement and then act
-on it: read and change it, invite members (who decide), draft annexes and fire their events, record
-tasks, issue summaries and sign them off, render PDFs and follow them.
+on it: read and change it, invite members (who decide), draft annexes and fire their events,
+record tasks, raise escalations and answer them, issue summaries and sign them off, render
+PDFs and follow them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ ANNEX = "/api/v1/annexes/{annex_id}"
 TASK = "/api/v1/tasks/{task_id}"
 DOCUMENT = "/api/v1/documents/{document_id}"
 RENDER = "/api/v1/renders/{render_id}"
+ESCALATION = "/api/v1/escalations/{escalation_id}"
 
 # (source path, source method, status) -> {link name: (target path, target method, parameters)}
 LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
@@ -52,6 +54,13 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
         for name, path, method in (
             ("GetTask", TASK, "get"),
             ("FireTaskEvent", f"{TASK}/events", "post"),
+        )
+    },
+    (f"{AGREEMENT}/escalations", "post", "201"): {
+        f"{name}": (path, method, {"escalation_id": "$response.body#/id"})
+        for name, path, method in (
+            ("GetEscalation", ESCALATION, "get"),
+            ("FireEscalationEvent", f"{ESCALATION}/events", "post"),
         )
     },
     (f"{AGREEMENT}/documents", "post", "201"): {

@@ -110,3 +110,39 @@ def test_exports_and_search_are_documented(client):
         assert formats["schema"]["enum"] == ["csv", "xlsx"]
         assert "text/csv" in operation["responses"]["200"]["content"]
     assert "q" in str(paths["/api/v1/search"]["get"]["parameters"])
+
+
+def test_a_path_segment_of_a_few_words_is_documented_with_them(client):
+    spec = client.get("/api/v1/openapi.json").json
+    operation = spec["paths"]["/api/v1/invitations/{invitation_id}/{decision}"]["post"]
+    decision = next(p for p in operation["parameters"] if p["name"] == "decision")
+    assert decision["schema"] == {"type": "string", "enum": ["accept", "decline", "withdraw"]}
+
+
+def test_a_body_with_required_fields_is_itself_required(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert paths["/api/v1/agreements/{code}/tasks/decisions"]["post"]["requestBody"]["required"]
+    assert paths["/api/v1/agreements"]["post"]["requestBody"]["required"]
+    # every field of a change is optional: an empty change is a change of nothing
+    assert not paths["/api/v1/agreements/{code}"]["patch"]["requestBody"].get("required")
+
+
+def test_links_lead_from_a_raised_escalation_to_its_events(client):
+    spec = client.get("/api/v1/openapi.json").json
+    raised = spec["paths"]["/api/v1/agreements/{code}/escalations"]["post"]["responses"]["201"]
+    link = raised["links"]["FireEscalationEvent"]
+    assert link["parameters"] == {"escalation_id": "$response.body#/id"}
+    assert link["operationRef"].endswith("~1escalations~1{escalation_id}~1events/post")
+
+
+def test_an_import_documents_its_file_and_a_profile_its_name(client):
+    from contracts_app.tasks.profiles import NAME_PATTERN
+
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    body = paths["/api/v1/agreements/{code}/tasks/import"]["post"]["requestBody"]
+    assert body["required"] and {"text/csv", "multipart/form-data"} <= set(body["content"])
+    assert body["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    for method in ("get", "put", "delete"):
+        operation = paths["/api/v1/agreements/{code}/import-profiles/{name}"][method]
+        name = next(p for p in operation["parameters"] if p["name"] == "name")
+        assert name["schema"]["pattern"] == NAME_PATTERN.pattern, method

@@ -216,3 +216,32 @@ def test_the_profiles_page_fills_the_form_to_edit_a_profile_and_saves_it(client,
     assert profile.settings["category"]["values"]["Epic"] == "support"
     assert profile.settings["hours_rounding"] == {"mode": "up", "step": "0.25"}
     assert client.get(f"/agreements/{agreement.code}/import-profiles?edit=nope").status_code == 404
+
+
+def test_a_profile_is_documented_as_its_validation_reads_it(client):
+    import re
+    from decimal import Decimal
+
+    from contracts_app.errors import ValidationFailed
+    from contracts_app.tasks.profiles import FIELDS, normalise
+
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    profile = schemas["ProfileIn"]["properties"]
+    assert profile["columns"]["additionalProperties"] is False
+    assert set(profile["columns"]["properties"]) == set(FIELDS)
+    assert profile["hours_rounding"]["required"] == ["mode", "step"]
+    priority = schemas["PriorityMappingIn"]["properties"]["values"]["additionalProperties"]
+    assert priority["maxLength"] == 20
+    step = re.compile(profile["hours_rounding"]["properties"]["step"]["pattern"])
+    candidates = {f"{whole}.{cents:02d}" for whole in range(26) for cents in range(100)}
+    candidates |= {str(whole) for whole in range(26)} | {
+        f"{w}.{t}" for w in range(26) for t in range(10)
+    }
+    for text in sorted(candidates, key=Decimal):
+        body = {"source": "jira", "hours_rounding": {"mode": "up", "step": text}}
+        try:
+            normalise(body)
+            accepted = True
+        except ValidationFailed:
+            accepted = False
+        assert bool(step.match(text)) == accepted, text
