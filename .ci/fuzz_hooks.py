@@ -25,6 +25,10 @@ _TERM_START, _TERM_DAYS = dt.date(2026, 3, 1), 300
 # Tasks recorded during the run and not yet decided: what a bulk decision decides.
 _undecided: collections.deque[int] = collections.deque(maxlen=1000)
 _VERDICT_STATES = {"in_scope", "over_cap", "out_of_scope", "needs_review"}
+# Escalations as their last answer showed them to the provider's manager, who raises and
+# answers them in the run: id -> the answer (state, level, task, allowed_events).
+_escalations: dict[int, dict[str, Any]] = {}
+_ESCALATION_EVENTS = "/api/v1/escalations/{escalation_id}/events"
 # The demo accounts' password (contracts_app/demo.py): signing off asks for the signer's.
 _DEMO_PASSWORD = "demo-password"
 
@@ -200,9 +204,9 @@ def _decisions(body: dict[str, Any]) -> None:
 
 
 def _import(case: Any) -> None:
-    """A file the import reads: a header row and one new ticket. Without a profile the
-    columns are the API's own; a preview (dry_run) needs a profile, which only the demo's
-    agreement has, so previews are left to the negative cases and the tests."""
+    """A file the import reads: a header row and one new ticket in the API's own columns.
+    An import through a profile reads a ticketing tool's export (the tests cover those), and
+    a preview (dry_run) is one of a profile's, so neither is asked for here."""
     if isinstance(case.query, dict):
         case.query.pop("profile", None)
         case.query["dry_run"] = False
@@ -212,6 +216,29 @@ def _import(case: Any) -> None:
         case.body["file"] = text.encode()
     else:
         case.body = text
+
+
+def _escalation_event(case: Any, body: dict[str, Any]) -> None:
+    """An event the escalation allows its answerer now, on one the run has seen: any other
+    is a 409 or a 403 (the tests cover them). A decision goes only with a resolution
+    proposed on a task's escalation; the level is the one seen; most events need a message."""
+    if not str(body.get("message") or "").strip():
+        body["message"] = "Our view, for the record."
+    parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    seen = _escalations.get(parameters.get("escalation_id"))
+    if seen is None or not seen.get("allowed_events"):
+        candidates = [e for e in _escalations.values() if e.get("allowed_events")]
+        if not candidates:
+            return
+        seen = candidates[next(_counter) % len(candidates)]
+        parameters["escalation_id"] = seen["id"]
+    allowed = seen["allowed_events"]
+    if body.get("event") not in allowed:
+        body["event"] = allowed[next(_counter) % len(allowed)]
+    if body.get("event") != "propose_resolution" or seen.get("task") is None:
+        body.pop("decision", None)
+    if body.get("level") is not None:
+        body["level"] = seen.get("level")
 
 
 def _valid_zone(zone: Any) -> bool:
@@ -276,8 +303,8 @@ def map_case(context: Any, case: Any) -> Any:
         _ordered_moments(body, "started_at", "ended_at")
     elif path.endswith("/sign-off"):
         body["password"] = _DEMO_PASSWORD
-    elif path.startswith("/api/v1/escalations/") and not str(body.get("message") or "").strip():
-        body["message"] = "Our view, for the record."  # most events need a message
+    elif path == _ESCALATION_EVENTS:
+        _escalation_event(case, body)
     return case
 
 
@@ -290,14 +317,23 @@ def before_add_examples(context: Any, examples: list[Any]) -> None:
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    """Remember the tasks recorded that await a decision."""
+    """Remember the tasks recorded that await a decision, and the escalations raised and
+    answered with what they now allow."""
     operation = context.operation
-    if operation is None or response.status_code != 201:
+    if operation is None or response.status_code not in (200, 201):
         return
-    if operation.method.upper() == "POST" and operation.path.endswith("/tasks"):
-        try:
-            task = response.json()
-        except ValueError:
-            return
-        if isinstance(task, dict) and task.get("state") in _VERDICT_STATES:
-            _undecided.append(task["id"])
+    path, method = operation.path, operation.method.upper()
+    recorded_task = path.endswith("/tasks") and response.status_code == 201
+    escalation = path.endswith("/{code}/escalations") or path == _ESCALATION_EVENTS
+    if method != "POST" or not (recorded_task or escalation):
+        return
+    try:
+        answer = response.json()
+    except ValueError:
+        return
+    if not isinstance(answer, dict) or not isinstance(answer.get("id"), int):
+        return
+    if recorded_task and answer.get("state") in _VERDICT_STATES:
+        _undecided.append(answer["id"])
+    elif escalation:
+        _escalations[answer["id"]] = answer

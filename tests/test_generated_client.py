@@ -23,11 +23,14 @@ from tests.factories import PASSWORD, make_agreement, manager_of, member_user, t
 
 pytestmark = [pytest.mark.committed]
 
-# PDFs are bytes to the client: the generator's own way to type a content type it does
-# not know (application/pdf) as a file download.
+# PDFs and CSV files are bytes to the client: the generator's own way to type a content
+# type it does not know (application/pdf, text/csv) as a file download or upload.
 CONFIG = {
     "package_name_override": "contracts_client",
-    "content_type_overrides": {"application/pdf": "application/octet-stream"},
+    "content_type_overrides": {
+        "application/pdf": "application/octet-stream",
+        "text/csv": "application/octet-stream",
+    },
     "post_hooks": [],  # no formatting of the generated code: it is only imported
 }
 

@@ -228,7 +228,7 @@ def add_import_documentation(spec: dict[str, Any]) -> dict[str, Any]:
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {"file": {**_FILE, "contentMediaType": "text/csv"}},
+                        "properties": {"file": {**_FILE, "format": "binary"}},
                         "required": ["file"],
                     }
                 },
