@@ -319,6 +319,8 @@ def _document(event: AuditEvent, c: _Context, who: str, what: str) -> str | None
         "issued": f"{who} issued {what}.",
         "signed_off": f"{who} signed off {what}" + (f" for the {side}." if side else "."),
         "signed": f"{what} was signed off by every side and sealed.",
+        "signing_failed": f"The signed PDF of {what} could not be prepared.",
+        "signing_retried": f"{who} had the signed PDF of {what} prepared again.",
     }
     return sentences.get(verb)
 

@@ -12,7 +12,7 @@ from contracts_app.accounts.attempts import with_password_limit
 from contracts_app.agreements.access import agreement_for
 from contracts_app.api_common import api_user
 from contracts_app.documents import renders, services
-from contracts_app.documents.models import Render, RenderState
+from contracts_app.documents.models import Document, DocumentState, Render, RenderState
 from contracts_app.documents.schemas import (
     DocumentOut,
     IssueIn,
@@ -24,7 +24,7 @@ from contracts_app.documents.schemas import (
 )
 from contracts_app.errors import ValidationFailed
 from contracts_app.extensions import token_auth
-from contracts_app.jobs.tasks import render_document
+from contracts_app.jobs.tasks import finalize_document, render_document
 
 api = APIBlueprint("documents_api", __name__, tag="Documents")
 
@@ -120,19 +120,72 @@ def get_document(document_id: int) -> Any:
     return document
 
 
+SIGNING_ANSWERS = {
+    202: {
+        "description": "Every side has signed off and the signed PDF is being prepared on the "
+        "job queue: the document (`state` is `signing`) is at `Location`",
+        "headers": {
+            "Location": {
+                "description": "`/api/v1/documents/{id}`",
+                "schema": {"type": "string"},
+            }
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentOut"}}},
+    },
+    401: {},
+    403: {
+        "description": "Not an approver of a side the summary needs",
+        "content": _PROBLEM,
+    },
+    404: {},
+    409: {
+        "description": "Not possible in the document's state (e.g. already signed off)",
+        "content": _PROBLEM,
+    },
+    422: {"description": "Validation error (e.g. a wrong password)", "content": _PROBLEM},
+}
+
+
+def answer_document(document: Document) -> Any:
+    """The document; 202 with where to follow it while its signed PDF is being prepared."""
+    if document.state == DocumentState.SIGNING:
+        location = url_for(".get_document", document_id=document.id)
+        return document, 202, {"Location": location}
+    return document
+
+
 @api.post("/documents/<id:document_id>/sign-off")
 @api.auth_required(token_auth)
 @api.input(SignOffIn, arg_name="body")
 @api.output(DocumentOut)
 @api.doc(
     summary="Sign off for your side (approvers, with your password)",
-    responses=[401, 403, 404, 409, 422],
+    description="The last side's sign-off has the signed PDF prepared: the document is "
+    "answered once it is `signed_off` (or `signing_failed`, with `signing_error`), else, "
+    "after a couple of seconds, 202 while it is `signing`.",
+    responses=SIGNING_ANSWERS,
 )
 def sign_off(document_id: int, body: dict[str, Any]) -> Any:
     user = api_user()
-    return with_password_limit(
-        user, "sign off a summary", lambda: services.sign_off(document_id, user, body["password"])
+    document = with_password_limit(
+        user,
+        "sign off a summary",
+        lambda: services.sign_off(document_id, user, body["password"], finalize_document),
     )
+    return answer_document(document)
+
+
+@api.post("/documents/<id:document_id>/retry-signing")
+@api.auth_required(token_auth)
+@api.output(DocumentOut)
+@api.doc(
+    summary="Prepare the signed PDF again after it failed (approvers)",
+    description="Only for a document in `signing_failed`; answered as the last sign-off is.",
+    responses={status: answer for status, answer in SIGNING_ANSWERS.items() if status != 422},
+)
+def retry_signing(document_id: int) -> Any:
+    user = api_user()
+    return answer_document(services.retry_signing(document_id, user, finalize_document))
 
 
 @api.get("/documents/<id:document_id>/pdf")

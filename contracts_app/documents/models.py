@@ -14,6 +14,10 @@ from contracts_app.enums import Role, Side, str_enum
 
 class DocumentState(enum.StrEnum):
     AWAITING_SIGN_OFF = "awaiting_sign_off"
+    # Every side it needed has signed off; the signed PDF is being prepared.
+    SIGNING = "signing"
+    # The signed PDF could not be prepared (``signing_error`` says why); an approver retries.
+    SIGNING_FAILED = "signing_failed"
     SIGNED_OFF = "signed_off"
 
 
@@ -21,8 +25,12 @@ class Document(Base):
     """An issued agreement summary: the data frozen at issue, then the signed PDF.
 
     ``content`` is the summary's data as of the issue; ``content_hash`` its SHA-256.
-    Once signed off, ``pdf`` holds the final signed file and ``pdf_sha256`` its hash;
-    the row never changes again (a new summary is issued instead).
+    When the last side signs off it is ``signing``: the job queue (or the request, when
+    no worker serves) renders, signs and stores the final file. ``signing_claimed_at``
+    says when an attempt took it on: a claim older than any attempt can take was
+    abandoned (a worker killed), and the periodic job takes it on again. Once signed
+    off, ``pdf`` holds the final signed file and ``pdf_sha256`` its hash; the row never
+    changes again (a new summary is issued instead).
     """
 
     __tablename__ = "documents"
@@ -52,6 +60,8 @@ class Document(Base):
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     signed_at: Mapped[dt.datetime | None]
+    signing_claimed_at: Mapped[dt.datetime | None]
+    signing_error: Mapped[str | None] = mapped_column(sa.Text)
 
     agreement = relationship("Agreement")
     issued_by: Mapped[User | None] = relationship()

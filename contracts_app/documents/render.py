@@ -118,7 +118,10 @@ def html_to_pdf(html: str) -> bytes:
     )
 
 
-def _child(html: str, sender: Any) -> None:
+def _child(html: str, sender: Any, receiver: Any) -> None:
+    # Only the parent reads: with its end closed here, a parent that dies (a worker
+    # killed) makes the next send fail and this child exit, rather than block for ever.
+    receiver.close()
     try:
         # Lay out every page first (the long part), say how many, then write them.
         document = HTML(
@@ -166,7 +169,7 @@ def _render_in_child(
     _stylesheet()  # loaded once in the parent, inherited by every child
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(html, sender), daemon=True)
+    child = context.Process(target=_child, args=(html, sender, receiver), daemon=True)
     child.start()
     sender.close()
     deadline = time.monotonic() + seconds

@@ -3,6 +3,7 @@ from __future__ import annotations
 from apiflask import Schema, fields, validators
 
 from contracts_app.dates import Day
+from contracts_app.documents.models import DocumentState
 
 
 class IssueIn(Schema):
@@ -32,7 +33,18 @@ class DocumentOut(Schema):
     as_of = fields.Date()
     kind = fields.String(metadata={"description": "summary or service_report"})
     period = fields.String(allow_none=True, metadata={"description": "a service report's month"})
-    state = fields.String()
+    state = fields.String(
+        validate=validators.OneOf([state.value for state in DocumentState]),
+        metadata={
+            "description": "awaiting_sign_off; signing (every side signed off, the signed PDF "
+            "is being prepared); signing_failed (see signing_error: an approver may retry); "
+            "signed_off (the signed PDF is stored)"
+        },
+    )
+    signing_error = fields.String(
+        allow_none=True,
+        metadata={"description": "why the signed PDF could not be prepared (signing_failed)"},
+    )
     content_hash = fields.String()
     issued_at = fields.DateTime()
     required_sides = fields.List(fields.String())

@@ -10,7 +10,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +33,14 @@ from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.documents.models import Document, DocumentState, SignOff
-from contracts_app.documents.render import RENDER_SLOTS, check_renderable, render_pdf
+from contracts_app.documents.render import (
+    RENDER_SLOTS,
+    RenderBusy,
+    RenderTimeout,
+    TooLargeToRender,
+    check_renderable,
+    render_pdf,
+)
 from contracts_app.documents.signing import (
     has_signature,
     material_from_config,
@@ -44,7 +54,11 @@ from contracts_app.formatting import formatting_in
 from contracts_app.notifications.triggers import summary_changed
 from contracts_app.sorting import Sorting
 
+log = logging.getLogger(__name__)
+
 SIGNERS = frozenset({Role.APPROVER})
+# Where the signed PDF stands once every side has signed off.
+SIGNING_STATES = (DocumentState.SIGNING, DocumentState.SIGNING_FAILED)
 
 
 def canonical_hash(content: dict[str, Any]) -> str:
@@ -213,6 +227,8 @@ def sign_off_refusal(document: Document, membership: Membership | None) -> Excep
     """Why this member may not sign off the document now (None: they may)."""
     if document.state == DocumentState.SIGNED_OFF:
         return Conflict("This summary is already signed off; issue a new one for changes.")
+    if document.state in SIGNING_STATES:
+        return Conflict("Every side has signed off this summary; its signed PDF is prepared.")
     if membership is None or membership.role not in SIGNERS:
         return Forbidden("Sign-off is given by an approver of each side.")
     if membership.side.value not in document.required_sides:
@@ -228,12 +244,42 @@ def may_sign_off(document: Document, membership: Membership | None) -> bool:
     return sign_off_refusal(document, membership) is None
 
 
-def sign_off(document_id: int, actor: User, password: str | None) -> Document:
+def signing_retry_refusal(document: Document, membership: Membership | None) -> Exception | None:
+    """Why this member may not ask again for the signed PDF now (None: they may).
+
+    Only a summary whose signed PDF could not be prepared is tried again, by an approver
+    of a side that signed it off; one still being prepared is left to its attempt (or,
+    if that attempt was abandoned, to the periodic job).
+    """
+    if document.state != DocumentState.SIGNING_FAILED:
+        return Conflict("Only a summary whose signed PDF could not be prepared is tried again.")
+    if membership is None or membership.role not in SIGNERS:
+        return Forbidden("The signed PDF is asked for again by an approver of a side.")
+    if membership.side.value not in document.required_sides:
+        return Forbidden(
+            f"This summary needs the sign-off of {' and '.join(document.required_sides)} only."
+        )
+    return None
+
+
+def may_retry_signing(document: Document, membership: Membership | None) -> bool:
+    return signing_retry_refusal(document, membership) is None
+
+
+def sign_off(
+    document_id: int,
+    actor: User,
+    password: str | None,
+    enqueue: Callable[[int], Any] | None = None,
+) -> Document:
     """Record the actor's side's sign-off (an approver, with the password again).
 
-    When every required side has signed off, the final PDF is rendered with the
-    sign-off page, signed digitally, and stored with its SHA-256; the document never
-    changes after that.
+    When every required side has signed off, the summary is ``signing`` (committed with
+    the last sign-off) and its final PDF is rendered with the sign-off page, signed
+    digitally and stored with its SHA-256 by :func:`finalize`: handed to ``enqueue``
+    (the job queue) and waited for up to ``PDF_RENDER_ANSWER_SECONDS``, or run here when
+    no queue is given or ``PDF_RENDERS_INLINE`` says no worker serves. The document
+    returned says which: ``signed_off``, still ``signing``, or ``signing_failed``.
     """
     with unit_of_work():
         document, membership = document_for(actor, document_id)
@@ -255,18 +301,77 @@ def sign_off(document_id: int, actor: User, password: str | None) -> Document:
             )
         )
         db.session.flush()
+        complete = set(document.required_sides) <= {s.side.value for s in document.sign_offs}
+        changes: dict[str, Any] = {"side": {"before": None, "after": membership.side.value}}
+        if complete:
+            document.state = DocumentState.SIGNING
+            changes["state"] = {
+                "before": DocumentState.AWAITING_SIGN_OFF.value,
+                "after": DocumentState.SIGNING.value,
+            }
         record(
             "document.signed_off",
             document,
             actor,
             agreement_id=document.agreement_id,
-            changes={"side": {"before": None, "after": membership.side.value}},
+            changes=changes,
         )
-        complete = set(document.required_sides) <= {s.side.value for s in document.sign_offs}
         summary_changed(document, actor)
     if complete:
-        finalize(document)
+        _sign_now_or_queue(document, enqueue)
     return document
+
+
+def retry_signing(
+    document_id: int, actor: User, enqueue: Callable[[int], Any] | None = None
+) -> Document:
+    """Prepare the signed PDF again after it failed (an approver of a side; see
+    :func:`signing_retry_refusal`), queued and waited for as at the last sign-off."""
+    with unit_of_work():
+        document, membership = document_for(actor, document_id)
+        lock_agreement(document.agreement_id)
+        db.session.refresh(document)
+        refusal = signing_retry_refusal(document, membership)
+        if refusal is not None:
+            raise refusal
+        error = document.signing_error
+        document.state = DocumentState.SIGNING
+        document.signing_error = None
+        document.signing_claimed_at = None
+        record(
+            "document.signing_retried",
+            document,
+            actor,
+            agreement_id=document.agreement_id,
+            changes={
+                "state": {
+                    "before": DocumentState.SIGNING_FAILED.value,
+                    "after": DocumentState.SIGNING.value,
+                },
+                "signing_error": {"before": error, "after": None},
+            },
+        )
+    _sign_now_or_queue(document, enqueue)
+    return document
+
+
+def _sign_now_or_queue(document: Document, enqueue: Callable[[int], Any] | None) -> None:
+    """Finalise here, or hand it to the worker and wait a little for it (as renders do)."""
+    config = current_app.config
+    if enqueue is None or config["PDF_RENDERS_INLINE"]:
+        finalize(document.id)
+    else:
+        enqueue(document.id)
+        deadline = time.monotonic() + config["PDF_RENDER_ANSWER_SECONDS"]
+        while time.monotonic() < deadline:
+            state = db.session.scalar(sa.select(Document.state).where(Document.id == document.id))
+            db.session.commit()  # end the read: the worker writes the row meanwhile
+            if state != DocumentState.SIGNING:
+                break
+            time.sleep(0.1)
+    db.session.expire(document)
+    db.session.refresh(document)
+    db.session.commit()  # end the read: on SQLite it would hold the write lock
 
 
 def document_html(document: Document, *, draft: bool) -> str:
@@ -282,18 +387,69 @@ def document_html(document: Document, *, draft: bool) -> str:
     )
 
 
-def finalize(document: Document) -> Document:
-    """Render, sign and store the final PDF (outside any transaction while rendering)."""
-    html = document_html(document, draft=False)
-    _end_transaction()
-    material = material_from_config(current_app.config, current_app.instance_path)
-    pdf = _render(html)
-    title = "Monthly service report" if document.kind == "service_report" else "Agreement summary"
-    signed = sign_pdf(pdf, material, reason=f"{title} {document.uid}")
+def _abandoned_after(config: Any) -> dt.timedelta:
+    """Longer than any attempt takes: waiting for a render slot, rendering, signing."""
+    return dt.timedelta(
+        seconds=config["PDF_RENDER_WAIT_SECONDS"] + config["PDF_RENDER_SECONDS"] + 60
+    )
+
+
+def finalize(document_id: int) -> DocumentState:
+    """Render, sign and store the final PDF of a summary every side signed off (the
+    worker's job, or the request's without a worker); run again, it does nothing.
+
+    The attempt claims the document first, so two never render it at once; a claim
+    older than any attempt takes was abandoned and may be taken over. No transaction
+    is open while the PDF renders. A summary too large, a render past its time limit
+    or no free render slot leaves it ``signing_failed`` with the reason; any other
+    error too, logged, and raised to the worker.
+    """
+    config = current_app.config
+    now = utcnow()
     with unit_of_work():
+        claimed = db.session.execute(
+            sa.update(Document)
+            .where(
+                Document.id == document_id,
+                Document.state == DocumentState.SIGNING,
+                sa.or_(
+                    Document.signing_claimed_at.is_(None),
+                    Document.signing_claimed_at < now - _abandoned_after(config),
+                ),
+            )
+            .values(signing_claimed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if not claimed:
+        state = db.session.scalar(sa.select(Document.state).where(Document.id == document_id))
+        db.session.commit()
+        return state  # signed already, failed, or taken by another attempt
+    document = db.session.get(Document, document_id)
+    assert document is not None
+    db.session.refresh(document)
+    title = "Monthly service report" if document.kind == "service_report" else "Agreement summary"
+    reason = f"{title} {document.uid}"
+    try:
+        html = document_html(document, draft=False)
+        _end_transaction()
+        material = material_from_config(config, current_app.instance_path)
+        signed = sign_pdf(_render(html), material, reason=reason)
+    except (TooLargeToRender, RenderTimeout, RenderBusy) as exc:
+        log.warning("the signed PDF of document %s could not be prepared: %s", document_id, exc)
+        _signing_failed(document_id, exc.message)
+        return DocumentState.SIGNING_FAILED
+    except Exception as exc:
+        log.exception("the signed PDF of document %s could not be prepared", document_id)
+        _signing_failed(
+            document_id, f"The signed PDF could not be prepared ({type(exc).__name__})."
+        )
+        raise
+    with unit_of_work():
+        document = db.session.get(Document, document_id)
+        assert document is not None
         db.session.refresh(document)
-        if document.state == DocumentState.SIGNED_OFF:
-            return document  # finalized meanwhile by the other side's request
+        if document.state != DocumentState.SIGNING:
+            return document.state  # finished meanwhile by an attempt that took over
         document.pdf = signed
         document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         document.state = DocumentState.SIGNED_OFF
@@ -305,13 +461,63 @@ def finalize(document: Document) -> Document:
             agreement_id=document.agreement_id,
             changes={
                 "state": {
-                    "before": DocumentState.AWAITING_SIGN_OFF.value,
+                    "before": DocumentState.SIGNING.value,
                     "after": DocumentState.SIGNED_OFF.value,
                 },
                 "pdf_sha256": {"before": None, "after": document.pdf_sha256},
             },
         )
-    return document
+    return DocumentState.SIGNED_OFF
+
+
+def _signing_failed(document_id: int, message: str) -> None:
+    db.session.rollback()
+    with unit_of_work():
+        document = db.session.get(Document, document_id)
+        assert document is not None
+        db.session.refresh(document)
+        if document.state != DocumentState.SIGNING:
+            return
+        document.state = DocumentState.SIGNING_FAILED
+        document.signing_error = message
+        document.signing_claimed_at = None
+        record(
+            "document.signing_failed",
+            document,
+            None,
+            agreement_id=document.agreement_id,
+            changes={
+                "state": {
+                    "before": DocumentState.SIGNING.value,
+                    "after": DocumentState.SIGNING_FAILED.value,
+                },
+                "signing_error": {"before": None, "after": message},
+            },
+        )
+
+
+def finalize_abandoned(now: dt.datetime | None = None) -> int:
+    """Sign the summaries left ``signing`` with no attempt under way (a worker stopped
+    mid-render, a queue entry lost): the periodic job. One failing never stops the
+    others. Failed ones wait for an approver: their reason was shown to them."""
+    now = now or utcnow()
+    stale = now - _abandoned_after(current_app.config)
+    ids = db.session.scalars(
+        sa.select(Document.id)
+        .where(
+            Document.state == DocumentState.SIGNING,
+            sa.or_(Document.signing_claimed_at.is_(None), Document.signing_claimed_at < stale),
+        )
+        .order_by(Document.id)
+    ).all()
+    db.session.commit()
+    signed = 0
+    for document_id in ids:
+        try:
+            signed += finalize(document_id) == DocumentState.SIGNED_OFF
+        except Exception:  # logged and marked failed by finalize; the others still run
+            continue
+    return signed
 
 
 def document_pdf(document: Document) -> bytes:

@@ -14,9 +14,10 @@ from contracts_app.dates import parse_day
 from contracts_app.documents import renders, services
 from contracts_app.documents.api import pdf_response
 from contracts_app.documents.forms import IssueForm, RenderForm, SignOffForm, VerifyForm
-from contracts_app.documents.models import Render, RenderState
+from contracts_app.documents.models import DocumentState, Render, RenderState
 from contracts_app.errors import Conflict, TooManyAttempts, ValidationFailed
-from contracts_app.jobs.tasks import render_document
+from contracts_app.forms_common import ConfirmForm
+from contracts_app.jobs.tasks import finalize_document, render_document
 from contracts_app.pagination import sort_arg
 
 pages = Blueprint("documents", __name__)
@@ -66,6 +67,8 @@ def _render_show(document: Any, membership: Any, form: SignOffForm) -> str:
         document=document,
         agreement=document.agreement,
         can_sign=services.may_sign_off(document, membership),
+        can_retry_signing=services.may_retry_signing(document, membership),
+        signing=document.state == DocumentState.SIGNING,
         form=form,
     )
 
@@ -81,7 +84,9 @@ def sign_off(document_id: int) -> Any:
         document = with_password_limit(
             current_user,
             "sign off a summary",
-            lambda: services.sign_off(document_id, current_user, form.password.data),
+            lambda: services.sign_off(
+                document_id, current_user, form.password.data, finalize_document
+            ),
         )
     except (ValidationFailed, TooManyAttempts) as exc:
         document, membership = services.document_for(current_user, document_id)
@@ -92,16 +97,36 @@ def sign_off(document_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
     else:
-        done = document.state.value == "signed_off"
-        flash(
-            "Signed off. "
-            + (
-                "Every side it needed has signed off: the signed PDF is ready."
-                if done
-                else "It now waits for the other side."
-            ),
-            "info",
-        )
+        flash("Signed off. " + _signing_news(document), "info")
+    return redirect(url_for("documents.show", document_id=document_id))
+
+
+def _signing_news(document: Any) -> str:
+    if document.state == DocumentState.AWAITING_SIGN_OFF:
+        return "It now waits for the other side."
+    if document.state == DocumentState.SIGNED_OFF:
+        return "Every side it needed has signed off: the signed PDF is ready."
+    if document.state == DocumentState.SIGNING:
+        return "Every side it needed has signed off: the signed PDF is being prepared."
+    return f"The signed PDF could not be prepared: {document.signing_error}"
+
+
+@pages.post("/documents/<id:document_id>/retry-signing")
+@login_required
+def retry_signing(document_id: int) -> Any:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        document = services.retry_signing(document_id, current_user, finalize_document)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        if document.state == DocumentState.SIGNING_FAILED:
+            flash(f"The signed PDF could not be prepared: {document.signing_error}", "error")
+        elif document.state == DocumentState.SIGNING:
+            flash("The signed PDF is being prepared again.", "info")
+        else:
+            flash("The signed PDF is ready.", "info")
     return redirect(url_for("documents.show", document_id=document_id))
 
 

@@ -75,6 +75,15 @@ def render_document(render_id: int) -> str:
     return run_render(render_id).value
 
 
+@huey.task()
+@in_app_context
+def finalize_document(document_id: int) -> str:
+    """Render, sign and store the signed PDF of a summary every side has signed off."""
+    from contracts_app.documents.services import finalize
+
+    return finalize(document_id).value
+
+
 @huey.periodic_task(crontab(minute="*"))
 @in_app_context
 def sweep_deliveries() -> None:

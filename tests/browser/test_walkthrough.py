@@ -279,8 +279,10 @@ def look_around_as_a_viewer_on_a_phone(j: Journey) -> None:
 
 
 def test_a_new_service_manager_walks_through_the_everyday_work(
-    live_server, people, browser, artifacts, tmp_path
+    app, live_server, people, browser, artifacts, tmp_path, monkeypatch
 ):
+    # no worker serves this server: the signed PDF is prepared in the last sign-off's request
+    monkeypatch.setitem(app.config, "PDF_RENDERS_INLINE", True)
     page = browser.new_page(viewport=LAPTOP)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

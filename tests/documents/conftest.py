@@ -14,6 +14,12 @@ def pdf_text(data: bytes) -> str:
 
 
 @pytest.fixture
+def inline(app, monkeypatch):
+    """No worker serves: renders and signing run in the request, bounded by the slots."""
+    monkeypatch.setitem(app.config, "PDF_RENDERS_INLINE", True)
+
+
+@pytest.fixture
 def summary_agreement():
     agreement = make_agreement(
         start=dt.date(2026, 1, 1),

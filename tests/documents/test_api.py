@@ -10,7 +10,9 @@ from contracts_app.documents.summary import gather_summary
 from tests.factories import PASSWORD, clause, make_agreement, make_annex, make_user, token_for
 
 
-def test_issue_sign_off_download_and_verify_through_the_api(client, summary_agreement, signers):
+def test_issue_sign_off_download_and_verify_through_the_api(
+    client, summary_agreement, signers, inline
+):
     code = summary_agreement.code
     issued = client.post(
         f"/api/v1/agreements/{code}/documents",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from contracts_app.documents.render import (
     RENDER_SLOTS,
     RenderBusy,
     RenderTimeout,
+    _child,
     render_pdf,
 )
 from tests.factories import clause, make_agreement, manager_of, member_user, token_for
@@ -81,3 +83,12 @@ def test_a_render_past_its_limit_is_a_503_problem_not_a_server_error():
     with pytest.raises(RenderTimeout) as stopped:
         render_pdf(SMALL_HTML * 2000, seconds=0.001)
     assert stopped.value.status == 503
+
+
+def test_a_render_whose_reader_is_gone_stops_instead_of_waiting_for_ever():
+    # A worker killed mid-render leaves its render child behind: holding the pipe's
+    # reading end itself, the child would block for ever on sending a large PDF.
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    with pytest.raises(BrokenPipeError):
+        _child(SMALL_HTML, sender, receiver)  # run here, as the child would be
+    assert receiver.closed

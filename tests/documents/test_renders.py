@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 
 from contracts_app.agreements.access import membership_of
@@ -15,12 +14,6 @@ from contracts_app.documents.services import issue_document, sign_off
 from contracts_app.jobs.periodic import run_due
 from tests.documents.conftest import pdf_text
 from tests.factories import PASSWORD, make_user, member_user, signed_in, token_for
-
-
-@pytest.fixture
-def inline(app, monkeypatch):
-    """No worker serves: renders run in the request, bounded by the render slots."""
-    monkeypatch.setitem(app.config, "PDF_RENDERS_INLINE", True)
 
 
 def _ask(client, agreement, user, as_of="2026-04-15"):

@@ -7,7 +7,7 @@ from contracts_app.documents.models import Document
 from tests.factories import PASSWORD, signed_in
 
 
-def test_issue_sign_off_and_verify_in_the_pages(app, summary_agreement, signers):
+def test_issue_sign_off_and_verify_in_the_pages(app, summary_agreement, signers, inline):
     code = summary_agreement.code
     manager = signed_in(app.test_client(), signers["manager"])
     assert manager.get(f"/agreements/{code}/summary.pdf").mimetype == "application/pdf"

@@ -106,6 +106,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents.show", "GET"): MEMBER,
     ("documents.pdf", "GET"): MEMBER,
     ("documents.sign_off", "POST"): "approver",
+    ("documents.retry_signing", "POST"): "approver",
     ("agreements_api.get_agreement", "GET"): MEMBER,
     ("agreements_api.update_agreement", "PATCH"): MANAGER,
     ("annexes_api.create_annex", "POST"): MANAGER,
@@ -144,6 +145,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("documents_api.get_render", "GET"): MEMBER,
     ("documents_api.render_download", "GET"): MEMBER,
     ("documents_api.sign_off", "POST"): "approver",
+    ("documents_api.retry_signing", "POST"): "approver",
     ("tasks_api.get_task", "GET"): MEMBER,
     ("tasks_api.task_event", "POST"): "by the workflow",
     ("tasks_api.decide_tasks", "POST"): "by the workflow",
@@ -429,6 +431,7 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("annexes_api.update_annex", "PATCH"): (MANAGER, {"json": {"version": 1, "title": "Walked"}}),
     ("annexes_api.fire_event", "POST"): (MANAGER, {"json": {"event": "submit"}}),
     ("documents_api.sign_off", "POST"): (APPROVER, {"json": {"password": PASSWORD}}),
+    ("documents_api.retry_signing", "POST"): (APPROVER, {}),
     ("tasks_api.task_event", "POST"): (ACCEPTER, {"json": {"event": "accept"}}),
     ("tasks_api.decide_tasks", "POST"): (
         ACCEPTER,
@@ -527,6 +530,7 @@ WRITES: dict[tuple[str, str], tuple[str, dict]] = {
     ("tasks.fire", "POST"): (ACCEPTER, {"data": {}}),
     ("tasks.decide", "POST"): (ACCEPTER, {"data": {"event": "accept", "task": "{task_id}"}}),
     ("documents.sign_off", "POST"): (APPROVER, {"data": {"password": PASSWORD}}),
+    ("documents.retry_signing", "POST"): (APPROVER, {"data": {}}),
     ("escalations.new", "POST"): (PARTICIPANT, {"data": {"subject": "Walked {n}"}}),
     ("escalations.fire", "POST"): (PARTICIPANT, {"data": {"event": "answer", "message": "hi"}}),
     ("escalations_api.raise_escalation", "POST"): (PARTICIPANT, {"json": {"subject": "W{n}"}}),
@@ -606,6 +610,8 @@ STATE_FIRST = {
     ("tasks.fire", "POST"),
     ("documents_api.sign_off", "POST"),
     ("documents.sign_off", "POST"),
+    ("documents_api.retry_signing", "POST"),
+    ("documents.retry_signing", "POST"),
 }
 # Status events are asked and confirmed by a side's manager; administrators are no side.
 # Status events and escalations are given by a side; administrators are no side.
