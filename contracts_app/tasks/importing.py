@@ -33,7 +33,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.enums import ClauseKind
 from contracts_app.errors import ValidationFailed
-from contracts_app.heap import older_objects_set_aside
+from contracts_app.heap import cyclic_collection_paused
 from contracts_app.identifiers import skeleton
 from contracts_app.scope.services import version_key_on
 from contracts_app.service_levels.tickets import TIME_COLUMNS, measure_imported, pauses_from_text
@@ -234,7 +234,7 @@ def template_csv(agreement: Agreement, today: dt.date | None = None) -> str:
     return out.getvalue()
 
 
-@older_objects_set_aside()
+@cyclic_collection_paused()
 def import_tasks(
     agreement: Agreement,
     membership: Membership | None,

@@ -37,7 +37,7 @@ from contracts_app.audit.services import record
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.errors import ValidationFailed
 from contracts_app.figures import decimal_text
-from contracts_app.heap import older_objects_set_aside
+from contracts_app.heap import cyclic_collection_paused
 from contracts_app.identifiers import skeleton
 from contracts_app.scope.clauses import CATEGORY_PATTERN
 from contracts_app.service_levels.tickets import measure_imported, store_clocks_of
@@ -360,7 +360,7 @@ def _preview_row(row: ProfiledRow, action: str, verdict: dict[str, Any]) -> dict
     }
 
 
-@older_objects_set_aside()
+@cyclic_collection_paused()
 def import_with_profile(
     agreement: Agreement,
     membership: Membership | None,

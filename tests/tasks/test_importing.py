@@ -107,3 +107,22 @@ def test_the_import_is_in_the_audit_trail_with_its_tasks(agreement):
         "REQ-1": "in_scope",
         "DEV-1": "out_of_scope",
     }
+
+
+def test_an_import_checks_its_rows_with_cyclic_collection_paused_then_resumes_it(
+    agreement, monkeypatch
+):
+    import gc
+
+    from contracts_app.tasks import importing
+
+    seen = []
+    parse = importing.parse_csv
+
+    def recording(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "parse_csv", recording)
+    assert run(agreement, GOOD).created == 4
+    assert seen == [False] and gc.isenabled()
