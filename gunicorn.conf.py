@@ -4,9 +4,10 @@ A worker serving a PDF may wait for a render slot (PDF_RENDER_WAIT_SECONDS) and 
 render (PDF_RENDER_SECONDS, after which the render is stopped): the worker timeout
 adds both and a margin for gathering the data, so a render never outlives its worker
 and a killed worker never turns a slow document into a 500. Pages and `POST .../renders`
-hand their renders to the job worker and answer within PDF_RENDER_ANSWER_SECONDS; what still
-renders in a web worker is the final PDF at a summary's last sign-off and the plain
-`GET .../summary.pdf`, and this timeout covers them.
+hand their renders to the job worker and answer within PDF_RENDER_ANSWER_SECONDS, as does
+the last sign-off of a summary (its signed PDF); what still renders in a web worker is a PDF
+fetched with a plain GET (`GET .../summary.pdf`, an issued summary's draft), and this
+timeout covers it (and a sign-off made with PDF_RENDERS_INLINE=1, where no worker runs).
 
     DATABASE_URL=... SECRET_KEY=... AUDIT_HMAC_KEY=... REDIS_URL=... \\
         .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
