@@ -51,7 +51,7 @@ from contracts_app.documents.summary import gather_summary
 from contracts_app.enums import Role
 from contracts_app.errors import Conflict, Forbidden
 from contracts_app.formatting import formatting_in
-from contracts_app.notifications.triggers import summary_changed
+from contracts_app.notifications.triggers import summary_changed, summary_signing_failed
 from contracts_app.sorting import Sorting
 
 log = logging.getLogger(__name__)
@@ -494,6 +494,7 @@ def _signing_failed(document_id: int, message: str) -> None:
                 "signing_error": {"before": None, "after": message},
             },
         )
+        summary_signing_failed(document)
 
 
 def finalize_abandoned(now: dt.datetime | None = None) -> int:

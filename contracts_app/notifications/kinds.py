@@ -14,6 +14,7 @@ class Kind(enum.StrEnum):
     ANNEX_EFFECTIVE = "annex_effective"
     SUMMARY_AWAITS_SIGN_OFF = "summary_awaits_sign_off"
     SUMMARY_SIGNED_OFF = "summary_signed_off"
+    SUMMARY_SIGNING_FAILED = "summary_signing_failed"
     TASK_VERDICT_CHANGED = "task_verdict_changed"
     TASK_NEEDS_ATTENTION = "task_needs_attention"
     CAP_THRESHOLD = "cap_threshold"
@@ -41,6 +42,7 @@ DEFAULT_DELIVERY: dict[Kind, Delivery] = {
     Kind.ANNEX_EFFECTIVE: Delivery.IN_APP,
     Kind.SUMMARY_AWAITS_SIGN_OFF: Delivery.EMAIL,
     Kind.SUMMARY_SIGNED_OFF: Delivery.IN_APP,
+    Kind.SUMMARY_SIGNING_FAILED: Delivery.EMAIL,
     Kind.TASK_VERDICT_CHANGED: Delivery.IN_APP,
     Kind.TASK_NEEDS_ATTENTION: Delivery.EMAIL,
     Kind.CAP_THRESHOLD: Delivery.EMAIL,
@@ -60,6 +62,7 @@ LABELS: dict[Kind, str] = {
     Kind.ANNEX_EFFECTIVE: "An annex I drafted became effective",
     Kind.SUMMARY_AWAITS_SIGN_OFF: "A summary awaits my sign-off",
     Kind.SUMMARY_SIGNED_OFF: "A summary was signed off",
+    Kind.SUMMARY_SIGNING_FAILED: "A signed-off summary's PDF could not be prepared",
     Kind.TASK_VERDICT_CHANGED: "A task of mine changed verdict on a re-check",
     Kind.TASK_NEEDS_ATTENTION: "A task of mine needs attention",
     Kind.CAP_THRESHOLD: "A cap crossed a threshold",

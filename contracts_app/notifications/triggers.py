@@ -130,6 +130,29 @@ def summary_changed(document: Any, actor: Any) -> None:
         )
 
 
+def summary_signing_failed(document: Any) -> None:
+    """The signed PDF of a summary every side signed off could not be prepared: the
+    approvers of those sides (any of them may prepare it again) and its issuer are told."""
+    code = db.session.scalar(sa.select(Agreement.code).where(Agreement.id == document.agreement_id))
+    notify(
+        sa.select(User.id.label("user_id")).where(
+            sa.or_(
+                User.id.in_(
+                    _members(document.agreement_id, [Role.APPROVER], document.required_sides)
+                ),
+                User.id == document.issued_by_id,
+            )
+        ),
+        Kind.SUMMARY_SIGNING_FAILED,
+        f"The signed PDF of the summary of {code} as of {document.as_of} could not be "
+        f"prepared: {document.signing_error} An approver can prepare it again.",
+        f"/documents/{document.id}",
+        agreement_id=document.agreement_id,
+        object_type="document",
+        object_id=document.id,
+    )
+
+
 # --- tasks --------------------------------------------------------------------------------
 
 

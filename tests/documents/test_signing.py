@@ -253,3 +253,33 @@ def test_the_periodic_job_leaves_a_failed_summary_to_its_approvers(
     monkeypatch.setitem(app.config, "PDF_MAX_HTML_KB", 600)
     assert run_due(dt.date(2026, 4, 16)).summaries_signed == 0
     assert _state(document.id) == DocumentState.SIGNING_FAILED
+
+
+def test_a_failed_signing_tells_the_approvers_who_signed_off_and_the_issuer(
+    app, document, signers, monkeypatch
+):
+    from contracts_app.agreements.models import Membership
+    from contracts_app.enums import Role
+    from contracts_app.notifications.kinds import Kind
+    from contracts_app.notifications.models import Notification
+
+    _left_signing(document, signers)
+    monkeypatch.setitem(app.config, "PDF_MAX_HTML_KB", 1)
+    assert services.finalize(document.id) == DocumentState.SIGNING_FAILED
+    told = db.session.execute(
+        sa.select(Notification.user_id, Notification.text, Notification.link).where(
+            Notification.kind == Kind.SUMMARY_SIGNING_FAILED
+        )
+    ).all()
+    approvers = set(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.agreement_id == document.agreement_id,
+                Membership.role == Role.APPROVER,
+            )
+        )
+    )
+    assert {signers["customer"].id, signers["provider"].id} <= approvers
+    assert {row.user_id for row in told} == approvers | {signers["manager"].id}  # the issuer
+    assert all("could not be prepared" in row.text and "too large" in row.text for row in told)
+    assert {row.link for row in told} == {f"/documents/{document.id}"}
