@@ -191,8 +191,18 @@ def retry_signing(document_id: int) -> Any:
 @api.get("/documents/<id:document_id>/pdf")
 @api.auth_required(token_auth)
 @api.doc(
-    summary="The PDF: the signed file once signed off",
-    responses={200: PDF_RESPONSE, 401: {}, 404: {}, **RENDER_PROBLEMS},
+    summary="The PDF: the signed file once signed off, a draft before every side has",
+    responses={
+        200: PDF_RESPONSE,
+        401: {},
+        404: {},
+        409: {
+            "description": "Every side has signed off: the signed PDF is being prepared, "
+            "or could not be (the problem says why)",
+            "content": _PROBLEM,
+        },
+        **RENDER_PROBLEMS,
+    },
 )
 def document_pdf(document_id: int) -> Any:
     document, _membership = services.document_for(api_user(), document_id)

@@ -38,7 +38,12 @@ from contracts_app.documents.render import (
     check_renderable,
     render_pdf,
 )
-from contracts_app.documents.services import document_html, live_summary_html, summary_filename
+from contracts_app.documents.services import (
+    document_html,
+    draft_refusal,
+    live_summary_html,
+    summary_filename,
+)
 from contracts_app.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,9 @@ def request_document_render(document: Document, actor: User) -> Render:
     """
     if document.state == DocumentState.SIGNED_OFF:
         raise Conflict("This summary is signed off: download its signed file.")
+    refusal = draft_refusal(document)
+    if refusal is not None:
+        raise refusal
     return _new_render(
         document.agreement,
         actor,

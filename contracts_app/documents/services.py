@@ -521,10 +521,28 @@ def finalize_abandoned(now: dt.datetime | None = None) -> int:
     return signed
 
 
+def draft_refusal(document: Document) -> Conflict | None:
+    """Why there is no draft of ``document`` to give: once every side has signed it off,
+    the only file is the signed one (a draft would say both "not signed off" and who
+    signed it off)."""
+    if document.state == DocumentState.SIGNING:
+        return Conflict("Every side has signed off this summary; its signed PDF is being prepared.")
+    if document.state == DocumentState.SIGNING_FAILED:
+        return Conflict(
+            f"The signed PDF could not be prepared: {document.signing_error} "
+            "An approver can prepare it again."
+        )
+    return None
+
+
 def document_pdf(document: Document) -> bytes:
-    """The signed file once signed off; before that, the frozen content as a draft."""
+    """The signed file once signed off; before every side has, the frozen content as a
+    draft; in between, neither (``draft_refusal``)."""
     if document.pdf is not None:
         return document.pdf
+    refusal = draft_refusal(document)
+    if refusal is not None:
+        raise refusal
     html = document_html(document, draft=True)
     _end_transaction()
     return _render(html)

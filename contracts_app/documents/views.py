@@ -134,7 +134,12 @@ def retry_signing(document_id: int) -> Any:
 @login_required
 def pdf(document_id: int) -> Any:
     document, _membership = services.document_for(current_user, document_id)
-    return pdf_response(services.document_pdf(document), services.document_filename(document))
+    try:
+        data = services.document_pdf(document)
+    except Conflict as exc:  # signed off by every side, its signed PDF not ready: say so
+        flash(exc.message, "info")
+        return redirect(url_for("documents.show", document_id=document_id))
+    return pdf_response(data, services.document_filename(document))
 
 
 @pages.route("/verify", methods=["GET", "POST"])

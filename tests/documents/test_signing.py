@@ -283,3 +283,31 @@ def test_a_failed_signing_tells_the_approvers_who_signed_off_and_the_issuer(
     assert {row.user_id for row in told} == approvers | {signers["manager"].id}  # the issuer
     assert all("could not be prepared" in row.text and "too large" in row.text for row in told)
     assert {row.link for row in told} == {f"/documents/{document.id}"}
+
+
+def test_while_the_signed_pdf_is_prepared_no_draft_is_given(app, client, document, signers):
+    """A draft of a summary every side signed off would say both "not signed off" and who
+    signed it off: the API answers 409 and the page goes back to the summary, saying why."""
+    _left_signing(document, signers)
+    url = f"/api/v1/documents/{document.id}/pdf"
+    answer = client.get(url, headers=token_for(signers["manager"]))
+    assert answer.status_code == 409
+    assert "being prepared" in answer.json["detail"]
+    render = client.post(
+        f"/api/v1/documents/{document.id}/renders", headers=token_for(signers["manager"])
+    )
+    assert render.status_code == 409
+
+    page = signed_in(app.test_client(), signers["manager"])
+    response = page.get(f"/documents/{document.id}/pdf", follow_redirects=True)
+    assert response.request.path == f"/documents/{document.id}"
+    assert "being prepared" in response.get_data(as_text=True)
+
+    db.session.execute(
+        sa.update(Document)
+        .where(Document.id == document.id)
+        .values(state=DocumentState.SIGNING_FAILED, signing_error="It timed out.")
+    )
+    db.session.commit()
+    failed = client.get(url, headers=token_for(signers["manager"]))
+    assert failed.status_code == 409 and "It timed out." in failed.json["detail"]
