@@ -69,6 +69,7 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = 
             ("GetDocument", DOCUMENT, "get"),
             ("GetDocumentPdf", f"{DOCUMENT}/pdf", "get"),
             ("SignOff", f"{DOCUMENT}/sign-off", "post"),
+            ("RetrySigning", f"{DOCUMENT}/retry-signing", "post"),
             ("RenderDocument", f"{DOCUMENT}/renders", "post"),
         )
     },

@@ -74,6 +74,8 @@ def test_links_lead_from_created_objects_to_the_operations_on_them(client):
     assert links["DraftAnnex"]["parameters"] == {"code": "$response.body#/code"}
     annex_links = spec["paths"]["/api/v1/agreements/{code}/annexes"]["post"]["responses"]["201"]
     assert "FireAnnexEvent" in annex_links["links"]
+    issued = spec["paths"]["/api/v1/agreements/{code}/documents"]["post"]["responses"]["201"]
+    assert {"SignOff", "RetrySigning"} <= set(issued["links"])
     for path, operations in spec["paths"].items():
         for operation in operations.values():
             if not isinstance(operation, dict):
