@@ -611,6 +611,22 @@ class TaskFilters:
     date_to: dt.date | None = None
     clause: str | None = None
     attention: bool = False
+    to_decide: bool = False
+
+
+# The states in which a task waits for a manager's or approver's decision.
+TASK_STATES_TO_DECIDE = (
+    TaskState.NEEDS_REVIEW,
+    TaskState.OVER_CAP,
+    TaskState.OUT_OF_SCOPE,
+    TaskState.ESCALATED,
+)
+
+
+def waits_for_decision() -> sa.ColumnElement[bool]:
+    """Tasks that wait for a decision: flagged by a re-check, or in a state to decide.
+    "My work" counts these, and the task list's "to decide" filter shows the same ones."""
+    return sa.or_(Task.needs_attention.is_(True), Task.state.in_(TASK_STATES_TO_DECIDE))
 
 
 TASK_SORTING = Sorting(
@@ -646,6 +662,8 @@ def filtered_tasks(agreement: Agreement, filters: TaskFilters) -> sa.Select:
         query = query.where(Task.clause_ref == filters.clause)
     if filters.attention:
         query = query.where(Task.needs_attention.is_(True))
+    if filters.to_decide:
+        query = query.where(waits_for_decision())
     return query
 
 

@@ -164,6 +164,7 @@ def task_filters(args: Mapping[str, str]) -> services.TaskFilters:
         date_to=_day(args.get("date_to")),
         clause=(args.get("clause") or "").strip()[:40] or None,
         attention=args.get("attention") == "1",
+        to_decide=args.get("to_decide") == "1",
     )
 
 

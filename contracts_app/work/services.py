@@ -28,21 +28,15 @@ from contracts_app.notifications.models import Notification
 from contracts_app.scope.services import clause_map, version_on
 from contracts_app.sorting import Sorting, lower
 from contracts_app.tasks.models import Task
+from contracts_app.tasks.services import waits_for_decision
 from contracts_app.tasks.timeline import term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import cap_period
 from workflows.annex_states import AnnexState
-from workflows.task_states import TaskState
 
 ITEMS_PER_GROUP = 20
 RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
 DECIDERS = (Role.MANAGER, Role.APPROVER)
-TASK_STATES_TO_DECIDE = (
-    TaskState.NEEDS_REVIEW,
-    TaskState.OVER_CAP,
-    TaskState.OUT_OF_SCOPE,
-    TaskState.ESCALATED,
-)
 
 GROUPS = {
     "annexes_awaiting_me": "Annexes awaiting my side's approval or signature",
@@ -79,10 +73,22 @@ class Item:
 
 
 @dataclasses.dataclass
+class Link:
+    text: str
+    href: str
+
+
+@dataclasses.dataclass
 class Group:
     kind: str
     count: int
     items: list[Item]
+    # Where the whole of a group cut at ``ITEMS_PER_GROUP`` can be read, filtered the same way.
+    full_lists: list[Link] = dataclasses.field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
 
     @property
     def label(self) -> str:
@@ -241,19 +247,26 @@ def _summaries(memberships: list[Any]) -> list[Item]:
 
 
 def _tasks(memberships: list[Any], sort: str) -> Group:
+    """Tasks waiting for a decision, oldest first by when they were recorded: a re-check
+    (after an annex becomes effective, say) changes ``checked_at`` but not how long a task
+    has waited. Each agreement's filtered task list holds all of its tasks to decide."""
     codes = {m.agreement_id: a.code for m, a in memberships if m.role in DECIDERS}
     if not codes:
         return Group("tasks_to_decide", 0, [])
-    condition = sa.and_(
-        Task.agreement_id.in_(codes),
-        sa.or_(Task.needs_attention.is_(True), Task.state.in_(TASK_STATES_TO_DECIDE)),
+    condition = sa.and_(Task.agreement_id.in_(codes), waits_for_decision())
+    per_agreement = dict(
+        db.session.execute(
+            sa.select(Task.agreement_id, sa.func.count(Task.id))
+            .where(condition)
+            .group_by(Task.agreement_id)
+        ).all()
     )
-    count = db.session.scalar(sa.select(sa.func.count(Task.id)).where(condition)) or 0
+    count = sum(per_agreement.values())
     tasks = db.session.scalars(
         sa.select(Task)
         .join(Agreement, Agreement.id == Task.agreement_id)
         .where(condition)
-        .order_by(*_order(sort, Task.checked_at, Agreement.code, Task.id))
+        .order_by(*_order(sort, Task.created_at, Agreement.code, Task.id))
         .limit(ITEMS_PER_GROUP)
     ).all()
     items = [
@@ -265,12 +278,20 @@ def _tasks(memberships: list[Any], sort: str) -> Group:
                 else task.state.value.replace("_", " ")
             ),
             f"/tasks/{task.id}",
-            task.checked_at,
+            task.created_at,
             codes[task.agreement_id],
         )
         for task in tasks
     ]
-    return Group("tasks_to_decide", count, sorted_items(items, sort))
+    full_lists = [
+        Link(
+            f"all {per_agreement[agreement_id]} to decide in {code}",
+            f"/agreements/{code}/tasks?to_decide=1",
+        )
+        for agreement_id, code in sorted(codes.items(), key=lambda pair: pair[1].lower())
+        if per_agreement.get(agreement_id)
+    ]
+    return Group("tasks_to_decide", count, sorted_items(items, sort), full_lists)
 
 
 def _managed(memberships: list[Any]) -> list[Agreement]:
@@ -338,7 +359,12 @@ def _notifications(user: User, sort: str) -> Group:
     items = [
         Item(n.text, n.link, n.created_at, n.agreement.code if n.agreement else None) for n in rows
     ]
-    return Group("unread_notifications", count, sorted_items(items, sort))
+    return Group(
+        "unread_notifications",
+        count,
+        sorted_items(items, sort),
+        [Link("all notifications", "/notifications")],
+    )
 
 
 def work_count(user: User) -> int:

@@ -162,7 +162,8 @@ def test_the_page_sorts_within_its_groups_by_links_and_keeps_the_groups(app):
     page = client.get("/work?sort=agreement").get_data(as_text=True)
     section = page[page.index('id="unread_notifications"') :]
     assert section.index("alpha, new") < section.index("zulu, old") < section.index("none, mid")
-    assert 'aria-sort="ascending"' in section and 'href="/work?sort=-agreement"' in section
+    assert 'aria-sort="ascending"' in section
+    assert 'href="/work?sort=-agreement#unread_notifications"' in section
     assert [kind for kind in GROUPS if f'id="{kind}"' in page] == list(GROUPS)
     assert "3 things wait for you." in page
     stale = client.get("/work?sort=colour")
@@ -176,3 +177,64 @@ def test_the_api_sorts_within_groups_and_refuses_an_unknown_field(client):
     assert notices["items"][0]["title"] == "alpha, new"
     refused = client.get("/api/v1/me/work?sort=colour", headers=token_for(user))
     assert refused.status_code == 422 and "since" in str(refused.get_json())
+
+
+def test_each_sort_link_lands_on_the_group_it_sorts(app):
+    user = _sorted_fixture()
+    client = signed_in(app.test_client(), user)
+    page = client.get("/work").get_data(as_text=True)
+    section = page[page.index('id="unread_notifications"') :]
+    assert 'href="/work?sort=agreement#unread_notifications"' in section
+    assert 'href="/work?sort=-since#unread_notifications"' in section
+
+
+def _record(cast, ref, hours):
+    return record_task(
+        cast.agreement,
+        membership_of(cast.contributor, cast.agreement.id),
+        TaskInput(ref=ref, title=ref, day=TODAY, category="support.incident", hours=Decimal(hours)),
+        cast.contributor,
+    )
+
+
+def test_a_task_waits_since_it_was_recorded_not_since_it_was_last_checked(app, cast):
+    _record(cast, "T-0", "100")  # 83 % of the cap; the next two go over it
+    first = _record(cast, "T-1", "30")
+    second = _record(cast, "T-2", "30")
+    first.created_at = dt.datetime(2026, 11, 1, 8, tzinfo=dt.UTC)
+    first.checked_at = dt.datetime(2026, 11, 19, 8, tzinfo=dt.UTC)  # checked again lately
+    second.created_at = dt.datetime(2026, 11, 10, 8, tzinfo=dt.UTC)
+    second.checked_at = dt.datetime(2026, 11, 10, 8, tzinfo=dt.UTC)
+    from contracts_app.db import db
+
+    db.session.flush()
+    items = next(
+        g for g in my_work(cast.customer_approver, TODAY).groups if g.kind == "tasks_to_decide"
+    ).items
+    ordered = [item for item in items if item.link in (f"/tasks/{first.id}", f"/tasks/{second.id}")]
+    assert [item.link for item in ordered] == [f"/tasks/{first.id}", f"/tasks/{second.id}"]
+    assert ordered[0].since == first.created_at
+    client = signed_in(app.test_client(), cast.customer_approver)
+    page = client.get("/work").get_data(as_text=True)
+    assert "2026-11-01 08:00 UTC" in page and "2026-11-19 08:00" not in page
+
+
+def test_a_group_cut_short_links_to_its_full_list_filtered_the_same_way(app, cast, monkeypatch):
+    import contracts_app.work.services as work
+
+    monkeypatch.setattr(work, "ITEMS_PER_GROUP", 1)
+    _busy(cast)  # T-2 is over the cap
+    _record(cast, "T-3", "30")  # over it too
+    _notices(cast.customer_approver, [("one", None, 2), ("two", None, 3)])
+    client = signed_in(app.test_client(), cast.customer_approver)
+    page = client.get("/work").get_data(as_text=True)
+    tasks = page[page.index('id="tasks_to_decide"') : page.index('id="caps_at_threshold"')]
+    code = cast.agreement.code
+    assert (
+        f'and 1 more: see <a href="/agreements/{code}/tasks?to_decide=1">all 2 to decide' in tasks
+    )
+    notices = page[page.index('id="unread_notifications"') :]
+    assert 'more: see <a href="/notifications">all notifications</a>' in notices
+
+    listed = client.get(f"/agreements/{code}/tasks?to_decide=1").get_data(as_text=True)
+    assert ">T-2</a>" in listed and ">T-3</a>" in listed and ">T-1</a>" not in listed

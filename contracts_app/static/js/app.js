@@ -40,7 +40,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!head) continue;
     const names = [];
     for (const th of head.cells) {
-      for (let i = 0; i < th.colSpan; i++) names.push(th.textContent.trim());
+      // the plain name: a sort arrow (aria-hidden) would read as a control in the card
+      const name = th.cloneNode(true);
+      for (const hidden of name.querySelectorAll("[aria-hidden=true]")) hidden.remove();
+      for (let i = 0; i < th.colSpan; i++) names.push(name.textContent.trim());
     }
     for (const body of table.tBodies) {
       for (const row of body.rows) {
