@@ -18,7 +18,8 @@ class ConfirmForm(FlaskForm):
 def show_errors(
     form: FlaskForm, error: ValidationFailed, aliases: Mapping[str, str] | None = None
 ) -> None:
-    """Put a service's per-field messages on the form's fields, the rest in a flash.
+    """Put a service's per-field messages on the form's fields, the rest in a flash
+    (the message alone, without its path).
 
     Paths such as ``cap.limit`` map to ``cap_limit``; ``aliases`` maps others.
     """
@@ -29,8 +30,8 @@ def show_errors(
         if isinstance(field, Field):
             field.errors = [*list(field.errors or []), *messages]
         else:
-            for message in messages:
-                flash(f"{path}: {message}", "error")
+            for message in messages:  # a plain sentence: a field path means nothing here
+                flash(message, "error")
 
 
 def add_problems(
