@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, FieldList, FormField
+from wtforms.form import BaseForm
 
 from contracts_app.errors import ValidationFailed
 
@@ -46,6 +47,32 @@ def add_problems(
         field: Field | None = getattr(form, aliases.get(path, path.replace(".", "_")), None)
         if isinstance(field, Field) and not field.errors:
             field.errors = list(messages)
+
+
+def form_problems(form: object) -> list[tuple[str, str]]:
+    """Each field of ``form`` with an error, as (element id, label), in the form's order,
+    the rows of a list included ("Change 2: Limit"): what the summary at the top of a
+    form names and links to. Hidden fields (the CSRF token) are left to the page."""
+    if not isinstance(form, BaseForm):
+        return []
+    problems: list[tuple[str, str]] = []
+
+    def walk(fields: object, prefix: str) -> None:
+        for field in fields:  # type: ignore[attr-defined]
+            if isinstance(field, FieldList):
+                for number, entry in enumerate(field.entries, 1):
+                    walk(entry, f"{prefix}{_singular(field.label.text)} {number}: ")
+            elif isinstance(field, FormField):
+                walk(field, prefix)
+            elif field.errors and getattr(field.widget, "input_type", None) != "hidden":
+                problems.append((field.id, f"{prefix}{field.label.text}"))
+
+    walk(form, "")
+    return problems
+
+
+def _singular(label: str) -> str:
+    return label[:-1] if label.endswith("s") else label
 
 
 def split_list(text: str | None) -> list[str]:

@@ -12,6 +12,7 @@ from jinja2.runtime import Context
 
 from contracts_app import formatting
 from contracts_app.dates import DAY_INPUT_ATTRIBUTES, MONTH_INPUT_ATTRIBUTES
+from contracts_app.forms_common import form_problems
 
 
 def _currency(context: Context, currency: str | None) -> str | None:
@@ -95,6 +96,7 @@ def register_filters(app: Flask) -> None:
     formatting.init_app(app)
     app.jinja_env.globals["day_input_attributes"] = DAY_INPUT_ATTRIBUTES
     app.jinja_env.globals["month_input_attributes"] = MONTH_INPUT_ATTRIBUTES
+    app.jinja_env.globals["form_problems"] = form_problems
     filters = app.jinja_env.filters
     filters["cap_standing"] = cap_standing
     filters["counted"] = formatting.counted
