@@ -515,6 +515,16 @@ def list_parties() -> list[Party]:
 # --- base scope, one clause at a time (the page editor) ------------------------------
 
 
+def clause_problems(agreement: Agreement, raw_clause: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The problems of one clause as ``save_base_clause`` checks its content, with
+    nothing stored (for a form that shows every error at once)."""
+    try:
+        parse_clause(raw_clause, currency=agreement.currency)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    return {}
+
+
 def save_base_clause(
     agreement: Agreement,
     membership: Membership | None,

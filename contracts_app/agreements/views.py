@@ -251,6 +251,12 @@ def edit_clause(code: str, ref: str | None = None) -> Any:
         else:
             flash(f"Clause {clause.ref} saved.", "info")
             return redirect(url_for("agreements.show", code=code))
+    elif form.is_submitted():  # the service's checks too, so every mistake shows at once
+        raw = form.clause_json()
+        if raw["cap"] and form.cap_limit.errors:
+            # a limit the form refused stands in as 1, so the cap's other checks still run
+            raw["cap"]["limit"] = "1"
+        add_problems(form, services.clause_problems(agreement, raw))
     return render_template(
         "agreements/clause_form.html",
         form=form,

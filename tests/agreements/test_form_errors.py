@@ -74,6 +74,29 @@ def test_a_clause_form_with_errors_names_them_at_the_top_with_links_to_the_field
     assert '<a href="#title">Title</a>, <a href="#cap_limit">Cap limit</a>' in text
 
 
+def test_a_clause_form_shows_the_form_and_the_cap_problems_in_one_summary(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    page = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={
+            "ref": "1.1",
+            "title": "Releases",
+            "kind": "included",
+            "cap_unit": "count",
+            "cap_limit": "lots",
+            "cap_period": "month",
+            "cap_unit_label_singular": "release",
+        },
+    ).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary[^>]*>(.*?)</div>', page, re.S)
+    text = re.sub(r"\s+", " ", summary.group(1)).strip()
+    assert text == (
+        '2 problems below: <a href="#cap_limit">Cap limit</a>, '
+        '<a href="#cap_unit_label">Counted as (plural)</a>'
+    )
+
+
 def test_a_form_without_errors_shows_no_summary(client):
     agreement = make_agreement(status="draft", scope=[])
     signed_in(client, manager_of(agreement))
