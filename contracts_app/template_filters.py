@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from contracts_app import formatting
 from contracts_app.dates import DAY_INPUT_ATTRIBUTES, MONTH_INPUT_ATTRIBUTES
+from contracts_app.forms_common import form_problems
 
 
 def _currency(context: Context, currency: str | None) -> str | None:
@@ -28,10 +30,15 @@ def _currency(context: Context, currency: str | None) -> str | None:
 
 
 @pass_context
-def clause_value(context: Context, value: Any, currency: str | None = None) -> str:
-    """A clause field's value in words: caps, lists and empty values read naturally."""
+def clause_value(
+    context: Context, value: Any, currency: str | None = None, field: str | None = None
+) -> str:
+    """A clause field's value in words: caps, lists and empty values read naturally, and
+    the ``rate`` field as money an hour in the agreement's currency."""
     if value in (None, "", []):
         return formatting.EMPTY
+    if field == "rate":
+        return _unbroken(formatting.rate_text(value, _currency(context, currency)))
     if isinstance(value, dict) and {"unit", "limit", "period"} <= set(value):
         return formatting.cap_text(value, _currency(context, currency))
     if isinstance(value, list):
@@ -39,14 +46,21 @@ def clause_value(context: Context, value: Any, currency: str | None = None) -> s
     return str(value)
 
 
+def _unbroken(text: str) -> Markup:
+    """Money on a page never parts between its code and its figure ("EUR" / "85.50" on
+    two lines of a phone): the whole text is kept on one line. The text itself keeps its
+    plain spaces, as stored reasons and exports write it."""
+    return Markup('<span class="nowrap">{}</span>').format(text)
+
+
 @pass_context
 def cap_text(context: Context, cap: Any, currency: str | None = None) -> str:
-    return formatting.cap_text(cap, _currency(context, currency))
+    return _unbroken(formatting.cap_text(cap, _currency(context, currency)))
 
 
 @pass_context
 def rate_text(context: Context, rate: Any, currency: str | None = None) -> str:
-    return formatting.rate_text(rate, _currency(context, currency))
+    return _unbroken(formatting.rate_text(rate, _currency(context, currency)))
 
 
 @pass_context
@@ -83,7 +97,7 @@ def cap_standing(
 
 @pass_context
 def money(context: Context, value: Any, currency: str | None = None) -> str:
-    return formatting.money(value, _currency(context, currency))
+    return _unbroken(formatting.money(value, _currency(context, currency)))
 
 
 def css_string(value: Any) -> str:
@@ -95,6 +109,7 @@ def register_filters(app: Flask) -> None:
     formatting.init_app(app)
     app.jinja_env.globals["day_input_attributes"] = DAY_INPUT_ATTRIBUTES
     app.jinja_env.globals["month_input_attributes"] = MONTH_INPUT_ATTRIBUTES
+    app.jinja_env.globals["form_problems"] = form_problems
     filters = app.jinja_env.filters
     filters["cap_standing"] = cap_standing
     filters["counted"] = formatting.counted

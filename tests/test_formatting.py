@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from babel import Locale
@@ -197,3 +198,20 @@ def test_the_pages_count_with_both_forms_and_never_append_an_s(client):
     signed_in(client, manager_of(agreement))
     page = " ".join(client.get(f"/agreements/{agreement.code}").get_data(as_text=True).split())
     assert "renews tacitly for 1 month, notice 1 day" in page
+
+
+def test_money_on_a_page_never_parts_between_its_code_and_its_figure(app, in_locale):
+    from flask import render_template_string
+
+    with in_locale():
+        page = render_template_string(
+            "{{ 85.5|money('EUR') }}|{{ 85.5|rate_text('EUR') }}|{{ cap|cap_text('EUR') }}",
+            cap={"unit": "amount", "limit": "1000", "period": "year"},
+        )
+    assert page.split("|") == [
+        '<span class="nowrap">EUR 85.50</span>',
+        '<span class="nowrap">EUR 85.50 / h</span>',
+        '<span class="nowrap">EUR 1,000.00 / year</span>',
+    ]
+    css = Path(app.static_folder or "", "css", "app.css").read_text()
+    assert ".nowrap { white-space: nowrap; }" in css

@@ -20,6 +20,7 @@ from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind, Role, Side
 from contracts_app.formatting import DEFAULT_LOCALE, LOCALE_NAMES
 from contracts_app.forms_common import split_list
+from contracts_app.scope.clauses import UNIT_LABEL_MAX
 
 
 class IntListField(StringField):
@@ -166,9 +167,12 @@ class ClauseForm(FlaskForm):
     cap_unit_label = StringField(
         "Counted as (plural)",
         description='For a count cap: what it counts, as written after 4, e.g. "releases"',
+        render_kw={"maxlength": UNIT_LABEL_MAX},
     )
     cap_unit_label_singular = StringField(
-        "Counted as, for one", description='Optional: as written after 1, e.g. "release"'
+        "Counted as, for one",
+        description='Optional: as written after 1, e.g. "release"',
+        render_kw={"maxlength": UNIT_LABEL_MAX},
     )
     per_task_limit = DecimalField("Per-task limit", places=None, validators=[Optional()])
     rate = DecimalField("Rate", places=None, validators=[Optional()])

@@ -80,6 +80,19 @@ def frozen_fields(agreement: Agreement) -> tuple[str, ...]:
     return (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS)
 
 
+# Why the base scope's clauses no longer change in place, in the words a form shows.
+BASE_SCOPE_LOCKED = (
+    "The base scope changes only while the agreement is a draft; "
+    "to change a clause now, draft an annex."
+)
+
+
+def base_scope_editable(agreement: Agreement) -> bool:
+    """Whether the base scope's clauses are edited in place: only in draft (the rule
+    ``update_agreement`` enforces on ``scope``); later, by annex."""
+    return "scope" not in frozen_fields(agreement)
+
+
 @dataclasses.dataclass
 class AgreementInput:
     """Agreement fields as given by a form or the API (already of the right types)."""
@@ -502,6 +515,16 @@ def list_parties() -> list[Party]:
 # --- base scope, one clause at a time (the page editor) ------------------------------
 
 
+def clause_problems(agreement: Agreement, raw_clause: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The problems of one clause as ``save_base_clause`` checks its content, with
+    nothing stored (for a form that shows every error at once)."""
+    try:
+        parse_clause(raw_clause, currency=agreement.currency)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    return {}
+
+
 def save_base_clause(
     agreement: Agreement,
     membership: Membership | None,
@@ -515,9 +538,11 @@ def save_base_clause(
 
     Errors name the clause's own fields (``ref``, ``cap.limit``), for the form. A new
     category or system that looks like one the agreement uses is refused, naming it,
-    unless ``confirm_new_codes``.
+    unless ``confirm_new_codes``. Refuses (409) once the agreement left draft.
     """
     require_role(actor, agreement, membership, MANAGERS)
+    if not base_scope_editable(agreement):
+        raise Conflict(BASE_SCOPE_LOCKED)
     clause = parse_clause(raw_clause, currency=agreement.currency)
     if not confirm_new_codes:
         problems = lookalike_errors(
@@ -539,7 +564,10 @@ def save_base_clause(
 def remove_base_clause(
     agreement: Agreement, membership: Membership | None, ref: str, actor: User
 ) -> None:
+    """Remove a clause from a draft's base scope; refuses (409) once it left draft."""
     require_role(actor, agreement, membership, MANAGERS)
+    if not base_scope_editable(agreement):
+        raise Conflict(BASE_SCOPE_LOCKED)
     current = base_scope(agreement.id)
     if ref not in current:
         raise NotFound(f"No clause {ref} in the base scope.")

@@ -141,7 +141,7 @@ def show(code: str) -> Any:
         membership=membership,
         can_manage=can(current_user, membership, MANAGERS),
         base_scope_editable=can(current_user, membership, MANAGERS)
-        and "scope" not in services.frozen_fields(agreement),
+        and services.base_scope_editable(agreement),
         as_of=as_of,
         version=version,
         clauses=scope_services.clause_map(version).values() if version else [],
@@ -222,6 +222,13 @@ def status_event(code: str) -> Any:
 @login_required
 def edit_clause(code: str, ref: str | None = None) -> Any:
     agreement, membership = agreement_for(current_user, code, MANAGERS)
+    if not services.base_scope_editable(agreement):  # said before anything is typed
+        return render_template(
+            "agreements/clause_locked.html",
+            agreement=agreement,
+            ref=ref,
+            message=services.BASE_SCOPE_LOCKED,
+        ), 409 if request.method == "POST" else 200
     form = ClauseForm()
     if request.method == "GET" and ref is not None:
         current = scope_services.base_scope(agreement.id)
@@ -244,6 +251,12 @@ def edit_clause(code: str, ref: str | None = None) -> Any:
         else:
             flash(f"Clause {clause.ref} saved.", "info")
             return redirect(url_for("agreements.show", code=code))
+    elif form.is_submitted():  # the service's checks too, so every mistake shows at once
+        raw = form.clause_json()
+        if raw["cap"] and form.cap_limit.errors:
+            # a limit the form refused stands in as 1, so the cap's other checks still run
+            raw["cap"]["limit"] = "1"
+        add_problems(form, services.clause_problems(agreement, raw))
     return render_template(
         "agreements/clause_form.html",
         form=form,
@@ -262,6 +275,13 @@ def edit_clause(code: str, ref: str | None = None) -> Any:
 @login_required
 def remove_clause(code: str, ref: str) -> Any:
     agreement, membership = agreement_for(current_user, code, MANAGERS)
+    if not services.base_scope_editable(agreement):
+        return render_template(
+            "agreements/clause_locked.html",
+            agreement=agreement,
+            ref=ref,
+            message=services.BASE_SCOPE_LOCKED,
+        ), 409 if request.method == "POST" else 200
     form = ConfirmForm()
     if form.validate_on_submit():
         services.remove_base_clause(agreement, membership, ref, current_user)

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
 from contracts_app.forms_common import split_list
+from contracts_app.scope.clauses import UNIT_LABEL_MAX
 
 OPS = [("add", "Add a clause"), ("modify", "Modify a clause"), ("remove", "Remove a clause")]
 
@@ -42,8 +43,16 @@ class ChangeRowForm(Form):
     cap_unit = SelectField("Cap unit", choices=_choices(CapUnit, "no cap"), default="")
     cap_limit = StringField("Cap limit")
     cap_period = SelectField("Cap period", choices=_choices(CapPeriod, "—"), default="")
-    cap_unit_label = StringField("Counted as (plural)", description='e.g. "releases"')
-    cap_unit_label_singular = StringField("Counted as, for one", description='e.g. "release"')
+    cap_unit_label = StringField(
+        "Counted as (plural)",
+        description='e.g. "releases"',
+        render_kw={"maxlength": UNIT_LABEL_MAX},
+    )
+    cap_unit_label_singular = StringField(
+        "Counted as, for one",
+        description='e.g. "release"',
+        render_kw={"maxlength": UNIT_LABEL_MAX},
+    )
     per_task_limit = StringField("Per-task limit")
     rate = StringField("Rate")
 

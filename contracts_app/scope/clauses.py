@@ -63,6 +63,15 @@ def _a_noun(example: str) -> Any:
     return check
 
 
+def _label_length() -> list[Any]:
+    # Two checks so that a label too long is told its limit, not a range: an empty one
+    # is refused with the noun check's example instead.
+    return [
+        validate.Length(min=1, error='One noun of letters and spaces, e.g. "releases".'),
+        validate.Length(max=UNIT_LABEL_MAX, error=f"At most {UNIT_LABEL_MAX} characters."),
+    ]
+
+
 class CapSchema(Schema):
     unit = fields.String(required=True, validate=validate.OneOf([u.value for u in CapUnit]))
     limit = _positive_amount(required=True)
@@ -70,7 +79,7 @@ class CapSchema(Schema):
     unit_label = fields.String(
         allow_none=True,
         load_default=None,
-        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun("releases")],
+        validate=[*_label_length(), _a_noun("releases")],
         metadata={
             "description": "What a count cap counts, as written after any number but one: "
             'a plural noun, letters and spaces ("releases"), shown as given '
@@ -80,7 +89,7 @@ class CapSchema(Schema):
     unit_label_singular = fields.String(
         allow_none=True,
         load_default=None,
-        validate=[validate.Length(1, UNIT_LABEL_MAX), _a_noun("release")],
+        validate=[*_label_length(), _a_noun("release")],
         metadata={
             "description": 'The same noun as written after exactly one ("release"); '
             "without it, one reads with ``unit_label`` too. Only with ``unit_label``."
@@ -90,10 +99,14 @@ class CapSchema(Schema):
     @validates_schema
     def _label_only_for_counts(self, data: dict[str, Any], **_kwargs: Any) -> None:
         unit = data.get("unit")
-        if data.get("unit_label") and unit is not None and unit != CapUnit.COUNT:
+        given = [name for name in ("unit_label", "unit_label_singular") if data.get(name)]
+        # The real problem first: a label on hours or money is wrong whichever is given,
+        # so asking for the missing plural would only lead to this refusal next.
+        if given and unit is not None and unit != CapUnit.COUNT:
             raise ValidationError(
-                f"Only a cap of count takes a unit label; a cap of {unit} has its own.",
-                "unit_label",
+                f"Only a cap of count takes a unit label; a cap of {unit} has its own: "
+                "leave the label empty.",
+                given[0],
             )
         if data.get("unit_label_singular") and not data.get("unit_label"):
             raise ValidationError(

@@ -733,12 +733,25 @@ def recent_verdict_changes(
 
 def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str, Any]:
     """Use of a clause's cap per period, for the chart: the last ``periods`` periods
-    up to today (or the end of the term), under the clause as valid in each period."""
+    up to today (or the end of the term), under the clause as valid in each period.
+
+    Each period also says how many tasks over the cap await a decision (they do not
+    count until accepted), with its first and last day so a page can list them; the
+    result names the clause as it reads on the last day shown (``title``, ``cap``)."""
     timeline = ScopeTimeline(agreement)
     ledger = UsageLedger(agreement.id)
     term = term_of(agreement)
     last_day = min(dt.date.today(), agreement.end_date or dt.date.today())
     last_day = max(last_day, agreement.start_date)
+    waiting_days = db.session.scalars(
+        sa.select(Task.day).where(
+            Task.agreement_id == agreement.id,
+            Task.clause_ref == ref,
+            Task.state == TaskState.OVER_CAP,
+        )
+    ).all()
+    last_index = timeline.on(last_day)
+    current = last_index.clauses.get(ref) if last_index else None
     rows: list[dict[str, Any]] = []
     day = last_day
     seen: set[str] = set()
@@ -754,6 +767,13 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
             rows.append(
                 {
                     "label": label,
+                    "first_day": start,
+                    "last_day": end - dt.timedelta(days=1) if end else None,
+                    "awaiting": sum(
+                        1
+                        for waiting in waiting_days
+                        if start <= waiting and (not end or waiting < end)
+                    ),
                     "used": ledger(ref, clause.cap.unit, start, end),
                     "limit": clause.cap.limit,
                     "unit": clause.cap.unit.value,
@@ -764,7 +784,12 @@ def clause_usage(agreement: Agreement, ref: str, periods: int = 12) -> dict[str,
             break
         day = start - dt.timedelta(days=1)
     rows.reverse()
-    return {"ref": ref, "periods": rows}
+    return {
+        "ref": ref,
+        "title": current.title if current else None,
+        "cap": current.cap if current else None,
+        "periods": rows,
+    }
 
 
 def reword_stored_verdicts(codes: Sequence[str] | None = None) -> dict[str, int]:

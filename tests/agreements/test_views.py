@@ -180,6 +180,42 @@ def test_clause_form_adds_edits_and_removes_clauses_of_a_draft(client):
     assert base_scope(agreement.id) == {}
 
 
+def test_clause_form_of_an_active_agreement_says_up_front_to_draft_an_annex(client):
+    agreement = make_agreement(scope=[clause("1.1", ["support"], title="Support")])
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/clauses/1.1/edit").get_data(as_text=True)
+    assert "changes only while the agreement is a draft" in page
+    assert "Draft an annex" in page and f"/agreements/{agreement.code}/annexes/new" in page
+    assert 'name="title"' not in page and "Save clause" not in page, "no form is offered"
+    assert "scope:" not in page
+
+
+def test_clause_submitted_to_an_active_agreement_is_refused_plainly_and_nothing_changes(client):
+    agreement = make_agreement(scope=[clause("1.1", ["support"], title="Support")])
+    signed_in(client, manager_of(agreement))
+    for url in ("clauses/1.1/edit", "clauses/new", "clauses/1.1/remove"):
+        response = client.post(
+            f"/agreements/{agreement.code}/{url}",
+            data={"ref": "1.1", "title": "Renamed", "kind": "included"},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409, url
+        assert "changes only while the agreement is a draft" in page and "scope:" not in page
+    assert base_scope(agreement.id)["1.1"].title == "Support"
+
+
+def test_a_service_message_for_no_field_is_flashed_without_its_path(app):
+    from flask import get_flashed_messages
+    from flask_wtf import FlaskForm
+
+    from contracts_app.errors import ValidationFailed
+    from contracts_app.forms_common import show_errors
+
+    with app.test_request_context():
+        show_errors(FlaskForm(meta={"csrf": False}), ValidationFailed({"scope": ["Not now."]}))
+        assert get_flashed_messages() == ["Not now."]
+
+
 def test_members_page_invites_and_removes_after_confirmation(client):
     agreement = make_agreement()
     newcomer = make_user(email="newcomer@example.com")

@@ -46,7 +46,24 @@ def test_six_mistakes_are_all_shown_after_one_preview(client, cast):
     assert any("7.7 does not exist" in e for e in _field_errors(page, "changes-1-ref"))
     assert _field_errors(page, "changes-2-cap_limit")
     assert any("8.8 does not exist" in e for e in _field_errors(page, "changes-3-ref"))
-    assert 'id="diff-preview"' not in page
+    assert "What this annex changes" not in page, "no preview while there are errors"
+
+
+def test_a_preview_with_errors_lands_on_a_summary_of_them_at_the_top(client, cast):
+    signed_in(client, cast.manager)
+    page = client.post(
+        f"/agreements/{cast.agreement.code}/annexes/new",
+        data={**SIX_MISTAKES, "action": "preview"},
+    ).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary[^"]*" id="([^"]*)"(.*?)</div>', page, re.S)
+    assert summary, "a summary of the errors"
+    assert summary.group(1) == "diff-preview", "the preview's anchor leads to the summary"
+    assert page.index("error-summary") < page.index(
+        '<form method="post" novalidate id="annex-form"'
+    )
+    assert "7 problems below:" in summary.group(2), "six mistakes, one of them on two fields"
+    assert '<a href="#title">Title</a>' in summary.group(2)
+    assert 'href="#changes-2-cap_limit"' in summary.group(2)
 
 
 def test_six_mistakes_are_all_shown_after_one_save_and_nothing_typed_is_lost(client, cast):

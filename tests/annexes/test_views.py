@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
@@ -52,6 +53,28 @@ def test_preview_shows_the_diff_and_stores_nothing(client, cast):
     page = response.get_data(as_text=True)
     assert "\u2212 2.1" in page and "~ 1.2" in page and "61.00" in page
     assert db.session.query(Annex).count() == 0
+
+
+def test_a_rate_change_reads_as_money_of_the_agreement_currency(client, cast):
+    signed_in(client, cast.manager)
+    page = client.post(
+        f"/agreements/{cast.agreement.code}/annexes/new",
+        data={
+            "title": "New rate",
+            "effective_date": "2026-03-01",
+            **_row(
+                0,
+                op="modify",
+                ref="1.2",
+                title="Clause 1.2",
+                categories="support.request",
+                rate="85.50",
+            ),
+            "action": "preview",
+        },
+    ).get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "rate: EUR 60.00 / h → EUR 85.50 / h" in text
 
 
 def test_a_modify_row_that_changes_nothing_is_reported_on_its_row(client, cast):

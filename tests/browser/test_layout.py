@@ -119,3 +119,45 @@ def test_on_a_phone_page_actions_tables_and_diagrams_fit_the_screen(
     first = approvals.first.locator("td").nth(1)
     assert first.get_attribute("data-label"), "each value of a card is named"
     page.screenshot(path=str(artifacts / "layout-phone-annex.png"), full_page=True)
+
+
+def test_on_a_phone_money_never_parts_between_its_code_and_its_figure(
+    live_server, browser, artifacts
+):
+    agreement = make_agreement(start=dt.date(2026, 1, 1), end=dt.date(2027, 12, 31))
+    annex = make_annex(
+        agreement,
+        dt.date(2026, 3, 1),
+        [{"op": "modify", "ref": "1.2", "fields": {"rate": "9999999.50", "title": "Requests"}}],
+        effective=False,
+        title="A new hourly rate for requests of every kind",
+    )
+    manager = manager_of(agreement)
+    url = f"{live_server}/annexes/{annex.id}"
+    db.session.commit()
+    db.session.remove()
+    page = browser.new_page(viewport=PHONE)
+    sign_in(page, live_server, manager)
+    page.goto(url)
+    page.screenshot(path=str(artifacts / "layout-money-390.png"), full_page=True)
+    # the lines on which each "EUR" and its figure are drawn
+    lines = page.evaluate(
+        """() => {
+            const found = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                let at = node.data.indexOf('EUR ');
+                while (at >= 0) {
+                    const range = document.createRange();
+                    range.setStart(node, at);
+                    range.setEnd(node, Math.min(node.data.length, at + 'EUR 85.50'.length));
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    found.push([node.data.slice(at, at + 9), tops.size]);
+                    at = node.data.indexOf('EUR ', at + 1);
+                }
+            }
+            return found;
+        }"""
+    )
+    assert lines, "the annex shows its rate change in money"
+    assert all(count == 1 for _text, count in lines), lines

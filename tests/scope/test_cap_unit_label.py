@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -87,7 +88,11 @@ def test_the_label_makes_a_round_trip_through_the_api(client):
         ),
         ({**RELEASES, "unit_label": "release 2"}, "One noun of letters and spaces"),
         ({**RELEASES, "unit_label": "release  note"}, "One noun of letters and spaces"),
-        ({**RELEASES, "unit_label": "r" * 41}, "between 1 and 40"),
+        ({**RELEASES, "unit_label": "r" * 41}, "At most 40 characters"),
+        (
+            {"unit": "hours", "limit": "40", "period": "month", "unit_label_singular": "hour"},
+            "Only a cap of count takes a unit label",
+        ),
         ({**RELEASES, "unit_label": None}, "Give what it counts for other numbers too"),
     ],
 )
@@ -98,7 +103,62 @@ def test_a_label_on_hours_or_amounts_or_not_a_word_is_a_422_naming_the_field(cli
         headers=token_for(make_user()),
     )
     assert response.status_code == 422
-    assert message in " ".join(response.json["errors"]["scope.0.cap.unit_label"])
+    errors = response.json["errors"]
+    assert message in " ".join(
+        errors.get("scope.0.cap.unit_label") or errors["scope.0.cap.unit_label_singular"]
+    )
+    if cap["unit"] != "count":
+        assert "plural" not in str(errors), "no advice that leads to another refusal"
+
+
+def test_the_clause_form_limits_labels_to_40_characters_and_says_so(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    form = client.get(f"/agreements/{agreement.code}/clauses/new").get_data(as_text=True)
+    for name in ("cap_unit_label", "cap_unit_label_singular"):
+        assert re.search(rf'<input[^>]*maxlength="40"[^>]*name="{name}"', form) or re.search(
+            rf'<input[^>]*name="{name}"[^>]*maxlength="40"', form
+        ), name
+    page = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={
+            "ref": "1.1",
+            "title": "Releases",
+            "kind": "included",
+            "cap_unit": "count",
+            "cap_limit": "4",
+            "cap_period": "month",
+            "cap_unit_label": "r" * 41,
+        },
+    ).get_data(as_text=True)
+    assert "At most 40 characters" in page
+
+
+def test_the_annex_form_limits_labels_to_40_characters(client):
+    agreement = make_agreement(scope=[])
+    signed_in(client, manager_of(agreement))
+    form = client.get(f"/agreements/{agreement.code}/annexes/new").get_data(as_text=True)
+    inputs = re.findall(r"<input[^>]*cap_unit_label[^>]*>", form)
+    assert inputs and all('maxlength="40"' in tag for tag in inputs)
+
+
+def test_the_clause_form_tells_a_singular_label_on_hours_that_hours_take_none(client):
+    agreement = make_agreement(status="draft", scope=[])
+    signed_in(client, manager_of(agreement))
+    page = client.post(
+        f"/agreements/{agreement.code}/clauses/new",
+        data={
+            "ref": "1.1",
+            "title": "Incidents",
+            "kind": "included",
+            "cap_unit": "hours",
+            "cap_limit": "40",
+            "cap_period": "month",
+            "cap_unit_label_singular": "hour",
+        },
+    ).get_data(as_text=True)
+    assert "Only a cap of count takes a unit label" in page
+    assert "the plural" not in page
 
 
 def test_the_clause_form_takes_the_label_and_the_page_shows_it(client):

@@ -6,7 +6,7 @@ import re
 
 from contracts_app.db import db
 from contracts_app.tasks.models import Task
-from tests.factories import manager_of, member_user, signed_in, token_for
+from tests.factories import make_annex, manager_of, member_user, signed_in, token_for
 
 
 def test_check_page_shows_a_verdict_card_with_the_cap_meter(client, agreement, record):
@@ -27,6 +27,23 @@ def test_check_page_shows_a_verdict_card_with_the_cap_meter(client, agreement, r
         and "Within the cap: 9 h of 10 h used in 2026-03" in page
         and "<meter" in page
     )
+
+
+def test_check_page_links_its_clause_to_an_anchor_the_agreement_page_has(client, agreement):
+    signed_in(client, member_user(agreement, "provider", "contributor"))
+    page = client.post(
+        f"/agreements/{agreement.code}/check",
+        data={
+            "title": "Outage",
+            "category": "support.incident",
+            "system": "shop-web",
+            "date": "2026-03-20",
+            "hours": "3",
+        },
+    ).get_data(as_text=True)
+    anchor = re.search(rf'href="/agreements/{agreement.code}#([^"]+)">1.2<', page).group(1)
+    target = client.get(f"/agreements/{agreement.code}?as_of=2026-03-20").get_data(as_text=True)
+    assert f'id="{anchor}"' in target and anchor == "clause-1.2"
 
 
 def test_record_page_then_task_page_then_decision(client, agreement):
@@ -93,6 +110,54 @@ def test_usage_chart_labels_show_the_exact_figure_the_table_shows(client, agreem
     labels = re.findall(r'class="value">([^<]*)</text>', page)
     assert "9.50" in labels and "10" not in labels
     assert '<td class="num">9.50 h</td>' in page and "0.50 h left" in page
+
+
+def test_usage_chart_axis_speaks_in_the_unit_of_the_cap_in_force(client, agreement, record):
+    # 3.1 counts reports (no label) until July, then licences
+    make_annex(
+        agreement,
+        dt.date(2026, 7, 1),
+        [
+            {
+                "op": "modify",
+                "ref": "3.1",
+                "fields": {
+                    "cap": {
+                        "unit": "count",
+                        "limit": "4",
+                        "period": "quarter",
+                        "unit_label": "licences",
+                        "unit_label_singular": "licence",
+                    }
+                },
+            }
+        ],
+    )
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/clauses/3.1/usage").get_data(as_text=True)
+    axis = re.search(r'<text x="4" y="16" class="label">([^<]*)</text>', page).group(1)
+    assert axis == "licences"
+    assert "4 licences" in page and "2 items" in page, "the table keeps each period's unit"
+
+
+def test_usage_page_names_the_clause_and_its_current_cap(client, agreement):
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/clauses/1.2/usage").get_data(as_text=True)
+    assert "<title>Use of clause 1.2 Incident resolution" in page
+    assert "Use of the cap of clause 1.2 Incident resolution</h1>" in page
+    assert "Cap now: 10 h / month" in re.sub(r"<[^>]+>", "", page)
+
+
+def test_usage_page_says_how_many_tasks_over_the_cap_await_a_decision(client, agreement, record):
+    record(category="support.incident", system="shop-web", hours=8, day=dt.date(2026, 3, 3))
+    record(category="support.incident", system="shop-web", hours=5, day=dt.date(2026, 3, 4))
+    signed_in(client, manager_of(agreement))
+    page = client.get(f"/agreements/{agreement.code}/clauses/1.2/usage").get_data(as_text=True)
+    assert "1 task over the cap awaiting a decision" in page
+    link = re.search(r'href="([^"]*state=over_cap[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "clause=1.2" in link and "date_from=2026-03-01" in link and "date_to=2026-03-31" in link
+    listed = client.get(link).get_data(as_text=True)
+    assert listed.count('href="/tasks/') == 1
 
 
 def test_a_task_over_the_cap_says_how_much_the_cap_covered_and_what_is_beyond(
