@@ -18,6 +18,13 @@ from zoneinfo import ZoneInfo
 
 import schemathesis
 
+from contracts_app.agreements.services import DRAFT_ONLY_FIELDS, GOVERNANCE_FIELDS
+
+# The demo's running agreement (the config pins operations on an agreement to it): what
+# changes only by annex once an agreement is in force is refused when edited in place.
+_IN_FORCE = {"AMS-2026-01"}
+FROZEN_ONCE_IN_FORCE = (*DRAFT_ONLY_FIELDS, *GOVERNANCE_FIELDS)
+
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _counter = itertools.count(1)
 # The demo's agreements run in 2026 and 2027: effective dates and task dates inside them.
@@ -291,6 +298,9 @@ def map_case(context: Any, case: Any) -> Any:
         return case
     if path in ("/api/v1/agreements", "/api/v1/agreements/{code}"):
         _agreement(body)
+        if method == "PATCH" and (case.path_parameters or {}).get("code") in _IN_FORCE:
+            for field in FROZEN_ONCE_IN_FORCE:  # changed by annex only, once in force
+                body.pop(field, None)
     elif path.endswith("/annexes") or path == "/api/v1/annexes/{annex_id}":
         _annex(body)
     elif path.endswith("/tasks") and method == "POST":
