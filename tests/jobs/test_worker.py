@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.members import invite_member
@@ -91,6 +92,19 @@ def every_kind_happens(cast: Cast) -> None:
     )
     sign_off(document.id, cast.customer_approver, PASSWORD)
     sign_off(document.id, cast.provider_approver, PASSWORD)
+    too_large = issue_document(  # its signed PDF cannot be prepared: approvers are told
+        cast.agreement,
+        membership_of(cast.manager, cast.agreement.id),
+        dt.date(2026, 3, 4),
+        cast.manager,
+    )
+    limit = current_app.config["PDF_MAX_HTML_KB"]
+    current_app.config["PDF_MAX_HTML_KB"] = 1
+    try:
+        sign_off(too_large.id, cast.customer_approver, PASSWORD)
+        sign_off(too_large.id, cast.provider_approver, PASSWORD)
+    finally:
+        current_app.config["PDF_MAX_HTML_KB"] = limit
     cast.agreement.notice_days = 60
     db.session.commit()
     contract_alerts(dt.date(2026, 10, 3))
