@@ -338,21 +338,33 @@ def retry_signing(
         document.state = DocumentState.SIGNING
         document.signing_error = None
         document.signing_claimed_at = None
-        record(
+        _record_move(
             "document.signing_retried",
             document,
             actor,
-            agreement_id=document.agreement_id,
-            changes={
-                "state": {
-                    "before": DocumentState.SIGNING_FAILED.value,
-                    "after": DocumentState.SIGNING.value,
-                },
-                "signing_error": {"before": error, "after": None},
-            },
+            DocumentState.SIGNING_FAILED,
+            signing_error={"before": error, "after": None},
         )
     _sign_now_or_queue(document, enqueue)
     return document
+
+
+def _record_move(
+    action: str,
+    document: Document,
+    actor: User | None,
+    before: DocumentState,
+    **changes: dict[str, Any],
+) -> None:
+    """Audit a summary's move from ``before`` to the state it is now in, with the other
+    fields that changed with it."""
+    record(
+        action,
+        document,
+        actor,
+        agreement_id=document.agreement_id,
+        changes={"state": {"before": before.value, "after": document.state.value}, **changes},
+    )
 
 
 def _sign_now_or_queue(document: Document, enqueue: Callable[[int], Any] | None) -> None:
@@ -454,18 +466,12 @@ def finalize(document_id: int) -> DocumentState:
         document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         document.state = DocumentState.SIGNED_OFF
         document.signed_at = utcnow()
-        record(
+        _record_move(
             "document.signed",
             document,
             None,
-            agreement_id=document.agreement_id,
-            changes={
-                "state": {
-                    "before": DocumentState.SIGNING.value,
-                    "after": DocumentState.SIGNED_OFF.value,
-                },
-                "pdf_sha256": {"before": None, "after": document.pdf_sha256},
-            },
+            DocumentState.SIGNING,
+            pdf_sha256={"before": None, "after": document.pdf_sha256},
         )
     return DocumentState.SIGNED_OFF
 
@@ -481,18 +487,12 @@ def _signing_failed(document_id: int, message: str) -> None:
         document.state = DocumentState.SIGNING_FAILED
         document.signing_error = message
         document.signing_claimed_at = None
-        record(
+        _record_move(
             "document.signing_failed",
             document,
             None,
-            agreement_id=document.agreement_id,
-            changes={
-                "state": {
-                    "before": DocumentState.SIGNING.value,
-                    "after": DocumentState.SIGNING_FAILED.value,
-                },
-                "signing_error": {"before": None, "after": message},
-            },
+            DocumentState.SIGNING,
+            signing_error={"before": None, "after": message},
         )
         summary_signing_failed(document)
 
