@@ -53,7 +53,7 @@ class TooLargeToRender(DomainError):
 
 
 class _RenderSlots:
-    """A process-wide bound on concurrent renders (each one is a forked child)."""
+    """A process-wide bound on concurrent renders (each one is a child process)."""
 
     def __init__(self, size: int, wait_seconds: float) -> None:
         self.size = size
@@ -118,10 +118,24 @@ def html_to_pdf(html: str) -> bytes:
     )
 
 
-def _child(html: str, sender: Any, receiver: Any) -> None:
-    # Only the parent reads: with its end closed here, a parent that dies (a worker
-    # killed) makes the next send fail and this child exit, rather than block for ever.
-    receiver.close()
+@functools.cache
+def _render_context() -> multiprocessing.context.BaseContext:
+    """Children forked from a single-threaded fork server, never from this process.
+
+    A web or job worker runs other threads; a child forked from it inherits, held, any
+    lock one of them held at that instant (a module's import lock, a C library's mutex)
+    and can wait on it for ever. The fork server is a fresh interpreter that loads the
+    fonts and the stylesheet once (``render_server``), so each child starts warm.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "contracts_app.documents.render_server"])
+    return context
+
+
+def _child(html: str, sender: Any) -> None:
+    # Started from the fork server, this child holds only the pipe's writing end: a
+    # parent that dies (a worker killed) makes the next send fail and the child exit,
+    # rather than block for ever.
     try:
         # Lay out every page first (the long part), say how many, then write them.
         document = HTML(
@@ -142,13 +156,13 @@ def render_pdf(
     wait_seconds: float | None = None,
     on_pages: Callable[[int], None] | None = None,
 ) -> bytes:
-    """Render ``html`` to PDF in a forked child that is killed after ``seconds``.
+    """Render ``html`` to PDF in a child process that is killed after ``seconds``.
 
     At most ``RENDER_SLOTS.size`` renders run at once in this process; a request waits
     up to ``wait_seconds`` (``RENDER_SLOTS.wait_seconds``) for a slot, then is told to
     retry. Callers refuse documents too large for the limit first (``check_renderable``).
-    Forking shares the parent's loaded fonts and stylesheet; a hostile or huge input
-    can hold the child, never the worker serving requests. ``on_pages`` is told the
+    A hostile or huge input can hold the child, never the worker serving requests.
+    ``on_pages`` is told the
     number of pages once they are laid out, before they are written.
     """
     semaphore = RENDER_SLOTS.semaphore
@@ -166,10 +180,9 @@ def render_pdf(
 def _render_in_child(
     html: str, seconds: float, on_pages: Callable[[int], None] | None = None
 ) -> bytes:
-    _stylesheet()  # loaded once in the parent, inherited by every child
-    context = multiprocessing.get_context("fork")
+    context = _render_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(html, sender, receiver), daemon=True)
+    child = context.Process(target=_child, args=(html, sender), daemon=True)
     child.start()
     sender.close()
     deadline = time.monotonic() + seconds

@@ -2,7 +2,7 @@
 
 A render of a large agreement takes tens of seconds; held in a web request it holds a
 web worker (and, past the worker's timeout, kills it). Here a request only records
-what is wanted and enqueues it; the worker renders it in a forked child with the same
+what is wanted and enqueues it; the worker renders it in a child process with the same
 time limit and size refusal as before, and writes its progress to the row. Signed
 summaries are never rendered again: their stored bytes are what is signed and verified.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import threading
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from contracts_app.documents.render import (
     RenderBusy,
     RenderTimeout,
     _child,
+    _render_context,
     render_pdf,
 )
 from tests.factories import clause, make_agreement, manager_of, member_user, token_for
@@ -86,9 +88,43 @@ def test_a_render_past_its_limit_is_a_503_problem_not_a_server_error():
 
 
 def test_a_render_whose_reader_is_gone_stops_instead_of_waiting_for_ever():
-    # A worker killed mid-render leaves its render child behind: holding the pipe's
-    # reading end itself, the child would block for ever on sending a large PDF.
-    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    # A worker killed mid-render leaves its render child behind: it holds only the
+    # pipe's writing end, so its send fails instead of blocking for ever on a large PDF.
+    receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    receiver.close()
     with pytest.raises(BrokenPipeError):
-        _child(SMALL_HTML, sender, receiver)  # run here, as the child would be
-    assert receiver.closed
+        _child(SMALL_HTML, sender)  # run here, as the child would be
+
+
+def test_a_render_child_does_not_inherit_a_lock_another_thread_holds():
+    # A worker's other threads (jobs, requests) may hold a lock at the instant a render
+    # starts; a child forked from the worker itself would inherit it held and wait on it
+    # for ever. Render children come from the fork server, whose locks are its own.
+    from tests.documents import fork_locks
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with fork_locks.LOCK:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    context = _render_context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=fork_locks.answer_under_lock, args=(sender,), daemon=True)
+    try:
+        child.start()
+        sender.close()
+        assert receiver.poll(30), "the child waited on a lock held in its parent"
+        assert receiver.recv() == "took the lock"
+    finally:
+        release.set()
+        holder.join()
+        child.kill()
+        child.join(5)
+        receiver.close()
+    # and the renders themselves still come out while such a lock is held
+    assert render_pdf(SMALL_HTML).startswith(b"%PDF")
