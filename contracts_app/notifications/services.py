@@ -235,6 +235,26 @@ def mark_read(user: User, notification_ids: Iterable[int] | None) -> int:
     return result.rowcount or 0
 
 
+def open_notification(user: User, notification_id: int) -> str:
+    """Mark one of the user's notifications read and give the page it is about.
+
+    Someone else's id is "not found", as for a missing one. A link that is not a path of
+    this application (none is ever stored, but a row is data) opens the notifications list.
+    """
+    with unit_of_work():
+        notification = db.session.scalar(
+            sa.select(Notification).where(
+                Notification.id == notification_id, Notification.user_id == user.id
+            )
+        )
+        if notification is None:
+            raise NotFound(f"No notification {notification_id}.")
+        if notification.read_at is None:
+            notification.read_at = utcnow()
+    link = notification.link
+    return link if link.startswith("/") and not link.startswith("//") else "/notifications"
+
+
 # --- preferences ----------------------------------------------------------------------------
 
 

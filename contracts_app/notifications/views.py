@@ -46,6 +46,16 @@ def mark_read() -> Any:
     return redirect(url_for("notifications.index"))
 
 
+@pages.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_one(notification_id: int) -> Any:
+    """Opening a notification marks it read: a POST, since a GET never writes."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("notifications.index"))
+    return redirect(services.open_notification(current_user, notification_id))
+
+
 @pages.route("/notifications/preferences", methods=["GET", "POST"])
 @login_required
 def preferences() -> Any:

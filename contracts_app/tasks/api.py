@@ -113,7 +113,8 @@ def create_task(code: str, body: dict[str, Any]) -> Any:
 @api.input(TaskQuery, location="query", arg_name="query")
 @api.output(TaskPage)
 @api.doc(
-    summary="Tasks, filtered by verdict, state, date range or clause", responses=[401, 404, 422]
+    summary="Tasks, filtered by verdict, state, date range, clause or decision to take",
+    responses=[401, 404, 422],
 )
 def list_tasks(code: str, query: dict[str, Any]) -> Any:
     agreement, membership = agreement_for(api_user(), code)
@@ -124,6 +125,7 @@ def list_tasks(code: str, query: dict[str, Any]) -> Any:
         date_to=query["date_to"],
         clause=query["clause"],
         attention=query["attention"],
+        to_decide=query["to_decide"],
     )
     rows, total = services.list_tasks(
         agreement, filters, query["page"], query["per_page"], sort=query["sort"]

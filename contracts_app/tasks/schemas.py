@@ -131,6 +131,13 @@ class TaskQuery(Schema):
     date_to = Day(load_default=None)
     clause = fields.String(load_default=None, validate=validators.Length(max=40))
     attention = fields.Boolean(load_default=False)
+    to_decide = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Only tasks that wait for a decision: flagged by a re-check, or "
+            "needing review, over a cap, out of scope or escalated (as in My work)."
+        },
+    )
     sort = sort_param(TASK_SORTING)
     page = fields.Integer(load_default=1, validate=validators.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validators.Range(min=1, max=100))

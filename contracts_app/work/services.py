@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,8 @@ from contracts_app.db import db, utcnow
 from contracts_app.documents.models import Document, DocumentState, SignOff
 from contracts_app.enums import AgreementStatus, Role
 from contracts_app.errors import ValidationFailed
+from contracts_app.escalations.models import Escalation
+from contracts_app.escalations.services import events_for
 from contracts_app.notifications.models import Notification
 from contracts_app.scope.services import clause_map, version_on
 from contracts_app.sorting import Sorting, lower
@@ -33,6 +36,7 @@ from contracts_app.tasks.timeline import term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import cap_period
 from workflows.annex_states import AnnexState
+from workflows.escalation import EscalationState
 
 ITEMS_PER_GROUP = 20
 RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
@@ -42,6 +46,7 @@ GROUPS = {
     "annexes_awaiting_me": "Annexes awaiting my side's approval or signature",
     "summaries_awaiting_sign_off": "Summaries awaiting my sign-off",
     "tasks_to_decide": "Tasks needing attention or review",
+    "escalations_awaiting_my_side": "Escalations waiting for my side",
     "caps_at_threshold": "Caps at or past their threshold this period",
     "contract_dates_near": "Contract dates within their lead time",
     "unread_notifications": "Unread notifications",
@@ -62,6 +67,8 @@ class Item:
     link: str
     since: dt.datetime | dt.date
     agreement: str | None
+    # Where a POST opens the item and records it seen (a notification), if anywhere.
+    opens: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,18 +135,43 @@ def my_work(user: User, today: dt.date | None = None, sort: str | None = None) -
     ).all()
     return MyWork(
         [
-            _group("annexes_awaiting_me", _annexes(memberships), sort),
-            _group("summaries_awaiting_sign_off", _summaries(memberships), sort),
+            _group("annexes_awaiting_me", _annexes(memberships), sort, _annex_lists),
+            _group("summaries_awaiting_sign_off", _summaries(memberships), sort, _summary_lists),
             _tasks(memberships, sort),
-            _group("caps_at_threshold", _caps(memberships, today), sort),
-            _group("contract_dates_near", _dates(memberships, today), sort),
+            _escalations(memberships, sort),
+            _group("caps_at_threshold", _caps(memberships, today), sort, _agreement_pages),
+            _group("contract_dates_near", _dates(memberships, today), sort, _agreement_pages),
             _notifications(user, sort),
         ]
     )
 
 
-def _group(kind: str, items: list[Item], sort: str) -> Group:
-    return Group(kind, len(items), sorted_items(items, sort)[:ITEMS_PER_GROUP])
+def _group(
+    kind: str,
+    items: list[Item],
+    sort: str,
+    lists: Callable[[list[Item]], list[Link]] | None = None,
+) -> Group:
+    """A group read whole in Python; cut at ``ITEMS_PER_GROUP``, it links to ``lists``."""
+    shown = sorted_items(items, sort)[:ITEMS_PER_GROUP]
+    full_lists = lists(items) if lists and len(items) > len(shown) else []
+    return Group(kind, len(items), shown, full_lists)
+
+
+def _codes(items: list[Item]) -> list[str]:
+    return sorted({item.agreement for item in items if item.agreement}, key=str.lower)
+
+
+def _annex_lists(items: list[Item]) -> list[Link]:
+    return [Link(f"annexes of {code}", f"/agreements/{code}/annexes") for code in _codes(items)]
+
+
+def _summary_lists(items: list[Item]) -> list[Link]:
+    return [Link(f"summaries of {code}", f"/agreements/{code}/documents") for code in _codes(items)]
+
+
+def _agreement_pages(items: list[Item]) -> list[Link]:
+    return [Link(code, f"/agreements/{code}") for code in _codes(items)]
 
 
 def sorted_items(items: list[Item], sort: str) -> list[Item]:
@@ -294,6 +326,62 @@ def _tasks(memberships: list[Any], sort: str) -> Group:
     return Group("tasks_to_decide", count, sorted_items(items, sort), full_lists)
 
 
+def _escalations(memberships: list[Any], sort: str) -> Group:
+    """Escalations that wait for an answer or a decision of the user's side: open with the
+    ball on that side, or a resolution the other side proposed. Who may answer or accept is
+    the escalation machine's rule (``events_for``), asked for each unresolved escalation."""
+    by_agreement = {m.agreement_id: (m, a) for m, a in memberships}
+    if not by_agreement:
+        return Group("escalations_awaiting_my_side", 0, [])
+    now = utcnow()
+    unresolved = db.session.scalars(
+        sa.select(Escalation)
+        .where(
+            Escalation.agreement_id.in_(by_agreement),
+            Escalation.state != EscalationState.RESOLVED,
+        )
+        .options(selectinload(Escalation.agreement))
+    ).all()
+    items, sides_waiting = [], {}
+    for escalation in unresolved:
+        membership, agreement = by_agreement[escalation.agreement_id]
+        allowed = events_for(escalation, membership, now)
+        if escalation.state == EscalationState.OPEN:
+            if escalation.ball_with != membership.side or "answer" not in allowed:
+                continue
+            due = escalation.deadline
+            if due is None:
+                waits = "waits for your side's answer"
+            elif due <= now:
+                waits = "your side's answer is overdue"
+            else:
+                waits = "your side's answer is due"
+        elif "accept_resolution" in allowed:
+            due, waits = None, "the other side proposed a resolution"
+        else:
+            continue
+        items.append(
+            Item(
+                f"{escalation.label} \u201c{escalation.subject}\u201d: {waits}",
+                f"/escalations/{escalation.id}",
+                due or escalation.created_at,
+                agreement.code,
+            )
+        )
+        sides_waiting[agreement.code] = membership.side.value
+
+    def lists(items: list[Item]) -> list[Link]:
+        return [
+            Link(
+                f"escalations of {code} with the ball on the {sides_waiting[code]} side",
+                f"/agreements/{code}/escalations?ball_with={sides_waiting[code]}",
+            )
+            for code in _codes(items)
+        ]
+
+    return _group("escalations_awaiting_my_side", items, sort, lists)
+
+
 def _managed(memberships: list[Any]) -> list[Agreement]:
     return [a for m, a in memberships if m.role == Role.MANAGER and a.status in RUNNING]
 
@@ -357,7 +445,14 @@ def _notifications(user: User, sort: str) -> Group:
         .limit(ITEMS_PER_GROUP)
     ).all()
     items = [
-        Item(n.text, n.link, n.created_at, n.agreement.code if n.agreement else None) for n in rows
+        Item(
+            n.text,
+            n.link,
+            n.created_at,
+            n.agreement.code if n.agreement else None,
+            opens=f"/notifications/{n.id}/open",
+        )
+        for n in rows
     ]
     return Group(
         "unread_notifications",

@@ -9,6 +9,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from contracts_app.db import utcnow
+from contracts_app.forms_common import ConfirmForm
 from contracts_app.pagination import sort_arg
 from contracts_app.work.services import WORK_SORTING, my_work
 
@@ -19,7 +20,9 @@ pages = Blueprint("work", __name__)
 @login_required
 def index() -> Any:
     sort = sort_arg(WORK_SORTING)
-    return render_template("work/index.html", work=my_work(current_user, sort=sort), sort=sort)
+    return render_template(
+        "work/index.html", work=my_work(current_user, sort=sort), sort=sort, form=ConfirmForm()
+    )
 
 
 @pages.app_context_processor

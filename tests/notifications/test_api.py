@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts_app.db import db
 from contracts_app.notifications.kinds import Kind
 from contracts_app.notifications.models import EmailState
 from tests.factories import make_user, signed_in, token_for
@@ -112,3 +113,46 @@ def test_the_pages_list_mark_read_and_save_preferences(app, cast):
     body = client.get("/notifications/preferences").get_data(as_text=True)
     assert "Europe/Paris" in body
     assert '<option selected value="email">' in body
+
+
+def test_opening_a_notification_from_my_work_marks_it_read_and_goes_to_its_page(app, cast):
+    first, second, _ = _three_notifications(cast)
+    client = signed_in(app.test_client(), cast.customer_approver)
+    work = client.get("/work").get_data(as_text=True)
+    assert f'action="/notifications/{first.id}/open"' in work
+    assert client.get(f"/notifications/{first.id}/open").status_code == 405  # a GET never writes
+
+    opened = client.post(f"/notifications/{first.id}/open", data={})
+    assert opened.status_code == 302 and opened.headers["Location"] == first.link
+    db.session.refresh(first)
+    assert first.read_at is not None
+    assert "2 unread" in client.get("/notifications").get_data(as_text=True)
+    # opened again (from the list, where it reads as read now): the same page, still read
+    again = client.post(f"/notifications/{first.id}/open", data={})
+    assert again.headers["Location"] == first.link
+
+    # from the notifications list too
+    listed = client.get("/notifications").get_data(as_text=True)
+    assert f'action="/notifications/{second.id}/open"' in listed
+    assert f'action="/notifications/{first.id}/open"' not in listed  # read: a plain link
+    client.post(f"/notifications/{second.id}/open", data={})
+    db.session.refresh(second)
+    assert second.read_at is not None
+
+
+def test_someone_elses_notification_cannot_be_opened_or_marked(app, cast):
+    first, *_ = _three_notifications(cast)
+    client = signed_in(app.test_client(), cast.manager)
+    assert client.post(f"/notifications/{first.id}/open", data={}).status_code == 404
+    db.session.refresh(first)
+    assert first.read_at is None
+
+
+def test_a_notification_is_opened_only_with_the_forms_csrf_token(app, cast, monkeypatch):
+    first, *_ = _three_notifications(cast)
+    client = signed_in(app.test_client(), cast.customer_approver)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    refused = client.post(f"/notifications/{first.id}/open", data={})
+    assert refused.status_code in (302, 400)
+    db.session.refresh(first)
+    assert first.read_at is None

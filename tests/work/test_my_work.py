@@ -238,3 +238,85 @@ def test_a_group_cut_short_links_to_its_full_list_filtered_the_same_way(app, cas
 
     listed = client.get(f"/agreements/{code}/tasks?to_decide=1").get_data(as_text=True)
     assert ">T-2</a>" in listed and ">T-3</a>" in listed and ">T-1</a>" not in listed
+
+
+def test_every_group_cut_short_links_to_where_the_rest_can_be_read(app, cast, monkeypatch):
+    import contracts_app.work.services as work
+
+    monkeypatch.setattr(work, "ITEMS_PER_GROUP", 1)
+    code = cast.agreement.code
+    for title in ("First", "Second"):
+        cast.fire(cast.draft(title=title), "submit", cast.manager)
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1)):
+        issue_document(
+            cast.agreement, membership_of(cast.manager, cast.agreement.id), day, cast.manager
+        )
+    shown = my_work(cast.customer_approver, TODAY)
+    groups = {group.kind: group for group in shown.groups}
+    assert groups["annexes_awaiting_me"].more == 1
+    assert [(link.text, link.href) for link in groups["annexes_awaiting_me"].full_lists] == [
+        (f"annexes of {code}", f"/agreements/{code}/annexes")
+    ]
+    assert [link.href for link in groups["summaries_awaiting_sign_off"].full_lists] == [
+        f"/agreements/{code}/documents"
+    ]
+    page = signed_in(app.test_client(), cast.customer_approver).get("/work").get_data(as_text=True)
+    assert f'and 1 more: see <a href="/agreements/{code}/annexes">annexes of {code}</a>' in page
+    # a group shown whole says no "more"
+    monkeypatch.setattr(work, "ITEMS_PER_GROUP", 20)
+    page = signed_in(app.test_client(), cast.customer_approver).get("/work").get_data(as_text=True)
+    assert "more: see" not in page
+
+
+def test_the_tasks_api_lists_the_same_tasks_to_decide_as_my_work(client, cast):
+    _busy(cast)  # T-1 within the cap, T-2 over it
+    _record(cast, "T-3", "30")  # over it too
+    headers = token_for(cast.customer_approver)
+    url = f"/api/v1/agreements/{cast.agreement.code}/tasks"
+    to_decide = client.get(f"{url}?to_decide=true&sort=ref", headers=headers).get_json()
+    assert [task["ref"] for task in to_decide["items"]] == ["T-2", "T-3"]
+    assert to_decide["total"] == counts(my_work(cast.customer_approver, TODAY))["tasks_to_decide"]
+    every = client.get(url, headers=headers).get_json()
+    assert every["total"] == 3
+    assert client.get(f"{url}?to_decide=maybe", headers=headers).status_code == 422
+
+
+def _group_of(work, kind):
+    return next(group for group in work.groups if group.kind == kind)
+
+
+def test_an_escalation_waits_for_the_side_holding_the_ball_and_then_the_other(app, cast):
+    from contracts_app.escalations import services as escalations
+    from tests.factories import member_user
+
+    kind = "escalations_awaiting_my_side"
+    viewer = member_user(cast.agreement, "customer", "viewer")
+    raised = escalations.raise_escalation(
+        cast.agreement,
+        membership_of(cast.manager, cast.agreement.id),
+        escalations.EscalationInput(subject="Disputed invoice"),
+        cast.manager,
+        now=dt.datetime(2026, 5, 4, 9, tzinfo=dt.UTC),  # long past its deadline
+    )
+    customer = _group_of(my_work(cast.customer_manager), kind)
+    [item] = customer.items
+    assert item.title == "Escalation 1 \u201cDisputed invoice\u201d: your side's answer is overdue"
+    assert item.link == f"/escalations/{raised.id}" and item.since == raised.deadline
+    assert _group_of(my_work(cast.customer_approver), kind).count == 1
+    assert _group_of(my_work(viewer), kind).count == 0  # a viewer answers nothing
+    assert _group_of(my_work(cast.manager), kind).count == 0  # the ball is not theirs
+    page = signed_in(app.test_client(), cast.customer_manager).get("/work").get_data(as_text=True)
+    assert "Escalations waiting for my side" in page and "answer is overdue" in page
+
+    escalations.fire_event(raised.id, "answer", cast.customer_manager, message="Looking into it")
+    assert _group_of(my_work(cast.customer_manager), kind).count == 0
+    [item] = _group_of(my_work(cast.manager), kind).items
+    assert item.title.endswith("your side's answer is due")
+
+    escalations.fire_event(raised.id, "propose_resolution", cast.manager, message="Credit note")
+    assert _group_of(my_work(cast.manager), kind).count == 0  # they proposed it
+    [item] = _group_of(my_work(cast.customer_approver), kind).items
+    assert item.title.endswith("the other side proposed a resolution")
+
+    escalations.fire_event(raised.id, "accept_resolution", cast.customer_approver, message="OK")
+    assert _group_of(my_work(cast.customer_approver), kind).count == 0
