@@ -1,7 +1,13 @@
-"""A live server and a real Chromium (Debian's package) driven by Playwright."""
+"""A live server and a real Chromium (Debian's package) driven by Playwright.
+
+Pages look the same on either database: browser tests run once, on SQLite. With
+TEST_DATABASE_URL set (the PostgreSQL run) they are skipped; what a page does to the data
+is tested through its route on both databases.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,6 +19,16 @@ from contracts_app.db import db
 from tests.conftest import ARTIFACTS, truncate_all
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    once = pytest.mark.skip(reason="browser tests run once, on SQLite")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(once)
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

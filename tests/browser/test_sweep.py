@@ -38,10 +38,6 @@ from tests.security.test_route_access import ACCESS, SCOPED_ARGUMENTS, expected_
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.committed,
-    # pages look the same on either database: the sweep runs once, on SQLite
-    pytest.mark.skipif(
-        bool(os.environ.get("TEST_DATABASE_URL")), reason="the sweep runs on SQLite only"
-    ),
 ]
 
 WIDTHS = {"wide": (1366, 900), "phone": (390, 844)}
