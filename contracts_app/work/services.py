@@ -26,7 +26,7 @@ from contracts_app.documents.models import Document, DocumentState, SignOff
 from contracts_app.enums import AgreementStatus, Role
 from contracts_app.errors import ValidationFailed
 from contracts_app.escalations.models import Escalation
-from contracts_app.escalations.services import events_for
+from contracts_app.escalations.services import events_for, is_overdue
 from contracts_app.notifications.models import Notification
 from contracts_app.scope.services import clause_map, version_on
 from contracts_app.sorting import Sorting, lower
@@ -36,7 +36,7 @@ from contracts_app.tasks.timeline import term_of
 from contracts_app.tasks.usage import UsageLedger
 from contracts_app.tasks.verdicts import cap_period
 from workflows.annex_states import AnnexState
-from workflows.escalation import EscalationState
+from workflows.escalation import EscalationEvent, EscalationState
 
 ITEMS_PER_GROUP = 20
 RUNNING = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
@@ -347,16 +347,16 @@ def _escalations(memberships: list[Any], sort: str) -> Group:
         membership, agreement = by_agreement[escalation.agreement_id]
         allowed = events_for(escalation, membership, now)
         if escalation.state == EscalationState.OPEN:
-            if escalation.ball_with != membership.side or "answer" not in allowed:
+            if escalation.ball_with != membership.side or EscalationEvent.ANSWER not in allowed:
                 continue
             due = escalation.deadline
             if due is None:
                 waits = "waits for your side's answer"
-            elif due <= now:
+            elif is_overdue(escalation, now):
                 waits = "your side's answer is overdue"
             else:
                 waits = "your side's answer is due"
-        elif "accept_resolution" in allowed:
+        elif EscalationEvent.ACCEPT_RESOLUTION in allowed:
             due, waits = None, "the other side proposed a resolution"
         else:
             continue
