@@ -29,6 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("browser"):
             item.add_marker(once)
 
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
