@@ -280,7 +280,7 @@ def _register_blueprints(app: APIFlask) -> None:
 
 
 def _security_headers(response: Response) -> Response:
-    from flask import request
+    from flask import g, request
 
     if request.is_secure:
         response.headers.setdefault(
@@ -290,4 +290,9 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    user = g.get("_login_user")
+    if response.mimetype == "text/html" and user is not None and user.is_authenticated:
+        # A signed-in page is never kept: not after signing out, not for the back button
+        # (My work's counts change as items are opened).
+        response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -57,7 +57,8 @@ EVENT_SPECS: dict[EscalationEvent, EventSpec] = {
         "answer",
         "Answer",
         comment="required",
-        help="From the side holding the ball, your answer passes it to the other side.",
+        help="Your side's answer passes the ball to the other side; from the side "
+        "without the ball, it is a comment and the ball stays.",
     ),
     EscalationEvent.ESCALATE: EventSpec(
         "escalate", "Escalate to the next level", help="The next level's people take over."
@@ -69,7 +70,10 @@ EVENT_SPECS: dict[EscalationEvent, EventSpec] = {
         help="The other side accepts or declines it.",
     ),
     EscalationEvent.ACCEPT_RESOLUTION: EventSpec(
-        "accept_resolution", "Accept the resolution", help="The escalation is resolved."
+        "accept_resolution",
+        "Accept the resolution",
+        danger=True,
+        help="Accepting resolves the escalation, and decides its task as proposed.",
     ),
     EscalationEvent.DECLINE_RESOLUTION: EventSpec(
         "decline_resolution",

@@ -7,7 +7,7 @@ from typing import Any
 
 from contracts_app.agreements.ladder import levels_of
 from contracts_app.db import utcnow
-from contracts_app.escalations.clock import clock_for, hours
+from contracts_app.escalations.clock import BusinessClock, clock_for, hours
 from contracts_app.escalations.models import Escalation
 from contracts_app.escalations.services import events_for, holds_of, is_overdue
 
@@ -18,9 +18,11 @@ def escalation_view(
     now = now or utcnow()
     levels = levels_of(escalation.agreement)
     level = levels[min(escalation.level, len(levels)) - 1]
-    hours_left = None
+    hours_left, hours_unit = None, "hours"
     if escalation.deadline is not None and escalation.state.value != "resolved":
         clock = clock_for(escalation.agreement)
+        if isinstance(clock, BusinessClock):
+            hours_unit = "business hours"  # the service calendar's, not the wall clock's
         if escalation.deadline > now:
             hours_left = str(hours(clock.seconds_between(now, escalation.deadline)))
         else:
@@ -40,6 +42,7 @@ def escalation_view(
         "deadline": escalation.deadline,
         "overdue": is_overdue(escalation, now),
         "hours_left": hours_left,
+        "hours_unit": hours_unit,
         "task": escalation.task_id,
         "service_level": escalation.service_level_ref,
         "clause": escalation.clause_ref,

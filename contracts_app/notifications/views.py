@@ -19,6 +19,16 @@ from contracts_app.pagination import Page, page_args, sort_arg
 pages = Blueprint("notifications", __name__)
 
 
+@pages.app_context_processor
+def _unread_count() -> dict[str, Any]:
+    """The count beside "Notifications" in the navigation bar, computed when a page shows it."""
+
+    def unread_notifications() -> int:
+        return services.unread_count(current_user) if current_user.is_authenticated else 0
+
+    return {"unread_notifications": unread_notifications}
+
+
 @pages.get("/notifications")
 @login_required
 def index() -> Any:

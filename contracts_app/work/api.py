@@ -16,7 +16,13 @@ api = APIBlueprint("work_api", __name__, tag="My work")
 class WorkItemOut(Schema):
     title = fields.String()
     link = fields.String()
-    since = fields.String(metadata={"description": "A date or a UTC timestamp (ISO 8601)."})
+    since = fields.String(
+        metadata={
+            "description": "A date or a UTC timestamp (ISO 8601): when the item began to "
+            "wait, or, with ``due``, when an answer is due."
+        }
+    )
+    due = fields.Boolean(metadata={"description": "``since`` is a deadline."})
     agreement = fields.String(allow_none=True)
 
 

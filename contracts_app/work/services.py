@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from contracts_app.accounts.models import User
+from contracts_app.agreements.ladder import levels_of, people_at
 from contracts_app.agreements.models import Agreement, Membership
 from contracts_app.agreements.terms import Renewal, next_dates
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
@@ -45,8 +46,8 @@ DECIDERS = (Role.MANAGER, Role.APPROVER)
 GROUPS = {
     "annexes_awaiting_me": "Annexes awaiting my side's approval or signature",
     "summaries_awaiting_sign_off": "Summaries awaiting my sign-off",
-    "tasks_to_decide": "Tasks needing attention or review",
     "escalations_awaiting_my_side": "Escalations waiting for my side",
+    "tasks_to_decide": "Tasks waiting for a decision",
     "caps_at_threshold": "Caps at or past their threshold this period",
     "contract_dates_near": "Contract dates within their lead time",
     "unread_notifications": "Unread notifications",
@@ -69,12 +70,15 @@ class Item:
     agreement: str | None
     # Where a POST opens the item and records it seen (a notification), if anywhere.
     opens: str | None = None
+    # ``since`` is when an answer is due (an escalation's deadline), not when it began to wait.
+    due: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "link": self.link,
             "since": self.since.isoformat(),
+            "due": self.due,
             "agreement": self.agreement,
         }
 
@@ -137,8 +141,8 @@ def my_work(user: User, today: dt.date | None = None, sort: str | None = None) -
         [
             _group("annexes_awaiting_me", _annexes(memberships), sort, _annex_lists),
             _group("summaries_awaiting_sign_off", _summaries(memberships), sort, _summary_lists),
+            _escalations(user, memberships, sort),
             _tasks(memberships, sort),
-            _escalations(memberships, sort),
             _group("caps_at_threshold", _caps(memberships, today), sort, _agreement_pages),
             _group("contract_dates_near", _dates(memberships, today), sort, _agreement_pages),
             _notifications(user, sort),
@@ -269,7 +273,12 @@ def _summaries(memberships: list[Any]) -> list[Item]:
         if side in document.required_sides and (document.id, side) not in signed:
             items.append(
                 Item(
-                    f"Summary as of {document.as_of} awaits your sign-off",
+                    (
+                        f"Service report {document.period}"
+                        if document.kind == "service_report"
+                        else f"Summary as of {document.as_of}"
+                    )
+                    + " awaits your sign-off",
                     f"/documents/{document.id}",
                     document.issued_at,
                     agreement.code,
@@ -326,10 +335,11 @@ def _tasks(memberships: list[Any], sort: str) -> Group:
     return Group("tasks_to_decide", count, sorted_items(items, sort), full_lists)
 
 
-def _escalations(memberships: list[Any], sort: str) -> Group:
+def _escalations(user: User, memberships: list[Any], sort: str) -> Group:
     """Escalations that wait for an answer or a decision of the user's side: open with the
-    ball on that side, or a resolution the other side proposed. Who may answer or accept is
-    the escalation machine's rule (``events_for``), asked for each unresolved escalation."""
+    ball on that side, or a resolution the other side proposed; listed for the people who
+    answer for that side at the escalation's level (those its notices go to). Who may
+    answer or accept is the escalation machine's rule (``events_for``)."""
     by_agreement = {m.agreement_id: (m, a) for m, a in memberships}
     if not by_agreement:
         return Group("escalations_awaiting_my_side", 0, [])
@@ -343,29 +353,37 @@ def _escalations(memberships: list[Any], sort: str) -> Group:
         .options(selectinload(Escalation.agreement))
     ).all()
     items, sides_waiting = [], {}
+    answering: dict[tuple[int, int], set[int]] = {}
     for escalation in unresolved:
         membership, agreement = by_agreement[escalation.agreement_id]
         allowed = events_for(escalation, membership, now)
         if escalation.state == EscalationState.OPEN:
             if escalation.ball_with != membership.side or EscalationEvent.ANSWER not in allowed:
                 continue
-            due = escalation.deadline
-            if due is None:
+            if escalation.deadline is None:
                 waits = "waits for your side's answer"
             elif is_overdue(escalation, now):
                 waits = "your side's answer is overdue"
             else:
                 waits = "your side's answer is due"
         elif EscalationEvent.ACCEPT_RESOLUTION in allowed:
-            due, waits = None, "the other side proposed a resolution"
+            waits = "the other side proposed a resolution"
         else:
+            continue
+        key = (agreement.id, escalation.level)
+        if key not in answering:
+            levels = levels_of(agreement)
+            level = levels[min(escalation.level, len(levels)) - 1]
+            answering[key] = {p.id for p in people_at(agreement, level, membership.side.value)}
+        if user.id not in answering[key]:
             continue
         items.append(
             Item(
                 f"{escalation.label} \u201c{escalation.subject}\u201d: {waits}",
                 f"/escalations/{escalation.id}",
-                due or escalation.created_at,
+                escalation.deadline or escalation.created_at,
                 agreement.code,
+                due=escalation.deadline is not None,
             )
         )
         sides_waiting[agreement.code] = membership.side.value
@@ -436,12 +454,13 @@ def _dates(memberships: list[Any], today: dt.date) -> list[Item]:
 def _notifications(user: User, sort: str) -> Group:
     condition = sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None))
     count = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(condition)) or 0
+    # The newest ones, whatever the order they are shown in: the rest are older, and read
+    # on the notifications page (newest first).
     rows = db.session.scalars(
         sa.select(Notification)
-        .outerjoin(Agreement, Agreement.id == Notification.agreement_id)
         .options(selectinload(Notification.agreement))
         .where(condition)
-        .order_by(*_order(sort, Notification.created_at, Agreement.code, Notification.id))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(ITEMS_PER_GROUP)
     ).all()
     items = [

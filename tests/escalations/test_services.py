@@ -345,3 +345,29 @@ def test_response_times_run_on_the_service_calendars_business_hours():
     fire(escalation, "answer", approver_of(agreement, "customer"), monday_ten, message="Seen")
     holds = services.holds_of(escalation, monday_ten)
     assert holds[0]["seconds"] == 3 * 3600, "Friday 17-18 and Monday 8-10 on the calendar"
+
+
+def test_time_left_is_named_in_the_units_of_the_agreements_clock():
+    from contracts_app.escalations.presenters import escalation_view
+
+    on_calendar = make_agreement(status="draft")
+    update_agreement(
+        on_calendar,
+        membership_of(manager_of(on_calendar), on_calendar.id),
+        {
+            "calendar": {
+                "timezone": "UTC",
+                "working_days": ["mon", "tue", "wed", "thu", "fri"],
+                "working_hours": ["08:00", "18:00"],
+                "closed_days": [],
+            }
+        },
+        manager_of(on_calendar),
+    )
+    staff(on_calendar)
+    set_status(on_calendar, "active")
+    on_wall_clock = laddered_agreement()
+    for agreement, unit in ((on_calendar, "business hours"), (on_wall_clock, "hours")):
+        escalation = raise_one(agreement, now=None)
+        view = escalation_view(escalation, None, now=escalation.created_at)
+        assert view["hours_unit"] == unit and view["hours_left"] is not None

@@ -156,3 +156,16 @@ def test_a_notification_is_opened_only_with_the_forms_csrf_token(app, cast, monk
     assert refused.status_code in (302, 400)
     db.session.refresh(first)
     assert first.read_at is None
+
+
+def test_the_navigation_counts_unread_notifications_and_signed_in_pages_are_not_kept(app, cast):
+    _three_notifications(cast)
+    client = signed_in(app.test_client(), cast.customer_approver)
+    work = client.get("/work")
+    assert '<span class="count" aria-label="3 unread">3</span>' in work.get_data(as_text=True)
+    # the back button reads My work again rather than show counts from before
+    assert work.headers["Cache-Control"] == "no-store"
+    assert "data-refresh-on-back" in work.get_data(as_text=True)
+    client.post("/notifications/read", data={})
+    assert 'aria-label="0 unread"' not in client.get("/work").get_data(as_text=True)
+    assert "no-store" not in app.test_client().get("/login").headers.get("Cache-Control", "")

@@ -65,7 +65,7 @@ def test_the_api_answers_in_the_documented_shape(client, cast):
     for group in body["groups"]:
         assert set(group) == {"kind", "count", "items"}
         for item in group["items"]:
-            assert set(item) == {"title", "link", "since", "agreement"}
+            assert set(item) == {"title", "link", "since", "due", "agreement"}
             dt.date.fromisoformat(item["since"][:10])
     assert body["total"] == sum(group["count"] for group in body["groups"]) >= 3
 
@@ -301,22 +301,45 @@ def test_an_escalation_waits_for_the_side_holding_the_ball_and_then_the_other(ap
     customer = _group_of(my_work(cast.customer_manager), kind)
     [item] = customer.items
     assert item.title == "Escalation 1 \u201cDisputed invoice\u201d: your side's answer is overdue"
-    assert item.link == f"/escalations/{raised.id}" and item.since == raised.deadline
-    assert _group_of(my_work(cast.customer_approver), kind).count == 1
-    assert _group_of(my_work(viewer), kind).count == 0  # a viewer answers nothing
+    assert item.link == f"/escalations/{raised.id}"
+    assert item.since == raised.deadline and item.due
+    # the first level names nobody: the side's managers answer (and are told), not others
+    assert _group_of(my_work(cast.customer_approver), kind).count == 0
+    assert _group_of(my_work(viewer), kind).count == 0
     assert _group_of(my_work(cast.manager), kind).count == 0  # the ball is not theirs
     page = signed_in(app.test_client(), cast.customer_manager).get("/work").get_data(as_text=True)
     assert "Escalations waiting for my side" in page and "answer is overdue" in page
+    assert f"due {raised.deadline:%Y-%m-%d %H:%M}" in page
 
     escalations.fire_event(raised.id, "answer", cast.customer_manager, message="Looking into it")
     assert _group_of(my_work(cast.customer_manager), kind).count == 0
     [item] = _group_of(my_work(cast.manager), kind).items
-    assert item.title.endswith("your side's answer is due")
+    assert item.title.endswith("your side's answer is due") and item.due
 
     escalations.fire_event(raised.id, "propose_resolution", cast.manager, message="Credit note")
     assert _group_of(my_work(cast.manager), kind).count == 0  # they proposed it
-    [item] = _group_of(my_work(cast.customer_approver), kind).items
+    [item] = _group_of(my_work(cast.customer_manager), kind).items
     assert item.title.endswith("the other side proposed a resolution")
 
-    escalations.fire_event(raised.id, "accept_resolution", cast.customer_approver, message="OK")
-    assert _group_of(my_work(cast.customer_approver), kind).count == 0
+    escalations.fire_event(raised.id, "accept_resolution", cast.customer_manager, message="OK")
+    assert _group_of(my_work(cast.customer_manager), kind).count == 0
+
+
+def test_an_escalation_climbed_to_a_level_naming_people_waits_for_them():
+    from contracts_app.accounts.services import user_by_email
+    from contracts_app.escalations import services as escalations
+    from tests.escalations.test_services import T0, laddered_agreement, raise_one
+    from tests.factories import manager_of
+
+    agreement = laddered_agreement()  # level 2 names an approver of each side
+    kind = "escalations_awaiting_my_side"
+    raise_one(agreement)
+    customer_manager = manager_of(agreement, other_side=True)
+    [named] = agreement.escalation_ladder[1]["members"]["customer"]
+    customer_head = user_by_email(named)
+    assert _group_of(my_work(customer_manager), kind).count == 1
+    assert _group_of(my_work(customer_head), kind).count == 0
+    escalations.climb_overdue(T0 + dt.timedelta(hours=8))  # the deadline passed: level 2
+    assert _group_of(my_work(customer_manager), kind).count == 0
+    [item] = _group_of(my_work(customer_head), kind).items
+    assert item.title.startswith("Escalation 1")

@@ -15,6 +15,12 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// Pages of live counts (My work, notifications) are read again when the back button brings
+// them out of the browser's memory: an item opened meanwhile is read now.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector("[data-refresh-on-back]")) location.reload();
+});
+
 // The top bar's menu on a phone: the button folds and unfolds it; Escape folds it again.
 const setMenu = (button, open) => {
   button.setAttribute("aria-expanded", String(open));
