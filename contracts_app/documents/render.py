@@ -9,8 +9,10 @@ files under ``ALLOWED_DIRS`` are read, no network, no redirects, no other file.
 from __future__ import annotations
 
 import functools
+import math
 import multiprocessing
 import pathlib
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,13 @@ class RenderBusy(DomainError):
 
     status = 503
     title = "Renderer busy"
+
+
+class RenderFailed(DomainError):
+    """The render's process ended without a PDF or an error (killed, out of memory)."""
+
+    status = 503
+    title = "Render failed"
 
 
 class TooLargeToRender(DomainError):
@@ -132,10 +141,12 @@ def _render_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _child(html: str, sender: Any) -> None:
+def _child(html: str, sender: Any, seconds: float = RENDER_SECONDS) -> None:
     # Started from the fork server, this child holds only the pipe's writing end: a
     # parent that dies (a worker killed) makes the next send fail and the child exit,
-    # rather than block for ever.
+    # rather than block for ever. Its own alarm ends it at the limit even then, when no
+    # parent is left to kill it mid-layout.
+    signal.alarm(max(1, math.ceil(seconds)) + 1)
     try:
         # Lay out every page first (the long part), say how many, then write them.
         document = HTML(
@@ -182,7 +193,7 @@ def _render_in_child(
 ) -> bytes:
     context = _render_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(html, sender), daemon=True)
+    child = context.Process(target=_child, args=(html, sender, seconds), daemon=True)
     child.start()
     sender.close()
     deadline = time.monotonic() + seconds
@@ -192,7 +203,12 @@ def _render_in_child(
                 raise RenderTimeout(
                     f"The PDF took longer than {seconds:g} s to render and was stopped."
                 )
-            status, payload = receiver.recv()
+            try:
+                status, payload = receiver.recv()
+            except EOFError:  # the child died without a word (killed, out of memory)
+                raise RenderFailed(
+                    "The PDF renderer stopped before it finished; try again in a minute."
+                ) from None
             if status != "pages":
                 break
             if on_pages is not None:

@@ -33,12 +33,14 @@ from contracts_app.documents.models import (
 from contracts_app.documents.render import (
     RENDER_SLOTS,
     RenderBusy,
+    RenderFailed,
     RenderTimeout,
     TooLargeToRender,
     check_renderable,
     render_pdf,
 )
 from contracts_app.documents.services import (
+    abandoned_after,
     document_html,
     draft_refusal,
     live_summary_html,
@@ -187,7 +189,7 @@ def run_render(render_id: int) -> RenderState:
             config["PDF_RENDER_SECONDS"],
             on_pages=lambda pages: _update(render_id, pages_total=pages),
         )
-    except (TooLargeToRender, RenderTimeout, RenderBusy) as exc:
+    except (TooLargeToRender, RenderTimeout, RenderBusy, RenderFailed) as exc:
         _fail(render_id, exc.message)
         return RenderState.FAILED
     except Exception as exc:
@@ -208,6 +210,24 @@ def run_render(render_id: int) -> RenderState:
 def _fail(render_id: int, message: str) -> None:
     db.session.rollback()
     _update(render_id, state=RenderState.FAILED, error=message, finished_at=utcnow())
+
+
+ABANDONED = "The renderer stopped before the PDF was ready (its worker restarted); ask again."
+
+
+def fail_abandoned(now: dt.datetime | None = None) -> int:
+    """Mark failed the renders a stopped worker left ``rendering`` (the hourly job;
+    idempotent): nothing will finish them, and the person waiting is told to ask again.
+    One that is queued still waits in the queue, which outlives the worker."""
+    now = now or utcnow()
+    stale = now - abandoned_after(current_app.config)
+    with unit_of_work():
+        result = db.session.execute(
+            sa.update(Render)
+            .where(Render.state == RenderState.RENDERING, Render.started_at < stale)
+            .values(state=RenderState.FAILED, error=ABANDONED, finished_at=now)
+        )
+    return result.rowcount or 0
 
 
 def delete_expired(now: dt.datetime | None = None) -> int:

@@ -36,6 +36,7 @@ from contracts_app.documents.models import Document, DocumentState, SignOff
 from contracts_app.documents.render import (
     RENDER_SLOTS,
     RenderBusy,
+    RenderFailed,
     RenderTimeout,
     TooLargeToRender,
     check_renderable,
@@ -399,8 +400,9 @@ def document_html(document: Document, *, draft: bool) -> str:
     )
 
 
-def _abandoned_after(config: Any) -> dt.timedelta:
-    """Longer than any attempt takes: waiting for a render slot, rendering, signing."""
+def abandoned_after(config: Any) -> dt.timedelta:
+    """Longer than any attempt takes: waiting for a render slot, rendering, signing. An
+    attempt older than this was left by a worker that stopped."""
     return dt.timedelta(
         seconds=config["PDF_RENDER_WAIT_SECONDS"] + config["PDF_RENDER_SECONDS"] + 60
     )
@@ -426,7 +428,7 @@ def finalize(document_id: int) -> DocumentState:
                 Document.state == DocumentState.SIGNING,
                 sa.or_(
                     Document.signing_claimed_at.is_(None),
-                    Document.signing_claimed_at < now - _abandoned_after(config),
+                    Document.signing_claimed_at < now - abandoned_after(config),
                 ),
             )
             .values(signing_claimed_at=now)
@@ -446,7 +448,7 @@ def finalize(document_id: int) -> DocumentState:
         _end_transaction()
         material = material_from_config(config, current_app.instance_path)
         signed = sign_pdf(_render(html), material, reason=reason)
-    except (TooLargeToRender, RenderTimeout, RenderBusy) as exc:
+    except (TooLargeToRender, RenderTimeout, RenderBusy, RenderFailed) as exc:
         log.warning("the signed PDF of document %s could not be prepared: %s", document_id, exc)
         _signing_failed(document_id, exc.message)
         return DocumentState.SIGNING_FAILED
@@ -502,7 +504,7 @@ def finalize_abandoned(now: dt.datetime | None = None) -> int:
     mid-render, a queue entry lost): the periodic job. One failing never stops the
     others. Failed ones wait for an approver: their reason was shown to them."""
     now = now or utcnow()
-    stale = now - _abandoned_after(current_app.config)
+    stale = now - abandoned_after(current_app.config)
     ids = db.session.scalars(
         sa.select(Document.id)
         .where(

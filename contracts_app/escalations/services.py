@@ -614,6 +614,7 @@ def list_escalations(
     ball_with: str | None = None,
     overdue: bool | None = None,
     state: str | None = None,
+    resolved: bool | None = None,
     sort: str | None = None,
     page: int = 1,
     per_page: int = 25,
@@ -630,6 +631,9 @@ def list_escalations(
         query = query.where(Escalation.ball_with == Side(ball_with))
     if state is not None:
         query = query.where(Escalation.state == EscalationState(state))
+    if resolved is not None:
+        done = Escalation.state == EscalationState.RESOLVED
+        query = query.where(done if resolved else sa.not_(done))
     if overdue is not None:
         late = sa.and_(Escalation.state != EscalationState.RESOLVED, Escalation.deadline <= now)
         query = query.where(late if overdue else sa.not_(late))

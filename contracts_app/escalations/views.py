@@ -18,13 +18,21 @@ from contracts_app.escalations.stats import escalation_stats
 from contracts_app.forms_common import add_problems, show_errors
 from contracts_app.pagination import Page, page_args, sort_arg
 from workflows.binding import highlight_state
-from workflows.escalation import diagram_svg
+from workflows.escalation import EscalationState, diagram_svg
 
 pages = Blueprint("escalations", __name__)
 
 
 def _may_raise(membership: Any) -> bool:
     return membership is not None and membership.role in services.PARTICIPANTS
+
+
+# The list's "State" choices: any, not resolved yet, or one state.
+STATE_FILTERS = {
+    "": "any",
+    "unresolved": "not resolved",
+    **{state.value: state.value.replace("_", " ") for state in EscalationState},
+}
 
 
 @pages.get("/agreements/<code>/escalations")
@@ -36,12 +44,17 @@ def index(code: str) -> Any:
     level = args.get("level", type=int)
     ball_with = args.get("ball_with") if args.get("ball_with") in ("customer", "provider") else None
     overdue = {"1": True, "0": False}.get(args.get("overdue", ""))
+    state = args.get("state", "")
+    if state not in STATE_FILTERS:
+        state = ""
     sort = sort_arg(services.ESCALATION_SORTING)
     rows, total = services.list_escalations(
         agreement,
         level=level if level and 0 < level <= 100 else None,
         ball_with=ball_with,
         overdue=overdue,
+        state=state if state not in ("", "unresolved") else None,
+        resolved=False if state == "unresolved" else None,
         sort=sort,
         page=number,
         per_page=per_page,
@@ -57,10 +70,12 @@ def index(code: str) -> Any:
             "level": level or "",
             "ball_with": ball_with or "",
             "overdue": args.get("overdue", ""),
+            "state": state,
             "sort": sort,
         },
         sort=sort,
         sorts=services.ESCALATION_SORTING.choices,
+        state_filters=STATE_FILTERS,
         stats=escalation_stats(agreement, today - dt.timedelta(days=365), today),
         can_raise=_may_raise(membership),
     )

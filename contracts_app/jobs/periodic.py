@@ -15,6 +15,7 @@ from contracts_app.agreements.terms import Renewal, due_alerts
 from contracts_app.annexes.services import activate_due
 from contracts_app.db import db, unit_of_work, utcnow
 from contracts_app.documents.renders import delete_expired as delete_expired_renders
+from contracts_app.documents.renders import fail_abandoned as fail_abandoned_renders
 from contracts_app.documents.services import finalize_abandoned
 from contracts_app.enums import AgreementStatus
 from contracts_app.escalations.services import climb_overdue
@@ -37,6 +38,7 @@ class RunReport:
     failed: int = 0
     digests: int = 0
     renders_expired: int = 0
+    renders_abandoned: int = 0
     summaries_signed: int = 0
 
     def lines(self) -> list[str]:
@@ -91,7 +93,7 @@ def cap_thresholds(today: dt.date) -> int:
 def run_due(today: dt.date | None = None, now: dt.datetime | None = None) -> RunReport:
     """Every periodic job once, as of ``today``, then deliver what is pending: annexes
     due, agreed status changes and expiries, overdue escalations, contract alerts, cap
-    thresholds, digests, expired renders, summaries left unsigned by a stopped worker,
+    thresholds, digests, expired renders, renders and summaries left by a stopped worker,
     emails."""
     now = now or utcnow()
     today = today or now.date()
@@ -103,6 +105,7 @@ def run_due(today: dt.date | None = None, now: dt.datetime | None = None) -> Run
     report.cap_checks = cap_thresholds(today)
     report.digests = send_digests(now)
     report.renders_expired = delete_expired_renders(now)
+    report.renders_abandoned = fail_abandoned_renders(now)
     report.summaries_signed = finalize_abandoned(now)
     delivery = deliver_pending(max(now, utcnow()))  # what the jobs above just wrote too
     report.sent, report.retried, report.failed = delivery.sent, delivery.retried, delivery.failed

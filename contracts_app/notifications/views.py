@@ -56,7 +56,7 @@ def mark_read() -> Any:
     return redirect(url_for("notifications.index"))
 
 
-@pages.post("/notifications/<int:notification_id>/open")
+@pages.post("/notifications/<id:notification_id>/open")
 @login_required
 def open_one(notification_id: int) -> Any:
     """Opening a notification marks it read: a POST, since a GET never writes."""

@@ -392,7 +392,7 @@ def _escalations(user: User, memberships: list[Any], sort: str) -> Group:
         return [
             Link(
                 f"escalations of {code} with the ball on the {sides_waiting[code]} side",
-                f"/agreements/{code}/escalations?ball_with={sides_waiting[code]}",
+                f"/agreements/{code}/escalations?ball_with={sides_waiting[code]}&state=unresolved",
             )
             for code in _codes(items)
         ]

@@ -161,3 +161,31 @@ def test_on_a_phone_money_never_parts_between_its_code_and_its_figure(
     )
     assert lines, "the annex shows its rate change in money"
     assert all(count == 1 for _text, count in lines), lines
+
+
+def test_a_long_unbroken_escalation_subject_wraps_on_my_work_and_the_list(
+    live_server, browser, artifacts
+):
+    from contracts_app.agreements.access import membership_of
+    from contracts_app.escalations.services import EscalationInput, raise_escalation
+
+    agreement = make_agreement(start=dt.date(2026, 1, 1), end=dt.date(2027, 12, 31))
+    manager = manager_of(agreement)
+    customer = manager_of(agreement, other_side=True)
+    raise_escalation(
+        agreement,
+        membership_of(manager, agreement.id),
+        EscalationInput(subject="A" * 200),
+        manager,
+    )
+    person = SimpleNamespace(email=customer.email, name=customer.name)
+    db.session.commit()
+    db.session.remove()
+    page = browser.new_page(viewport=LAPTOP)
+    sign_in(page, live_server, person)
+    for path in ("/work", f"/agreements/{agreement.code}/escalations"):
+        page.goto(live_server + path)
+        assert page.get_by_text("A" * 200).count() >= 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= LAPTOP["width"], (path, width)
+    page.screenshot(path=str(artifacts / "layout-long-subject-1366.png"), full_page=True)

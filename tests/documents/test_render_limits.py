@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import signal
 import threading
 import time
 
@@ -15,6 +16,7 @@ from contracts_app.documents.models import Document
 from contracts_app.documents.render import (
     RENDER_SLOTS,
     RenderBusy,
+    RenderFailed,
     RenderTimeout,
     _child,
     _render_context,
@@ -128,3 +130,49 @@ def test_a_render_child_does_not_inherit_a_lock_another_thread_holds():
         receiver.close()
     # and the renders themselves still come out while such a lock is held
     assert render_pdf(SMALL_HTML).startswith(b"%PDF")
+
+
+# About ten seconds of layout on the reference machine.
+SLOW_HTML = (
+    "<html><body>" + "<p>A clause of the scope, with its words.</p>" * 20000 + "</body></html>"
+)
+
+
+def test_a_render_child_ends_itself_at_its_limit_when_nobody_stops_it():
+    # Its parent gone (a worker killed mid-layout), nobody kills the child at the limit:
+    # its own alarm does.
+    context = _render_context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(SLOW_HTML, sender, 1), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        child.join(30)
+        assert child.exitcode == -signal.SIGALRM
+        with pytest.raises(EOFError):  # it said nothing: no pages, no PDF
+            receiver.recv()
+    finally:
+        if child.is_alive():
+            child.kill()
+        receiver.close()
+
+
+def test_a_render_child_that_dies_is_a_503_problem_not_a_server_error():
+    outcome: list[BaseException] = []
+
+    def render() -> None:
+        try:
+            render_pdf(SLOW_HTML, seconds=60)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [child] = multiprocessing.active_children()
+    child.kill()  # as the kernel's out-of-memory killer would
+    thread.join(30)
+    [failure] = outcome
+    assert isinstance(failure, RenderFailed) and failure.status == 503

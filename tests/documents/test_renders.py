@@ -184,3 +184,28 @@ def test_a_finished_render_says_so_to_someone_with_work_waiting(client, summary_
     assert 'class="count"' in done, "the top bar counts the waiting sign-off"
     assert "refreshes by itself" not in done and "<progress" not in done
     assert "Ready: " in done and " page" in done
+
+
+def test_a_render_left_rendering_by_a_stopped_worker_fails_by_the_hourly_jobs(
+    client, summary_agreement, signers
+):
+    headers = token_for(signers["manager"])
+    render_id = _ask(client, summary_agreement, signers["manager"]).json["id"]
+    started = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    # claimed by a worker that was then killed: nothing will finish it
+    db.session.execute(
+        sa.update(Render)
+        .where(Render.id == render_id)
+        .values(state="rendering", started_at=started)
+    )
+    limit = dt.timedelta(seconds=10 + 60 + 60)  # wait for a slot, render, a minute more
+    assert (
+        run_due(started.date(), now=started + limit - dt.timedelta(seconds=1)).renders_abandoned
+        == 0
+    )
+    assert db.session.get(Render, render_id).state.value == "rendering"
+    report = run_due(started.date(), now=started + limit + dt.timedelta(seconds=1))
+    assert report.renders_abandoned == 1
+    body = client.get(f"/api/v1/renders/{render_id}", headers=headers).json
+    assert body["state"] == "failed" and "ask again" in body["error"]
+    assert run_due(started.date(), now=started + 2 * limit).renders_abandoned == 0  # once

@@ -371,3 +371,23 @@ def test_time_left_is_named_in_the_units_of_the_agreements_clock():
         escalation = raise_one(agreement, now=None)
         view = escalation_view(escalation, None, now=escalation.created_at)
         assert view["hours_unit"] == unit and view["hours_left"] is not None
+
+
+def test_the_escalation_list_filters_out_the_resolved_ones(client):
+    from tests.factories import signed_in
+
+    agreement = laddered_agreement()
+    open_one = raise_one(agreement, subject="Still open", now=None)
+    done = raise_one(agreement, subject="Settled", now=None)
+    provider, customer = manager_of(agreement), manager_of(agreement, other_side=True)
+    fire(done, "propose_resolution", customer, None, message="Credit note")
+    fire(done, "accept_resolution", provider, None, message="Agreed")
+    assert open_one.state.value == "open" and done.state.value == "resolved"
+    rows, total = services.list_escalations(agreement, resolved=False)
+    assert [e.subject for e in rows] == ["Still open"] and total == 1
+    page = signed_in(client, provider).get(
+        f"/agreements/{agreement.code}/escalations?state=unresolved"
+    )
+    text = page.get_data(as_text=True)
+    assert "Still open" in text and "Settled" not in text
+    assert '<option value="unresolved" selected>' in text

@@ -144,6 +144,8 @@ def test_someone_elses_notification_cannot_be_opened_or_marked(app, cast):
     first, *_ = _three_notifications(cast)
     client = signed_in(app.test_client(), cast.manager)
     assert client.post(f"/notifications/{first.id}/open", data={}).status_code == 404
+    for beyond in (2**31, 2**63, 10**30):  # past any id a database holds
+        assert client.post(f"/notifications/{beyond}/open", data={}).status_code == 404
     db.session.refresh(first)
     assert first.read_at is None
 
