@@ -69,6 +69,13 @@ class Document(Base):
         back_populates="document", order_by="SignOff.id", passive_deletes=True
     )
 
+    @property
+    def label(self) -> str:
+        """A summary by its date, a service report by its month (two of one day differ)."""
+        if self.kind == "service_report":
+            return f"Service report {self.period}"
+        return f"Summary as of {self.as_of}"
+
 
 class SignOff(Base):
     """One side's sign-off of an issued summary, given with the signer's password."""

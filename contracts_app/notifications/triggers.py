@@ -111,7 +111,7 @@ def summary_changed(document: Any, actor: Any) -> None:
         notify(
             _members(agreement_id, [Role.APPROVER], document.required_sides),
             Kind.SUMMARY_AWAITS_SIGN_OFF,
-            f"The summary of {code} as of {document.as_of} awaits your side's sign-off.",
+            f"The {_named(document, code)} awaits your side's sign-off.",
             link,
             **common,
         )
@@ -124,10 +124,17 @@ def summary_changed(document: Any, actor: Any) -> None:
                 )
             ),
             Kind.SUMMARY_SIGNED_OFF,
-            f"The summary of {code} as of {document.as_of} was signed off by every side.",
+            f"The {_named(document, code)} was signed off by every side.",
             link,
             **common,
         )
+
+
+def _named(document: Any, code: str | None) -> str:
+    """A summary by its date, a service report by its month: two of the same day differ."""
+    if document.kind == "service_report":
+        return f"service report of {code} for {document.period}"
+    return f"summary of {code} as of {document.as_of}"
 
 
 def summary_signing_failed(document: Any) -> None:
@@ -144,7 +151,7 @@ def summary_signing_failed(document: Any) -> None:
             )
         ),
         Kind.SUMMARY_SIGNING_FAILED,
-        f"The signed PDF of the summary of {code} as of {document.as_of} could not be "
+        f"The signed PDF of the {_named(document, code)} could not be "
         f"prepared: {document.signing_error} An approver can prepare it again.",
         f"/documents/{document.id}",
         agreement_id=document.agreement_id,

@@ -273,12 +273,7 @@ def _summaries(memberships: list[Any]) -> list[Item]:
         if side in document.required_sides and (document.id, side) not in signed:
             items.append(
                 Item(
-                    (
-                        f"Service report {document.period}"
-                        if document.kind == "service_report"
-                        else f"Summary as of {document.as_of}"
-                    )
-                    + " awaits your sign-off",
+                    f"{document.label} awaits your sign-off",
                     f"/documents/{document.id}",
                     document.issued_at,
                     agreement.code,

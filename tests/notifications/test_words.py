@@ -26,3 +26,15 @@ def test_a_summary_notice_names_the_summary_of_the_agreement_and_its_date(cast):
     )
     [note] = notes(cast.customer_approver)
     assert note.text.startswith(f"The summary of {cast.agreement.code} as of 2026-03-01 ")
+
+
+def test_a_service_report_is_named_by_its_month_not_as_a_summary_of_its_day():
+    from contracts_app.documents.models import Document
+    from contracts_app.notifications.triggers import _named
+
+    report = Document(kind="service_report", period="2026-10", as_of=dt.date(2026, 10, 31))
+    summary = Document(kind="summary", as_of=dt.date(2026, 10, 31))
+    assert report.label == "Service report 2026-10"
+    assert summary.label == "Summary as of 2026-10-31"
+    assert _named(report, "AMS-1") == "service report of AMS-1 for 2026-10"
+    assert _named(summary, "AMS-1") == "summary of AMS-1 as of 2026-10-31"
