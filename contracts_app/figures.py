@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 HOURS_SCALE = 2
+MAX_HOURS = Decimal("99999999.99")  # what a task's hours column, Numeric(10, 2), holds
 COUNT_SCALE = 2
 PERCENT_SCALE = 2
 DEFAULT_MONEY_SCALE = 2

@@ -56,5 +56,36 @@ def refuse_deep_json() -> None:
         )
 
 
+class NulCharacter(DomainError):
+    status = 422
+    title = "Unreadable text"
+
+
+NUL_REFUSAL = (
+    "The request holds a NUL character (\\u0000), which no text of this application can hold."
+)
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_characters() -> None:
+    """Before a handler: a NUL character in the query, a JSON body or a form field is
+    refused (PostgreSQL's text cannot store it). Uploaded files are the import's to read."""
+    if b"%00" in request.query_string or b"\x00" in request.query_string:
+        raise NulCharacter(NUL_REFUSAL)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.is_json:
+        body = request.get_data(cache=True)
+        if b"\\u0000" in body or b"\x00" in body:
+            raise NulCharacter(NUL_REFUSAL)
+    elif request.mimetype in FORMS and any(
+        "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
+    ):
+        raise NulCharacter(NUL_REFUSAL)
+
+
 def register(app: Flask) -> None:
     app.before_request(refuse_deep_json)
+    app.before_request(refuse_nul_characters)

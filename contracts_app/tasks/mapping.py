@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from contracts_app.figures import MAX_HOURS, decimal_text
+
 SEPARATOR = " | "
 HUNDREDTH = Decimal("0.01")
 
@@ -51,12 +53,25 @@ class ValueRefused(ValueError):
     """A cell that cannot be read; the message says why, for the row's reasons."""
 
 
+# Longer than any task records: refused as a duration before any arithmetic on it.
+MAX_SECONDS = MAX_HOURS * 3600
+
+
 def duration_seconds(text: str, unit: str) -> Decimal | None:
     """Seconds in a duration cell; ``unit`` says what a bare number means (seconds,
     minutes or hours). Written-out durations and ``h:mm[:ss]`` are read whatever the unit."""
     text = text.strip()
     if not text:
         return None
+    seconds = _duration_seconds(text, unit)
+    if seconds > MAX_SECONDS:
+        raise ValueRefused(
+            f"{text[:40]!r} is longer than a task records (at most {decimal_text(MAX_HOURS)} h)."
+        )
+    return seconds
+
+
+def _duration_seconds(text: str, unit: str) -> Decimal:
     try:
         number = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
     except InvalidOperation:
@@ -64,6 +79,8 @@ def duration_seconds(text: str, unit: str) -> Decimal | None:
     if number is not None:
         if not number.is_finite() or number < 0:
             raise ValueRefused(f"Not a duration: {text!r}.")
+        if number > MAX_SECONDS:  # in any unit: multiplied, it could overflow
+            return number
         return number * {"seconds": 1, "minutes": 60, "hours": 3600}[unit]
     clock = _CLOCK.match(text)
     if clock:
@@ -78,7 +95,7 @@ def duration_seconds(text: str, unit: str) -> Decimal | None:
         seconds = _UNITS.get(word.lower())
         if seconds is None:
             raise ValueRefused(f"Not a duration: {text!r} (unknown unit {word!r}).")
-        total += Decimal(amount.replace(",", ".")) * seconds
+        total += min(Decimal(amount.replace(",", ".")), MAX_SECONDS + 1) * seconds
     return total
 
 

@@ -23,6 +23,7 @@ from contracts_app.enums import ClauseKind, Role
 from contracts_app.errors import Conflict, Forbidden, ValidationFailed
 from contracts_app.figures import (
     HOURS_SCALE,
+    MAX_HOURS,
     currency_scale,
     decimal_text,
     money_what,
@@ -58,7 +59,6 @@ from workflows.task_states import COUNTED_STATES, TaskState, Verdict
 
 # Who records and imports tasks: the services require it, pages ask may_record_tasks.
 RECORDERS = frozenset({Role.MANAGER, Role.CONTRIBUTOR})
-MAX_HOURS = Decimal("99999999.99")  # what Numeric(10, 2) holds
 
 
 @dataclasses.dataclass
@@ -100,6 +100,9 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
         errors["title"] = ["A title is required."]
     elif len(title) > 300:
         errors["title"] = ["At most 300 characters."]
+    for name in ("title", "description"):
+        if "\x00" in (getattr(data, name) or ""):  # a file's stray NUL; no database stores it
+            errors.setdefault(name, []).append("Contains a NUL character, which text cannot hold.")
     category = (cleaned["category"] or "").lower() or None
     if category and (len(category) > 100 or not re.match(CATEGORY_PATTERN, category)):
         errors["category"] = ["Use a dot-separated code such as support.incident."]
@@ -112,8 +115,10 @@ def validate_task(data: TaskInput, *, ref_required: bool, currency: str = "EUR")
         errors["description"] = [f"At most {MAX_DESCRIPTION:,} characters."]
     for name, limit in (("hours", MAX_HOURS), ("amount", MAX_AMOUNT)):
         value = getattr(data, name)
-        if value is not None and (not value.is_finite() or value < 0 or value > limit):
+        if value is not None and (not value.is_finite() or value < 0):
             errors[name] = ["Must be zero or more."]
+        elif value is not None and value > limit:
+            errors[name] = [f"At most {decimal_text(limit)}."]
     if message := scale_error(data.hours, HOURS_SCALE, "hours"):
         errors.setdefault("hours", []).append(message)
     if message := scale_error(data.amount, currency_scale(currency), money_what(currency)):

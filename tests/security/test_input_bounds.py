@@ -233,6 +233,51 @@ def test_a_csv_field_over_the_limit_through_the_api_is_not_a_server_error(client
     assert "line 2" in response.get_data(as_text=True)
 
 
+# --- NUL characters (PostgreSQL's text cannot store them) ---------------------------------
+
+
+def test_a_nul_character_in_a_json_body_is_refused_before_anything_runs(client):
+    agreement = make_agreement()
+    response = client.post(
+        f"/api/v1/agreements/{agreement.code}/tasks",
+        data='{"ref": "T-1", "title": "a\\u0000b", "date": "2026-03-02"}',
+        content_type="application/json",
+        headers=token_for(manager_of(agreement)),
+    )
+    assert_problem(response, 422)
+    assert "NUL" in response.json["detail"]
+    assert db.session.scalar(sa.select(sa.func.count(Task.id))) == 0
+
+
+def test_a_nul_character_in_a_form_or_a_query_is_refused(client):
+    agreement = make_agreement()
+    signed_in(client, manager_of(agreement))
+    form = {"ref": "T-1", "title": "a\x00b", "category": "support.incident", "date": "2026-03-02"}
+    # a page's form: sent back where it came from, with the reason
+    response = client.post(f"/agreements/{agreement.code}/tasks/new", data=form)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    assert "NUL character" in page.get_data(as_text=True)
+    assert client.get(f"/agreements/{agreement.code}?as_of=2026-03-02%00").status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Task.id))) == 0
+
+
+def test_a_nul_character_in_an_imported_file_refuses_its_row_naming_the_line():
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    text = (
+        "ref,title,category,date\n"
+        "T-1,Fine,support.incident,2026-03-02\n"
+        "T-2,Stray\x00byte,support.incident,2026-03-02\n"
+    )
+    report = import_tasks(
+        agreement, membership_of(manager, agreement.id), text, manager, skip_invalid=True
+    )
+    assert report.created == 1
+    assert report.invalid[0]["line"] == 3
+    assert "NUL character" in str(report.invalid[0]["errors"])
+
+
 # --- query strings and redirects ----------------------------------------------------------
 
 

@@ -52,6 +52,27 @@ def test_what_is_not_a_duration_is_refused_with_the_value(text):
     assert repr(text) in str(caught.value) or "Not a duration" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("1e30", "seconds"),
+        ("99999999999999999999999999999999", "seconds"),
+        ("1e400", "seconds"),
+        ("1e999999999", "seconds"),  # multiplied by 3600 it would overflow
+        ("1e300", "hours"),
+        ("99999999999999999999 h", "seconds"),
+        ("100000000", "hours"),
+    ],
+)
+def test_a_duration_longer_than_a_task_records_is_refused_before_any_arithmetic(text, unit):
+    with pytest.raises(ValueRefused) as caught:
+        duration_seconds(text, unit)
+    assert "longer than a task records (at most 99999999.99 h)" in str(caught.value)
+    # and the longest a task records still reads, rounded as a profile says
+    seconds = duration_seconds("99999999.99", "hours")
+    assert hours_of(seconds, {"step": "0.25", "mode": "up"}) == Decimal("100000000.00")
+
+
 def test_hours_are_exact_or_rounded_only_as_the_profile_says():
     assert hours_of(Decimal(5400), None) == Decimal("1.50")
     assert hours_of(Decimal(36), None) == Decimal("0.01")
