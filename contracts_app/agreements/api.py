@@ -214,7 +214,8 @@ def get_status(code: str) -> Any:
 @api.doc(
     summary="Ask for, confirm, decline or cancel a change of status",
     description="`activate`, `suspend`, `resume` and `terminate` by a manager of one side "
-    "stay pending until a manager of the other side fires `confirm` (or `decline`); the "
+    "stay pending until a manager of the other side fires `confirm` (or `decline`), naming "
+    "the request it answers (`change`: `open_change.id` of the status read); the "
     "asking side may `cancel`. A draft is terminated by one side at once. The change takes "
     "effect on `effective_date` (activate: the start date by default; others: today).",
     responses=[401, 403, 404, 409, 422],
@@ -229,5 +230,6 @@ def fire_status_event(code: str, body: dict[str, Any]) -> Any:
         user,
         effective_date=body["effective_date"],
         reason=body["reason"] or body["comment"],
+        change_id=body["change"],
     )
     return _status_body(agreement, membership)

@@ -234,6 +234,8 @@ class StatusEventForm(FlaskForm):
     """One status event; which fields show comes from the machine's event spec."""
 
     event = HiddenField(validators=[DataRequired()])
+    # the open request the page showed: an answer to it answers that one only
+    change_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,18}$")])
     effective_date = DayField("Effective date", validators=[Optional()])
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=10_000)])
 

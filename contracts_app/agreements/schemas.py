@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from apiflask import Schema, fields, validators
+from marshmallow import ValidationError, validates_schema
 
 from contracts_app.agreements.services import AGREEMENT_SORTING
 from contracts_app.api_common import sort_param
@@ -281,6 +283,24 @@ class StatusEventIn(Schema):
     )
     reason = fields.String(load_default="", validate=validators.Length(max=10_000))
     comment = fields.String(load_default="", validate=validators.Length(max=10_000))
+    change = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validators.Range(min=1, max=2**63 - 1),
+        metadata={
+            "description": "The id of the open request answered (`open_change.id`): "
+            "required to confirm or decline, so that an answer never applies to a request "
+            "that replaced the one read (409)."
+        },
+    )
+
+    @validates_schema
+    def _answers_name_their_request(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("event") in ("confirm", "decline") and data.get("change") is None:
+            raise ValidationError(
+                "Name the request you answer: its id (open_change.id).", "change"
+            )
 
 
 class StatusChangeOut(Schema):

@@ -232,11 +232,14 @@ def fire_event(
     reason: str = "",
     comment: str = "",
     today: dt.date | None = None,
+    change_id: int | None = None,
 ) -> StatusChange:
     """Fire a person's event on the agreement's status; returns the change it recorded.
 
     Refused (nothing stored) when the machine would not fire it for this person now:
-    403 when it is about who they are, else 409 with the events they may fire.
+    403 when it is about who they are, else 409 with the events they may fire. An answer
+    to a request (confirm, decline, cancel) given with ``change_id`` answers that request
+    only: when another one is open now (the one read was cancelled and replaced), 409.
     """
     try:
         event = AgreementEvent(event_name)
@@ -253,6 +256,9 @@ def fire_event(
         agreement = lock_agreement(agreement.id)
         who = _actor(actor, membership)
         change = open_change(agreement)
+        answered = change.id if change is not None else None
+        if change_id is not None and event in ANSWERS and answered != change_id:
+            raise Conflict(_not_the_request_read(agreement, change))
         if spec.date:
             day = effective_date or default_effective_date(agreement, event, today)
         elif event == AgreementEvent.GIVE_NOTICE:
@@ -276,6 +282,19 @@ def fire_event(
             _check_effective_date(agreement, event, day)
         recorded = _apply(agreement, event, facts, who, actor, change, day, text)
     return recorded
+
+
+# The events that answer the open request, and so name the one they answer.
+ANSWERS = frozenset({AgreementEvent.CONFIRM, AgreementEvent.DECLINE, AgreementEvent.CANCEL})
+
+
+def _not_the_request_read(agreement: Agreement, change: StatusChange | None) -> str:
+    if change is None:
+        return f"The request you answered on {agreement.code} is no longer open; nothing was done."
+    return (
+        f"The request you answered on {agreement.code} was replaced: the open request now is to "
+        f"{change.event} from {change.effective_date}. Read it, then answer it; nothing was done."
+    )
 
 
 def _apply(

@@ -209,6 +209,7 @@ def status_event(code: str) -> Any:
             current_user,
             effective_date=form.effective_date.data,
             reason=form.reason.data or "",
+            change_id=int(form.change_id.data) if form.change_id.data else None,
         )
     except (ValidationFailed, Conflict) as exc:
         flash(exc.message, "error")

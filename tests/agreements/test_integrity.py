@@ -359,7 +359,8 @@ def test_activation_needs_a_manager_and_an_approver_on_each_side(client):
     other = token_for(manager_of(agreement, other_side=True))
     status = client.get(f"/api/v1/agreements/{agreement.code}/status", headers=other).json
     assert status["allowed_events"] == ["confirm", "decline"]
-    confirmed = client.post(url, json={"event": "confirm"}, headers=other).json
+    change = status["open_change"]["id"]
+    confirmed = client.post(url, json={"event": "confirm", "change": change}, headers=other).json
     assert confirmed["status"] == "active"
     assert confirmed["history"][0]["effective_date"] == "2026-01-01"
 
@@ -368,12 +369,15 @@ def test_one_side_cannot_suspend_or_terminate_alone(client):
     agreement = make_agreement()
     url = f"/api/v1/agreements/{agreement.code}/events"
     provider = token_for(manager_of(agreement))
-    client.post(url, json={"event": "terminate", "reason": "done"}, headers=provider)
+    asked = client.post(url, json={"event": "terminate", "reason": "done"}, headers=provider)
+    change = asked.json["open_change"]["id"]
     assert _reload(agreement).status.value == "active"
-    confirm_own = client.post(url, json={"event": "confirm"}, headers=provider)
+    confirm_own = client.post(url, json={"event": "confirm", "change": change}, headers=provider)
     assert confirm_own.status_code == 403, "the asking side cannot confirm its own request"
     customer = token_for(manager_of(agreement, other_side=True))
-    declined = client.post(url, json={"event": "decline", "reason": "no"}, headers=customer)
+    declined = client.post(
+        url, json={"event": "decline", "reason": "no", "change": change}, headers=customer
+    )
     assert declined.status_code == 200 and declined.json["status"] == "active"
     approver = token_for(approver_of(agreement, "customer"))
     assert (
@@ -874,3 +878,43 @@ def test_a_refused_role_change_on_the_page_is_said_beside_that_members_role(clie
     row = row[: row.index("</form>")]
     assert "no manager" in row and 'aria-invalid="true"' in row, "the reason sits beside it"
     assert '<option value="viewer" selected' in row, "the role asked for stays chosen"
+
+
+def test_an_answer_names_the_request_it_answers_and_never_applies_to_a_replacement(client):
+    agreement = make_agreement()
+    url = f"/api/v1/agreements/{agreement.code}/events"
+    provider = token_for(manager_of(agreement))
+    customer_manager = manager_of(agreement, other_side=True)
+    customer = token_for(customer_manager)
+    asked = client.post(
+        url,
+        json={"event": "suspend", "reason": "maintenance", "effective_date": "2026-12-01"},
+        headers=provider,
+    ).json
+    suspension = asked["open_change"]["id"]
+    # the customer reads the suspension; a form is opened on the page
+    page = signed_in(client.application.test_client(), customer_manager)
+    form = page.get(f"/agreements/{agreement.code}").get_data(as_text=True)
+    assert f'name="change_id" value="{suspension}"' in form
+    # meanwhile the provider replaces it with a termination
+    client.post(url, json={"event": "cancel", "change": suspension}, headers=provider)
+    replaced = client.post(
+        url,
+        json={"event": "terminate", "reason": "ending", "effective_date": "2026-12-01"},
+        headers=provider,
+    ).json["open_change"]["id"]
+    assert replaced != suspension
+    # an answer without the request it answers is refused; one to the old request too
+    unnamed = client.post(url, json={"event": "confirm"}, headers=customer)
+    assert unnamed.status_code == 422 and "change" in unnamed.json["errors"]
+    stale = client.post(url, json={"event": "confirm", "change": suspension}, headers=customer)
+    assert stale.status_code == 409 and "terminate" in stale.json["detail"]
+    old_form = page.post(
+        f"/agreements/{agreement.code}/events",
+        data={"event": "confirm", "change_id": str(suspension)},
+        follow_redirects=True,
+    )
+    assert "was replaced" in old_form.get_data(as_text=True)
+    status = client.get(f"/api/v1/agreements/{agreement.code}/status", headers=customer).json
+    assert status["open_change"]["id"] == replaced and status["open_change"]["state"] == "pending"
+    assert _reload(agreement).status.value == "active"
