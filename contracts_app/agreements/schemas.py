@@ -298,9 +298,7 @@ class StatusEventIn(Schema):
     @validates_schema
     def _answers_name_their_request(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("event") in ("confirm", "decline") and data.get("change") is None:
-            raise ValidationError(
-                "Name the request you answer: its id (open_change.id).", "change"
-            )
+            raise ValidationError("Name the request you answer: its id (open_change.id).", "change")
 
 
 class StatusChangeOut(Schema):

@@ -124,6 +124,8 @@ def update_annex(annex_id: int, body: dict[str, Any]) -> Any:
 @api.doc(
     summary="Fire a workflow event: submit, approve, request_changes, reject, withdraw, sign",
     description="`sign` needs the signer's `password`; `request_changes` and `reject` a `comment`. "
+    "`approve` and `sign` name the `review_round` read: the annex submitted again since "
+    "answers 409, so that a side's word is given for the content it saw. "
     "An event the state does not allow answers 409 with `allowed_events`; one the role "
     "does not allow answers 403.",
     responses=[401, 403, 404, 409, 422],
@@ -133,7 +135,12 @@ def fire_event(annex_id: int, body: dict[str, Any]) -> Any:
 
     def fire() -> Any:
         return services.fire_event(
-            annex_id, body["event"], user, comment=body["comment"], password=body["password"]
+            annex_id,
+            body["event"],
+            user,
+            comment=body["comment"],
+            password=body["password"],
+            review_round=body["review_round"],
         )
 
     if services.needs_password(body["event"]):

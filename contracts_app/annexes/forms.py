@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from contracts_app.dates import DayField
 from contracts_app.enums import CapPeriod, CapUnit, ClauseKind
@@ -172,5 +172,7 @@ class AnnexForm(FlaskForm):
 
 class EventForm(FlaskForm):
     event = HiddenField(validators=[DataRequired()])
+    # the round the page showed: an approval or a signature is for that content only
+    review_round = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=10_000)])
     password = PasswordField("Your password (to sign)", validators=[Optional(), Length(max=1000)])

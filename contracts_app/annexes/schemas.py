@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema, fields, validators
+from marshmallow import ValidationError, validates_schema
 
 from contracts_app.agreements.governance import FIELDS as GOVERNANCE
 from contracts_app.annexes.services import ANNEX_SORTING
@@ -10,7 +11,7 @@ from contracts_app.api_common import sort_param
 from contracts_app.dates import Day
 from contracts_app.identifiers import NON_BLANK_PATTERN
 from contracts_app.scope.clauses import MAX_CLAUSES, REF_PATTERN
-from workflows.annex import USER_EVENTS
+from workflows.annex import EVENT_SPECS, USER_EVENTS
 from workflows.annex_states import AnnexState
 
 
@@ -157,12 +158,33 @@ class AnnexQuery(Schema):
     sort = sort_param(ANNEX_SORTING)
 
 
+# The events a person gives for their side (approve, sign): bound to the content read.
+SIDE_EVENTS = frozenset(event.value for event, spec in EVENT_SPECS.items() if spec.for_side)
+
+
 class EventIn(Schema):
     event = fields.String(required=True, validate=validators.OneOf([e.value for e in USER_EVENTS]))
     comment = fields.String(load_default="", validate=validators.Length(max=10_000))
     password = fields.String(
         load_default=None, load_only=True, validate=validators.Length(max=1000)
     )
+    review_round = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validators.Range(min=0, max=2**31 - 1),
+        metadata={
+            "description": "The review round read (`review_round` of the annex): required "
+            "to approve or sign, which are given for that round's content only."
+        },
+    )
+
+    @validates_schema
+    def _word_names_its_round(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("event") in SIDE_EVENTS and data.get("review_round") is None:
+            raise ValidationError(
+                "Name the review round you read (the annex's review_round).", "review_round"
+            )
 
 
 class PartyAct(Schema):

@@ -361,13 +361,16 @@ def fire_event(
     comment: str = "",
     password: str | None = None,
     today: dt.date | None = None,
+    review_round: int | None = None,
 ) -> Annex:
     """Fire a person's event on an annex.
 
     Refused when the machine would not fire it for this person now: 409 with the
     events they may fire when the state allows none of theirs or the event, 403 when
     only someone else could fire it; 422 for a missing comment, a wrong password or
-    changes that do not apply. Nothing is stored on a refusal.
+    changes that do not apply. An approval or a signature given with ``review_round``
+    (the round read) is for that round's content only: 409 once the annex was submitted
+    again. Nothing is stored on a refusal.
     """
     try:
         event = AnnexEvent(event_name)
@@ -392,6 +395,13 @@ def fire_event(
             if about_the_person:
                 raise Forbidden(message)
             raise Conflict(message, allowed=allowed)
+        if spec.for_side and review_round is not None and review_round != annex.review_round:
+            raise Conflict(
+                f"{annex.label} was changed and submitted again since you read it (review "
+                f"round {annex.review_round}, you read round {review_round}); read it again "
+                "before you give your side's word. Nothing was done.",
+                allowed=allowed,
+            )
         if spec.comment_required and not comment:
             raise ValidationFailed({"comment": ["Say why: a comment is required."]})
         if spec.password:

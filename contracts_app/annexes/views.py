@@ -257,6 +257,7 @@ def fire(annex_id: int) -> Any:
             current_user,
             comment=form.comment.data or "",
             password=form.password.data or None,
+            review_round=int(form.review_round.data) if form.review_round.data else None,
         )
 
     try:

@@ -119,15 +119,17 @@ def test_a_retroactive_annex_approved_and_signed_by_the_provider_alone_never_tak
     events = f"/api/v1/annexes/{created['id']}/events"
     assert client.post(events, json={"event": "submit"}, headers=headers).status_code == 200
     approved = client.post(
-        events, json={"event": "approve"}, headers=token_for(provider_approver)
+        events, json={"event": "approve", "review_round": 1}, headers=token_for(provider_approver)
     ).json
     assert approved["state"] == "in_review", "the customer has not approved"
     assert "sign" not in approved["allowed_events"]
-    again = client.post(events, json={"event": "approve"}, headers=token_for(provider_approver))
+    again = client.post(
+        events, json={"event": "approve", "review_round": 1}, headers=token_for(provider_approver)
+    )
     assert again.status_code == 409, "a side approves once"
     sign = client.post(
         events,
-        json={"event": "sign", "password": PASSWORD},
+        json={"event": "sign", "review_round": 1, "password": PASSWORD},
         headers=token_for(provider_approver),
     )
     assert sign.status_code == 409
@@ -485,11 +487,17 @@ def test_wrong_signing_passwords_are_limited_per_account_and_audited(client, lim
     url = f"/api/v1/annexes/{annex.id}/events"
     headers = token_for(signer)
     answers = [
-        client.post(url, json={"event": "sign", "password": f"guess {n}"}, headers=headers)
+        client.post(
+            url,
+            json={"event": "sign", "review_round": 1, "password": f"guess {n}"},
+            headers=headers,
+        )
         for n in range(5)
     ]
     assert [a.status_code for a in answers] == [422] * 5
-    right = client.post(url, json={"event": "sign", "password": PASSWORD}, headers=headers)
+    right = client.post(
+        url, json={"event": "sign", "review_round": 1, "password": PASSWORD}, headers=headers
+    )
     assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
     assert "password" in right.json["errors"]
     assert db.session.get(Annex, annex.id).signatures == []
@@ -918,3 +926,62 @@ def test_an_answer_names_the_request_it_answers_and_never_applies_to_a_replaceme
     status = client.get(f"/api/v1/agreements/{agreement.code}/status", headers=customer).json
     assert status["open_change"]["id"] == replaced and status["open_change"]["state"] == "pending"
     assert _reload(agreement).status.value == "active"
+
+
+def test_an_approval_from_a_page_read_before_the_annex_was_resubmitted_is_refused(client):
+    from contracts_app.annexes.services import update_annex
+
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    carl, peter = approver_of(agreement, "customer"), approver_of(agreement, "provider")
+    annex = make_annex(
+        agreement,
+        D(2026, 3, 1),
+        [{"op": "modify", "ref": "1.1", "fields": {"title": "Widened"}}],
+        effective=False,
+    )
+    fire_event(annex.id, "submit", manager)
+    # the customer's approver opens the annex in round 1 and leaves the page open
+    page = signed_in(client.application.test_client(), carl)
+    assert 'name="review_round" value="1"' in page.get(f"/annexes/{annex.id}").get_data(
+        as_text=True
+    )
+    # the provider asks for changes; the annex now removes a clause, and goes round again
+    fire_event(annex.id, "request_changes", peter, comment="Different idea")
+    db.session.refresh(annex)
+    update_annex(
+        annex,
+        membership_of(manager, agreement.id),
+        {"changes": [{"op": "remove", "ref": "1.2"}]},
+        annex.lock_version,
+        manager,
+    )
+    fire_event(annex.id, "submit", manager)
+    fire_event(annex.id, "approve", peter)
+    # the old page's approval is for round 1's content: refused, page and API alike
+    replay = page.post(
+        f"/annexes/{annex.id}/events",
+        data={"event": "approve", "review_round": "1"},
+        follow_redirects=True,
+    )
+    assert "submitted again since you read it" in replay.get_data(as_text=True)
+    stale = client.post(
+        f"/api/v1/annexes/{annex.id}/events",
+        json={"event": "approve", "review_round": 1},
+        headers=token_for(carl),
+    )
+    assert stale.status_code == 409
+    unnamed = client.post(
+        f"/api/v1/annexes/{annex.id}/events", json={"event": "approve"}, headers=token_for(carl)
+    )
+    assert unnamed.status_code == 422 and "review_round" in unnamed.json["errors"]
+    db.session.refresh(annex)
+    assert annex.state == AnnexState.IN_REVIEW and annex.review_round == 2
+    assert {a.side.value for a in annex.approvals if a.review_round == 2} == {"provider"}
+    # read again, the round is named and the word given
+    current = client.post(
+        f"/api/v1/annexes/{annex.id}/events",
+        json={"event": "approve", "review_round": 2},
+        headers=token_for(carl),
+    )
+    assert current.status_code == 200 and current.json["state"] == "approved"

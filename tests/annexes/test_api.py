@@ -65,7 +65,7 @@ def test_events_through_the_api_with_409_403_and_password(client, cast):
     annex = cast.draft(effective_date=dt.date(2026, 3, 1))
     url = f"/api/v1/annexes/{annex.id}/events"
     wrong_state = client.post(
-        url, json={"event": "approve"}, headers=token_for(cast.customer_approver)
+        url, json={"event": "approve", "review_round": 1}, headers=token_for(cast.customer_approver)
     )
     assert wrong_state.status_code == 409
     assert wrong_state.json["allowed_events"] == []
@@ -79,16 +79,20 @@ def test_events_through_the_api_with_409_403_and_password(client, cast):
         == "in_review"
     )
     for approver in (cast.customer_approver, cast.provider_approver):
-        client.post(url, json={"event": "approve"}, headers=token_for(approver))
+        client.post(url, json={"event": "approve", "review_round": 1}, headers=token_for(approver))
     no_password = client.post(
-        url, json={"event": "sign"}, headers=token_for(cast.customer_approver)
+        url, json={"event": "sign", "review_round": 1}, headers=token_for(cast.customer_approver)
     )
     assert no_password.status_code == 422 and "password" in no_password.json["errors"]
     client.post(
-        url, json={"event": "sign", "password": PASSWORD}, headers=token_for(cast.customer_approver)
+        url,
+        json={"event": "sign", "review_round": 1, "password": PASSWORD},
+        headers=token_for(cast.customer_approver),
     )
     done = client.post(
-        url, json={"event": "sign", "password": PASSWORD}, headers=token_for(cast.provider_approver)
+        url,
+        json={"event": "sign", "review_round": 1, "password": PASSWORD},
+        headers=token_for(cast.provider_approver),
     )
     assert done.status_code == 200
     assert done.json == {
