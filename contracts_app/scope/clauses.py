@@ -73,9 +73,20 @@ def _label_length() -> list[Any]:
 
 
 class CapSchema(Schema):
-    unit = fields.String(required=True, validate=validate.OneOf([u.value for u in CapUnit]))
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf([u.value for u in CapUnit]),
+        error_messages={
+            "null": "Choose what the cap counts.",
+            "required": "Choose what the cap counts.",
+        },
+    )
     limit = _positive_amount(required=True)
-    period = fields.String(required=True, validate=validate.OneOf([p.value for p in CapPeriod]))
+    period = fields.String(
+        required=True,
+        validate=validate.OneOf([p.value for p in CapPeriod]),
+        error_messages={"null": "Choose the cap's period.", "required": "Choose the cap's period."},
+    )
     unit_label = fields.String(
         allow_none=True,
         load_default=None,

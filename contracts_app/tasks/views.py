@@ -254,9 +254,10 @@ def fire(task_id: int, event: str) -> Any:
         # The page again, with the reason and the comment typed; nothing was changed.
         task, membership = services.task_for(current_user, task_id)
         return _render_task(task, membership, form, refused=exc.message, status=exc.status)
-    flash(f"Task {task.ref} is now {task.state.value.replace('_', ' ')}.", "info")
     if task.proposed_annex_id and event == "propose_annex":
+        flash(f"Task {task.ref} became this draft annex: adjust it, then submit it.", "info")
         return redirect(url_for("annexes.edit", annex_id=task.proposed_annex_id))
+    flash(f"Task {task.ref} is now {task.state.value.replace('_', ' ')}.", "info")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 

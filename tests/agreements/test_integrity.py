@@ -985,3 +985,33 @@ def test_an_approval_from_a_page_read_before_the_annex_was_resubmitted_is_refuse
         headers=token_for(carl),
     )
     assert current.status_code == 200 and current.json["state"] == "approved"
+
+
+def test_approvers_see_every_term_of_a_clause_an_annex_adds(client):
+    agreement = make_agreement()
+    added = {
+        "ref": "7.1",
+        "title": "Black Friday banner",
+        "kind": "included",
+        "description": "A countdown banner component for the shop.",
+        "categories": ["change.request"],
+        "systems": ["shop-web"],
+        "keywords": ["countdown", "banner"],
+        "cap": {"unit": "hours", "limit": "20", "period": "month"},
+        "per_task_limit": "8",
+        "rate": "90",
+    }
+    annex = make_annex(agreement, D(2026, 3, 1), [{"op": "add", "item": added}], effective=False)
+    fire_event(annex.id, "submit", manager_of(agreement))
+    page = signed_in(client, approver_of(agreement, "customer"))
+    shown = page.get(f"/annexes/{annex.id}").get_data(as_text=True)
+    for term in (
+        "A countdown banner component for the shop.",
+        "categories: change.request",
+        "systems: shop-web",
+        "keywords: countdown, banner",
+        "per task limit: 8",
+        "rate: ",
+        "90.00",
+    ):
+        assert term in shown, term

@@ -249,3 +249,16 @@ def test_annex_changes_are_held_to_the_currency_scale():
     assert parse_changes(
         [{"op": "modify", "ref": "1.1", "fields": {"rate": "60.125"}}], currency="KWD"
     )
+
+
+def test_a_cap_without_its_period_or_unit_says_what_to_choose():
+    from marshmallow import ValidationError
+
+    from contracts_app.scope.clauses import CapSchema
+
+    with pytest.raises(ValidationError) as caught:
+        CapSchema().load({"unit": None, "limit": "20", "period": None})
+    assert caught.value.messages == {
+        "unit": ["Choose what the cap counts."],
+        "period": ["Choose the cap's period."],
+    }

@@ -136,7 +136,11 @@ def test_issuing_from_the_page_opens_the_document(client, agreement):
         data={"period": "2099-01"},
         follow_redirects=True,
     )
-    assert "has not ended yet" in refused.get_data(as_text=True)
+    text = refused.get_data(as_text=True)
+    assert "has not ended yet" in text
+    # said at the top of the page too, linked to the month, not only beside the form below
+    top = text[: text.index('id="issue-period"')]
+    assert 'class="error-summary' in top and 'href="#issue-period"' in top
 
 
 def test_the_report_carries_the_months_escalation_figures(agreement):
