@@ -214,9 +214,12 @@ def annexes_table(agreement: Agreement, state: str | None = None, sort: str | No
 
 
 def to_csv(table: Table) -> bytes:
-    """CSV with a header row; UTF-8 with a byte-order mark, so spreadsheets read accents."""
+    """CSV with a header row; UTF-8 with a byte-order mark, so spreadsheets read accents.
+
+    Every field is quoted: a spreadsheet set to split at semicolons (German or Polish
+    settings) splits an unquoted ``a;=cmd|...`` into a cell that starts a formula."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow([_cell(name) for name in table.columns])
     for row in table.rows:
         writer.writerow([_csv_text(_cell(value)) for value in row])

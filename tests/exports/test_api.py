@@ -106,9 +106,26 @@ def test_a_negative_number_stays_a_number(client, agreement, record):
     assert march[5] == -3 and not isinstance(march[5], str)
 
 
+def test_a_spreadsheet_splitting_at_semicolons_finds_no_formula_inside_a_field(
+    client, agreement, record
+):
+    # German and Polish settings split a CSV line at semicolons, quotes aside: an unquoted
+    # "jam;=cmd|..." would give a cell "=cmd|...".
+    record(ref="SEMI-1", title="Printer jam;=cmd|' /C calc'!A0;", category="support", hours="1")
+    text = _get(client, agreement, "tasks", "?format=csv").data.decode("utf-8-sig")
+    line = next(line for line in text.splitlines() if "SEMI-1" in line)
+    assert "\"Printer jam;=cmd|' /C calc'!A0;\"" in line
+    inside_quotes = False
+    for cell_start, char in enumerate(line):  # Excel's rule: a ; splits only outside quotes
+        if char == '"':
+            inside_quotes = not inside_quotes
+        elif char == ";" and not inside_quotes:
+            assert not line[cell_start + 1 :].startswith(FORMULA_STARTS), line
+
+
 def test_decimals_are_written_exactly_and_shown_with_their_places():
     table = Table("tasks", "Tasks", ["n"], [[Decimal("9.50")], [Decimal("-0.05")]])
-    assert to_csv(table).decode("utf-8-sig").splitlines() == ["n", "9.50", "-0.05"]
+    assert to_csv(table).decode("utf-8-sig").splitlines() == ['"n"', '"9.50"', '"-0.05"']
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
     assert sheet["A2"].value == 9.5 and sheet["A2"].number_format == "0.00"
     assert sheet["A3"].value == -0.05
