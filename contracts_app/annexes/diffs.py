@@ -7,7 +7,8 @@ register, summaries and the service can all use it without importing each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts_app.agreements.governance import (
@@ -224,3 +225,49 @@ def preview_diff(
     assert stored is not None
     diff = {**diff_scopes(before, after), **diff_terms(terms_before, terms_after)}
     return _with_governance(diff, agreement, stored)
+
+
+class ChangedSinceReview(ScopeConflict):
+    """What an annex would change at its date is not what its approvers reviewed: another
+    annex changed the same clause (or rule) meanwhile."""
+
+    def __init__(self, annex_label: str, what: str) -> None:
+        self.ref = what
+        self.annex_label = annex_label
+        message = (
+            f"{annex_label}: {what} changed since the annex was reviewed, so what it would "
+            "change now is not what both sides approved and signed; review it again."
+        )
+        ValidationFailed.__init__(self, {"changes": [message]}, message)
+
+
+def _plain(diff: Mapping[str, Any]) -> dict[str, Any]:
+    """A diff as stored in JSON (lists, not tuples), so that a stored one compares."""
+    return json.loads(json.dumps(diff, default=str))
+
+
+def reviewed_diff_of(annex: Annex) -> dict[str, Any]:
+    """The diff to keep at a submission: what the approvers are about to review."""
+    return _plain(annex_diff(annex))
+
+
+def check_unchanged_since_review(annex: Annex) -> None:
+    """Before an annex applies: refuse it if its diff is no longer the one reviewed."""
+    if annex.reviewed_diff is None:  # submitted before diffs were kept
+        return
+    now, reviewed = _plain(annex_diff(annex)), annex.reviewed_diff
+    if "conflict" in now:
+        return  # its changes no longer apply at all: applying it says which, and why
+    for key in ("added", "removed", "modified"):
+        before = {change["ref"]: change for change in reviewed.get(key, [])}
+        after = {change["ref"]: change for change in now.get(key, [])}
+        for ref in sorted(set(before) | set(after)):
+            if before.get(ref) != after.get(ref):
+                raise ChangedSinceReview(annex.label, f"clause {ref}")
+    for key, what in (
+        ("service_levels", "a service level it changes"),
+        ("terms", "a service term it changes"),
+        ("governance", "a rule of consent it changes"),
+    ):
+        if now.get(key) != reviewed.get(key):
+            raise ChangedSinceReview(annex.label, what)

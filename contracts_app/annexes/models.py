@@ -49,6 +49,9 @@ class Annex(Base):
     review_round: Mapped[int] = mapped_column(default=0, server_default="0")
     # The diff the annex made when it became effective (kept for registers and summaries).
     applied_diff: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The diff its approvers reviewed, taken at its last submission: compared when it
+    # becomes effective (a scope changed meanwhile sends it back for review).
+    reviewed_diff: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     agreement: Mapped[Agreement] = relationship()

@@ -29,8 +29,10 @@ from contracts_app.annexes.diffs import (
     annex_diff,
     check_changes_apply,
     check_ladder_members,
+    check_unchanged_since_review,
     governance_change,
     outside_term,
+    reviewed_diff_of,
     stored_changes,
 )
 from contracts_app.annexes.models import Annex, AnnexApproval, AnnexSignature
@@ -474,6 +476,7 @@ def _record_rows(
 ) -> None:
     if event == AnnexEvent.SUBMIT:
         annex.review_round += 1
+        annex.reviewed_diff = reviewed_diff_of(annex)
     elif EVENT_SPECS.get(event, EVENT_SPECS[AnnexEvent.SUBMIT]).for_side:
         assert membership is not None and actor is not None  # the machine's conditions
         common = {
@@ -519,6 +522,7 @@ def apply_effective(annex: Annex, agreement: Agreement, now: dt.datetime | None 
     tells the tasks domain to check again from its date, all in the caller's transaction.
     """
     now = now or utcnow()
+    check_unchanged_since_review(annex)
     annex.applied_diff = annex_diff(annex)  # against the scope at its date, before it applies
     annex.activation_seq = (
         db.session.scalar(

@@ -272,3 +272,63 @@ def test_a_clause_change_in_the_annex_appears_in_its_diff(cast):
     assert [c["ref"] for c in annex_diff(reload(annex))["added"]] == ["3.1"], (
         "an effective annex's diff is against the scope before it"
     )
+
+
+def _through_review(cast, annex):
+    fire(annex, "submit", cast.manager)
+    fire(annex, "approve", cast.customer_approver)
+    fire(annex, "approve", cast.provider_approver)
+
+
+def sign_both(cast, annex):
+    fire(annex, "sign", cast.customer_approver, password=PASSWORD)
+    return fire(annex, "sign", cast.provider_approver, password=PASSWORD)
+
+
+def test_an_annex_reviewed_before_another_changed_its_clause_goes_back_instead_of_undoing_it(
+    cast,
+):
+    day = dt.date(2026, 3, 1)
+    cap = {"unit": "hours", "limit": "170", "period": "month"}
+    older = cast.draft(
+        changes=[{"op": "modify", "ref": "1.2", "fields": {"cap": cap}}], effective_date=day
+    )
+    _through_review(cast, older)  # reviewed as "the cap from 10 h to 170 h"
+    later = {**cap, "limit": "173"}
+    newer = cast.draft(
+        changes=[{"op": "modify", "ref": "1.2", "fields": {"cap": later}}], effective_date=day
+    )
+    _through_review(cast, newer)
+    assert sign_both(cast, newer).state == AnnexState.EFFECTIVE
+    assert clause_map(scope_on(cast.agreement, day))["1.2"].cap.limit == 173
+
+    result = sign_both(cast, older)
+
+    # applied now, it would take the cap from 173 h to 170 h: not what was signed
+    assert result.state == AnnexState.CHANGES_REQUESTED
+    assert clause_map(scope_on(cast.agreement, day))["1.2"].cap.limit == 173
+    conflict = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "annex.conflict", AuditEvent.object_id == older.id
+        )
+    )
+    assert "clause 1.2 changed since the annex was reviewed" in conflict.comment
+    # reviewed again against today's scope, it applies
+    _through_review(cast, older)
+    assert sign_both(cast, older).state == AnnexState.EFFECTIVE
+    assert clause_map(scope_on(cast.agreement, day))["1.2"].cap.limit == 170
+
+
+def test_an_annex_whose_clause_nobody_else_touched_applies_as_reviewed(cast):
+    day = dt.date(2026, 3, 1)
+    first = cast.draft(
+        changes=[{"op": "modify", "ref": "1.2", "fields": {"rate": "95"}}], effective_date=day
+    )
+    other = cast.draft(
+        changes=[{"op": "modify", "ref": "1.1", "fields": {"title": "Renamed"}}],
+        effective_date=day,
+    )
+    for annex in (first, other):
+        _through_review(cast, annex)
+    assert sign_both(cast, other).state == AnnexState.EFFECTIVE
+    assert sign_both(cast, first).state == AnnexState.EFFECTIVE
