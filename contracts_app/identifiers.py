@@ -104,8 +104,15 @@ def clean_fields(values: Mapping[str, str | None]) -> dict[str, str | None]:
 
 
 def skeleton(value: str) -> str:
-    """The TR39 confusable skeleton: equal for strings that look alike."""
-    return _spoof_checker().getSkeleton(0, unicodedata.normalize("NFC", value))
+    """The TR39 confusable skeleton of the text folded: equal for strings that look alike
+    or differ only in width or case (fullwidth letters, "nul-1" and "NUL-1": one ticket),
+    which the confusables data alone does not fold."""
+    # The confusables data tells some capitals (I and l) and some small letters (1 and l,
+    # m and rn) apart only in their own case: the skeleton of the capitals, then of that
+    # in small letters, meets both ("inc-1" and "INC-1", "paypa1" and "PAYPAL").
+    checker = _spoof_checker()
+    capitals = checker.getSkeleton(0, unicodedata.normalize("NFKC", value).upper())
+    return checker.getSkeleton(0, unicodedata.normalize("NFC", capitals.lower()))
 
 
 def skeleton_default(source: str) -> Any:

@@ -152,3 +152,33 @@ def test_labels_stored_as_singulars_become_the_plural_shown_and_the_singular(
             == "release"
         )
     engine.dispose()
+
+
+def test_refs_told_apart_only_by_case_before_keep_their_rows_under_folded_skeletons(
+    empty_database_url,
+):
+    from contracts_app.identifiers import skeleton
+
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0019")
+    engine = make_engine(empty_database_url)
+    with engine.begin() as conn:
+        agreement = _insert(conn, "agreements", currency="EUR", renewal="none", status="active")
+        other = _insert(conn, "agreements", currency="EUR", renewal="none", status="active")
+        # as the skeletons before 0020 had them: case told them apart
+        task = {"state": "in_scope", "verdict": "in_scope", "verdict_detail": {}, "pauses": []}
+        first = _insert(
+            conn, "tasks", agreement_id=agreement, ref="NUL-1", ref_skeleton="NUL-l", **task
+        )
+        second = _insert(
+            conn, "tasks", agreement_id=agreement, ref="nul-1", ref_skeleton="nul-l", **task
+        )
+        elsewhere = _insert(
+            conn, "tasks", agreement_id=other, ref="nul-1", ref_skeleton="nul-l", **task
+        )
+    command.upgrade(config, "0020")
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT id, ref_skeleton FROM tasks")).all())
+    folded = skeleton("NUL-1")
+    assert folded == skeleton("nul-1")
+    assert stored == {first: folded, second: f"{folded}#{second}", elsewhere: folded}

@@ -8,9 +8,11 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
+from contracts_app.agreements.access import membership_of
 from contracts_app.agreements.models import Party
 from contracts_app.db import db
 from contracts_app.identifiers import _refused, problem_with, skeleton
+from contracts_app.tasks.importing import import_tasks
 from contracts_app.tasks.models import Task
 from tests.factories import clause, make_agreement, make_user, manager_of, signed_in, token_for
 
@@ -55,6 +57,29 @@ def test_the_four_spellings_of_one_ticket_are_recorded_once(client):
         sa.select(sa.func.count(Task.id)).where(Task.agreement_id == agreement.id)
     )
     assert count == 1
+
+
+def test_a_ref_in_another_width_or_case_is_the_same_ticket(client):
+    agreement = make_agreement()
+    assert record(client, agreement, "NUL-1").status_code == 201
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "NUL") + "-1"
+    for ref in (fullwidth, "nul-1", "Nul-1"):
+        response = record(client, agreement, ref)
+        assert response.status_code == 422, ref
+        assert "already recorded as 'NUL-1'" in response.json["errors"]["ref"][0]
+    manager = manager_of(agreement)
+    report = import_tasks(
+        agreement,
+        membership_of(manager, agreement.id),
+        f"ref,title,date\n{fullwidth},Again,2026-03-02\nnul-1,Again,2026-03-02\nLK-2,New,2026-03-02\n",
+        manager,
+        skip_invalid=True,
+    )
+    assert report.created == 1  # only LK-2: the others are NUL-1 again
+    count = db.session.scalar(
+        sa.select(sa.func.count(Task.id)).where(Task.agreement_id == agreement.id)
+    )
+    assert count == 2
 
 
 def test_a_lookalike_ref_on_another_agreement_is_another_ticket(client):
@@ -148,8 +173,11 @@ def test_the_task_page_shows_the_lookalike_message_beside_the_ref(client):
 
 def test_skeletons_of_lookalikes_are_equal_and_of_different_refs_differ():
     assert skeleton(CYRILLIC_TE + "-HOMO") == skeleton("T-HOMO")
-    assert skeleton("paypa1") == skeleton("paypal")
+    assert skeleton("paypa1") == skeleton("paypal") == skeleton("PAYPAL")
+    assert skeleton("inc-1") == skeleton("INC-1") == skeleton("Inc-1")
+    assert skeleton("\uff2e\uff35\uff2c-1") == skeleton("NUL-1")  # fullwidth
     assert skeleton("T-HOMO") != skeleton("T-HOMA")
+    assert skeleton("INC-1") != skeleton("INC-2")
 
 
 def test_an_import_treats_a_lookalike_of_a_recorded_ref_as_the_same_ticket(client):
