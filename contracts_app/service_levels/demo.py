@@ -103,6 +103,7 @@ def ticket_csv(start: dt.date, now: dt.datetime, seed: int = 2026) -> str:
                 "P3": rng.uniform(2, 80),
             }
             resolved = opened + dt.timedelta(minutes=int(hours[priority] * 60))
+            resolved = max(resolved, responded + dt.timedelta(minutes=5))  # answered first
             pauses = ""
             if rng.random() < 0.15:
                 pause_from = opened + dt.timedelta(minutes=30)

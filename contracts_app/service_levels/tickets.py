@@ -94,7 +94,8 @@ def parse_ticket_times(
     """Validate the ticket fields; every error at once, each naming its field.
 
     Times must carry a time zone; a response or resolution before the opening, a
-    pause ending before it starts, or times without an opening are refused.
+    resolution before the first response, a pause not ending after it starts or outside
+    the opening and the resolution, or times without an opening are refused.
     """
     errors: dict[str, list[str]] = {}
     if isinstance(priority, str):
@@ -111,6 +112,8 @@ def parse_ticket_times(
             errors[name] = ["Must not be before the ticket was opened."]
         elif value is not None and opened is not None and value - opened > MAX_SPAN:
             errors[name] = ["Must be within five years of the opening."]
+    if responded is not None and resolved is not None and resolved < responded:
+        errors.setdefault("resolved_at", []).append("Must not be before the first response.")
     parsed: list[Pause] = []
     if pauses:
         if not isinstance(pauses, list) or len(pauses) > MAX_PAUSES:
@@ -126,8 +129,12 @@ def parse_ticket_times(
                 if low is not None and high is not None:
                     if high - low > MAX_SPAN:
                         errors[f"{path}.to"] = ["A pause lasts at most five years."]
-                    elif high < low:
-                        errors[f"{path}.to"] = ["A pause must not end before it starts."]
+                    elif high <= low:
+                        errors[f"{path}.to"] = ["A pause must end after it starts."]
+                    elif opened is not None and low < opened:
+                        errors[f"{path}.from"] = ["A pause starts once the ticket is opened."]
+                    elif resolved is not None and high > resolved:
+                        errors[f"{path}.to"] = ["A pause ends by the ticket's resolution."]
                     else:
                         parsed.append((low, high))
     if errors:

@@ -43,6 +43,41 @@ def test_ticket_times_need_a_time_zone_and_an_order(client):
     assert {"resolved_at", "pauses.0.to"} <= set(errors)
 
 
+def test_a_ticket_is_resolved_after_its_first_response_and_paused_while_open(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    times = {"opened_at": "2026-05-18T09:00:00Z", "responded_at": "2026-05-18T10:10:00Z"}
+    early = _task(client, agreement, headers, **times, resolved_at="2026-05-18T10:05:00Z")
+    assert early.status_code == 422
+    assert early.get_json()["errors"]["resolved_at"] == ["Must not be before the first response."]
+    paused = _task(
+        client,
+        agreement,
+        headers,
+        **times,
+        resolved_at="2026-05-18T15:00:00Z",
+        pauses=[
+            {"from": "2026-05-18T08:00:00Z", "to": "2026-05-18T09:30:00Z"},  # before opening
+            {"from": "2026-05-18T11:00:00Z", "to": "2026-05-18T11:00:00Z"},  # lasts nothing
+            {"from": "2026-05-18T14:00:00Z", "to": "2026-05-18T16:00:00Z"},  # past resolution
+        ],
+    ).get_json()["errors"]
+    assert paused == {
+        "pauses.0.from": ["A pause starts once the ticket is opened."],
+        "pauses.1.to": ["A pause must end after it starts."],
+        "pauses.2.to": ["A pause ends by the ticket's resolution."],
+    }
+    fine = _task(
+        client,
+        agreement,
+        headers,
+        **times,
+        resolved_at="2026-05-18T15:00:00Z",
+        pauses=[{"from": "2026-05-18T11:00:00Z", "to": "2026-05-18T12:00:00Z"}],
+    )
+    assert fine.status_code == 201, fine.get_json()
+
+
 def test_changing_a_ticket_times_measures_it_again(client):
     agreement = make_sla_agreement([service_level()], calendar=None)
     headers = token_for(manager_of(agreement))

@@ -134,7 +134,7 @@ def test_the_times_page_saves_times_and_says_what_is_wrong_beside_the_field(clie
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200
-    assert "Line 1: A pause must not end before it starts." in html
+    assert "Line 1: A pause must end after it starts." in html
     good = browser.post(
         f"/tasks/{task.id}/times",
         data={
