@@ -11,6 +11,13 @@ class OutageIn(Schema):
     ended_at = fields.AwareDateTime(required=True)
     planned = fields.Boolean(load_default=False)
     note = fields.String(load_default="", validate=validators.Length(max=2000))
+    confirm_new_codes = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Keep a system that looks like one the agreement knows "
+            "(refused otherwise, naming it: a misspelt system's outage counts nowhere)."
+        },
+    )
 
 
 class OutageOut(Schema):

@@ -37,6 +37,7 @@ from contracts_app.enums import Role
 from contracts_app.errors import ValidationFailed
 from contracts_app.figures import currency_scale, decimal_text
 from contracts_app.scope.service_levels import ServiceLevelSpec, Terms
+from contracts_app.scope.vocabulary import lookalike_errors, vocabulary_of
 from contracts_app.service_levels.clock import (
     Calendar,
     business_seconds_between,
@@ -77,6 +78,9 @@ class OutageInput:
     ended_at: dt.datetime
     planned: bool = False
     note: str = ""
+    # a system that looks like one the agreement knows ("Shop-Web" beside "shop-web") is
+    # refused, naming it, unless kept on purpose: a misspelt outage would count nowhere
+    confirm_new_codes: bool = False
 
 
 def record_outage(
@@ -84,7 +88,8 @@ def record_outage(
 ) -> Outage:
     """Record a system's outage; managers and contributors may.
 
-    Refuses an end not after the start and times without a time zone.
+    Refuses an end not after the start, times without a time zone, and a system that
+    looks like a known one unless ``confirm_new_codes``.
     """
     require_role(actor, agreement, membership, OUTAGE_RECORDERS)
     errors: dict[str, list[str]] = {}
@@ -103,6 +108,8 @@ def record_outage(
         errors["ended_at"] = ["An outage lasts at most five years; record it in parts."]
     if len(data.note or "") > 2000:
         errors["note"] = ["At most 2000 characters."]
+    if "system" not in errors and not data.confirm_new_codes:
+        errors.update(lookalike_errors({"system": [system]}, vocabulary_of(agreement)))
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work():

@@ -204,3 +204,22 @@ def test_times_outside_the_bounds_are_refused_not_walked(client):
         headers=headers,
     )
     assert report.status_code == 422
+
+
+def test_an_outage_on_a_lookalike_of_a_known_system_is_refused_naming_it(client):
+    agreement = make_sla_agreement([service_level()], calendar=None)
+    headers = token_for(manager_of(agreement))
+    _task(client, agreement, headers, system="shop-web")  # the agreement knows shop-web
+    url = f"/api/v1/agreements/{agreement.code}/outages"
+    outage = {
+        "system": "Shop-Web",
+        "started_at": "2026-05-18T09:00:00Z",
+        "ended_at": "2026-05-18T10:00:00Z",
+    }
+    refused = client.post(url, json=outage, headers=headers)
+    assert refused.status_code == 422
+    assert "Did you mean shop-web?" in refused.get_json()["errors"]["system"][0]
+    kept = client.post(url, json={**outage, "confirm_new_codes": True}, headers=headers)
+    assert kept.status_code == 201
+    known = client.post(url, json={**outage, "system": "shop-web"}, headers=headers)
+    assert known.status_code == 201
