@@ -176,7 +176,9 @@ def new(code: str) -> Any:
     if request.method == "GET":
         form.date.data = dt.date.today()
     refused, status = "", 200
-    if form.validate_on_submit():
+    if request.form.get("from_check") == "1":
+        pass  # the check page's values, to complete with a ref: nothing checked or stored yet
+    elif form.validate_on_submit():
         try:
             task = services.record_task(
                 agreement,

@@ -29,6 +29,35 @@ def test_check_page_shows_a_verdict_card_with_the_cap_meter(client, agreement, r
     )
 
 
+def test_what_was_checked_is_recorded_without_typing_it_again(client, agreement):
+    signed_in(client, member_user(agreement, "provider", "contributor"))
+    checked = {
+        "title": "Checkout outage",
+        "description": "Error 500 on the last step",
+        "category": "support.incident",
+        "system": "shop-web",
+        "date": "2026-03-20",
+        "hours": "3.5",
+    }
+    page = client.post(f"/agreements/{agreement.code}/check", data=checked).get_data(as_text=True)
+    form = page[page.index('class="record-checked"') :]
+    carried = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert {name: carried[name] for name in checked} == checked
+    assert carried["from_check"] == "1" and "Record this task" in form
+
+    opened = client.post(f"/agreements/{agreement.code}/tasks/new", data=carried)
+    text = opened.get_data(as_text=True)
+    assert opened.status_code == 200
+    assert 'value="Checkout outage"' in text and 'value="3.5"' in text
+    assert "Error 500 on the last step" in text
+    assert 'class="error' not in text, "nothing is checked before the ref is given"
+    assert db.session.query(Task).count() == 0
+    recorded = client.post(
+        f"/agreements/{agreement.code}/tasks/new", data={**checked, "ref": "INC-77"}
+    )
+    assert recorded.status_code == 302 and db.session.query(Task).one().hours == 3.5
+
+
 def test_check_page_links_its_clause_to_an_anchor_the_agreement_page_has(client, agreement):
     signed_in(client, member_user(agreement, "provider", "contributor"))
     page = client.post(
