@@ -1015,3 +1015,20 @@ def test_approvers_see_every_term_of_a_clause_an_annex_adds(client):
         "90.00",
     ):
         assert term in shown, term
+
+
+def test_the_scope_on_a_later_day_says_which_signed_annex_changes_it_then(client):
+    agreement = make_agreement(start=D(2026, 1, 1), end=D(2027, 12, 31))
+    annex = make_annex(agreement, D(2027, 6, 1), [{"op": "remove", "ref": "1.2"}], effective=False)
+    fire_event(annex.id, "submit", manager_of(agreement))
+    for side in ("customer", "provider"):
+        fire_event(annex.id, "approve", approver_of(agreement, side))
+    for side in ("customer", "provider"):
+        fire_event(annex.id, "sign", approver_of(agreement, side), password=PASSWORD)
+    db.session.refresh(annex)
+    assert annex.state == AnnexState.SCHEDULED
+    page = signed_in(client, manager_of(agreement))
+    later = page.get(f"/agreements/{agreement.code}?as_of=2027-06-15").get_data(as_text=True)
+    assert f"{annex.label} “" in later and "takes effect on 2027-06-01" in later
+    earlier = page.get(f"/agreements/{agreement.code}?as_of=2027-05-15").get_data(as_text=True)
+    assert "takes effect on 2027-06-01: it changes this scope" not in earlier
