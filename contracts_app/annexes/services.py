@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from contracts_app import formatting
 from contracts_app.accounts.models import User
 from contracts_app.accounts.services import confirm_password
 from contracts_app.agreements.access import MANAGERS, object_for, require_role
@@ -254,9 +255,44 @@ def update_annex(
         db.session.flush()
         diff = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
         if "changes" in diff:
-            diff["changes"] = {"before": len(before["changes"]), "after": len(stored)}
+            # the rows that differ, in words ("modify 1.2: cap hours 30 month"), not a count
+            old_rows = [_row_text(change, agreement.currency) for change in before["changes"]]
+            new_rows = [_row_text(change, agreement.currency) for change in stored]
+            diff["changes"] = {
+                "before": "; ".join(row for row in old_rows if row not in new_rows) or "none",
+                "after": "; ".join(row for row in new_rows if row not in old_rows) or "none",
+            }
         record("annex.updated", annex, actor, agreement_id=agreement.id, changes=diff)
     return annex
+
+
+def _row_text(change: dict[str, Any], currency: str) -> str:
+    """One change of an annex in a line: its operation, its clause and what it sets."""
+
+    def value_text(value: Any) -> str:
+        if isinstance(value, dict) and {"unit", "limit", "period"} <= set(value):
+            return formatting.cap_text(value, currency)
+        if isinstance(value, dict):
+            return ", ".join(f"{k.replace('_', ' ')} {value_text(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(value_text(v) for v in value)
+        return str(value)
+
+    def terms(values: dict[str, Any]) -> str:
+        return ", ".join(
+            f"{name.replace('_', ' ')} {value_text(value)}"
+            for name, value in values.items()
+            if value not in (None, "", [], {})
+        )
+
+    op, ref = change.get("op", "change"), change.get("ref") or change.get("item", {}).get("ref")
+    if op == "add":
+        return f"add {ref}: {terms(change.get('item', {}))}"
+    if op == "modify" and "fields" in change:
+        return f"modify {ref}: {terms(change['fields'])}"
+    if op == "remove":
+        return f"remove {ref}"
+    return f"{op}: {terms({k: v for k, v in change.items() if k != 'op'})}"
 
 
 ANNEX_SORTING = Sorting(

@@ -41,7 +41,7 @@ FIELD_NAMES = {
     "escalation_ladder": "escalation ladder",
     "skipped_existing": "tasks already there",
     "scope_versions": "scope versions",
-    "changes": "number of changes",
+    "changes": "changes",
     "as_of": "date of the summary",
 }
 # Fields the known sentences already tell (the state an event moved to, who was invited

@@ -1032,3 +1032,40 @@ def test_the_scope_on_a_later_day_says_which_signed_annex_changes_it_then(client
     assert f"{annex.label} “" in later and "takes effect on 2027-06-01" in later
     earlier = page.get(f"/agreements/{agreement.code}?as_of=2027-05-15").get_data(as_text=True)
     assert "takes effect on 2027-06-01: it changes this scope" not in earlier
+
+
+def test_an_edit_of_a_drafts_changes_is_told_row_by_row_in_its_history(client):
+    from contracts_app.annexes.services import update_annex
+
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    cap = {"unit": "hours", "limit": "25", "period": "month"}
+    annex = make_annex(
+        agreement,
+        D(2026, 3, 1),
+        [{"op": "modify", "ref": "1.2", "fields": {"cap": cap}}, {"op": "remove", "ref": "1.1"}],
+        effective=False,
+    )
+    update_annex(
+        annex,
+        membership_of(manager, agreement.id),
+        {
+            "changes": [
+                {"op": "modify", "ref": "1.2", "fields": {"cap": {**cap, "limit": "30"}}},
+                {"op": "remove", "ref": "1.1"},
+            ]
+        },
+        annex.lock_version,
+        manager,
+    )
+    edited = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "annex.updated", AuditEvent.object_id == annex.id
+        )
+    )
+    assert edited.changes["changes"] == {
+        "before": "modify 1.2: cap 25 h / month",
+        "after": "modify 1.2: cap 30 h / month",
+    }
+    page = signed_in(client, manager).get(f"/annexes/{annex.id}").get_data(as_text=True)
+    assert "modify 1.2: cap 25 h / month" in page and "number of changes" not in page
