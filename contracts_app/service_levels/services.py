@@ -330,7 +330,9 @@ def build_report(
     total_amount = Decimal(0).quantize(unit)
     for ref, spec in specs.items():
         if spec.metric == "availability":
-            measured_seconds, down = _availability(agreement, spec, calendar, start, end)
+            # the month so far while it runs: minutes still to come are not minutes up
+            until = min(end, max(start, now))
+            measured_seconds, down = _availability(agreement, spec, calendar, start, until)
             measured = measured_seconds // 60
             met_count = (measured_seconds - down) // 60
             percent = (

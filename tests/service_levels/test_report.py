@@ -239,6 +239,31 @@ def test_availability_counts_unplanned_outages_of_any_listed_system_once(api):
     assert row["status"] == "missed" and row["credit_percent"] == "5"
 
 
+def test_availability_of_the_month_so_far_counts_only_the_minutes_gone_by(api):
+    from contracts_app.service_levels.services import Period, build_report
+
+    agreement = make_sla_agreement(
+        [
+            service_level(
+                metric="availability",
+                target_hours=None,
+                clock="always",
+                applies_to={"categories": [], "priorities": [], "systems": ["CRM"]},
+                objective_percent="99.9",
+            )
+        ],
+        calendar=WARSAW_CALENDAR,
+    )
+    api(agreement).outage("CRM", "2026-05-05T10:00:00Z", "2026-05-05T12:00:00Z")
+    ten_days_in = dt.datetime(2026, 5, 10, 22, 0, tzinfo=dt.UTC)  # midnight in Warsaw
+    [row] = build_report(agreement, Period(2026, 5), ten_days_in)["service_levels"]
+    assert (row["measured"], row["met"]) == (10 * 24 * 60, 10 * 24 * 60 - 120)
+    [closed] = build_report(agreement, Period(2026, 5), dt.datetime(2026, 7, 1, tzinfo=dt.UTC))[
+        "service_levels"
+    ]
+    assert closed["measured"] == 31 * 24 * 60
+
+
 def test_availability_on_a_business_clock_counts_only_working_hours(api):
     sla = api(
         make_sla_agreement(
