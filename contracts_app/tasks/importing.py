@@ -118,12 +118,15 @@ def parse_csv(text: str, currency: str = "EUR") -> tuple[list[ParsedRow], list[d
         return [], [{"line": 1, "errors": {"file": ["The file is empty or has no header row."]}}]
     unknown = [name for name in header if name not in COLUMNS]
     missing = [name for name in REQUIRED if name not in header]
-    if unknown or missing:
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if unknown or missing or repeated:
         errors: dict[str, list[str]] = {}
+        if repeated:  # which of the two values is meant cannot be told
+            errors["columns"] = [f"Columns given twice: {', '.join(repeated)}."]
         if unknown:
-            errors["columns"] = [
+            errors.setdefault("columns", []).append(
                 f"Unknown columns: {', '.join(unknown)} (known: {', '.join(COLUMNS)})."
-            ]
+            )
         if missing:
             errors.setdefault("columns", []).append(f"Missing columns: {', '.join(missing)}.")
         return [], [{"line": 1, "errors": errors}]

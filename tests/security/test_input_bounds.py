@@ -11,6 +11,7 @@ from contracts_app.agreements.access import membership_of
 from contracts_app.annexes.models import Annex
 from contracts_app.db import db
 from contracts_app.enums import CapPeriod
+from contracts_app.errors import ValidationFailed
 from contracts_app.tasks.importing import import_tasks
 from contracts_app.tasks.models import Task
 from contracts_app.tasks.services import TaskInput, record_task
@@ -310,3 +311,13 @@ def test_login_next_to_a_page_of_this_site_is_followed(client):
         "/login?next=/account/tokens", data={"email": user.email, "password": PASSWORD}
     )
     assert response.headers["Location"] == "/account/tokens"
+
+
+def test_a_csv_with_a_column_given_twice_is_refused_naming_it():
+    agreement = make_agreement()
+    manager = manager_of(agreement)
+    text = "ref,title,ref,date\nT-1,One,T-2,2026-03-02\n"
+    with pytest.raises(ValidationFailed) as caught:
+        import_tasks(agreement, membership_of(manager, agreement.id), text, manager)
+    assert "Columns given twice: ref." in str(caught.value.errors)
+    assert db.session.scalar(sa.select(sa.func.count(Task.id))) == 0
