@@ -369,9 +369,8 @@ def settle(
             task.state in RECHECKED_STATES and (annex_id is not None or changed)
         )
         if moves and task.state.value != result.verdict.value:
+            # the task keeps its link to the annex it became: the page tells it is in force
             task.state = TaskState(result.verdict.value)
-            if annex_id is not None and task.proposed_annex_id == annex_id:
-                task.proposed_annex_id = None
         if task.state in COUNTED_STATES and task.clause_ref:
             ledger.add(task.clause_ref, task.day, task.hours, counted_amount(result, task.amount))
     if changes:

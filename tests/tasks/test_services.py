@@ -109,7 +109,9 @@ def test_when_the_proposed_annex_becomes_effective_the_task_is_checked_again(agr
     db.session.expire_all()
     task = db.session.get(Task, task.id)
     assert task.verdict == Verdict.IN_SCOPE, "the added clause is more specific than exclusion 9.1"
-    assert task.state == TaskState.IN_SCOPE and task.proposed_annex_id is None
+    assert task.state == TaskState.IN_SCOPE
+    annex = db.session.get(Annex, task.proposed_annex_id)  # still linked, now in force
+    assert annex.state.value == "effective"
 
 
 def test_a_retroactive_annex_rechecks_tasks_and_lists_the_changes(agreement, record):
