@@ -7,6 +7,7 @@ same tests run against PostgreSQL instead.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,6 +68,14 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
         g.pop("_flask_babel", None)  # and the previous request's locale
 
     return app
+
+
+@pytest.fixture(autouse=True)
+def _no_alarm_left() -> Iterator[None]:
+    """A render child arms an alarm to end itself: run in this process by mistake, it
+    would end the whole test run a minute later."""
+    yield
+    assert signal.alarm(0) == 0, "the test left an alarm armed in the test process"
 
 
 @pytest.fixture(autouse=True)

@@ -142,11 +142,16 @@ def _render_context() -> multiprocessing.context.BaseContext:
 
 
 def _child(html: str, sender: Any, seconds: float = RENDER_SECONDS) -> None:
-    # Started from the fork server, this child holds only the pipe's writing end: a
-    # parent that dies (a worker killed) makes the next send fail and the child exit,
-    # rather than block for ever. Its own alarm ends it at the limit even then, when no
-    # parent is left to kill it mid-layout.
+    """The render process: its own alarm ends it at the limit even when no parent is
+    left to kill it mid-layout (a worker killed)."""
     signal.alarm(max(1, math.ceil(seconds)) + 1)
+    _render_to(html, sender)
+
+
+def _render_to(html: str, sender: Any) -> None:
+    # Started from the fork server, the child holds only the pipe's writing end: a
+    # parent that dies (a worker killed) makes the next send fail and the child exit,
+    # rather than block for ever.
     try:
         # Lay out every page first (the long part), say how many, then write them.
         document = HTML(

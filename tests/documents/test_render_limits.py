@@ -20,6 +20,7 @@ from contracts_app.documents.render import (
     RenderTimeout,
     _child,
     _render_context,
+    _render_to,
     render_pdf,
 )
 from tests.factories import clause, make_agreement, manager_of, member_user, token_for
@@ -95,7 +96,7 @@ def test_a_render_whose_reader_is_gone_stops_instead_of_waiting_for_ever():
     receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
     receiver.close()
     with pytest.raises(BrokenPipeError):
-        _child(SMALL_HTML, sender)  # run here, as the child would be
+        _render_to(SMALL_HTML, sender)  # run here, as the child would (without its alarm)
 
 
 def test_a_render_child_does_not_inherit_a_lock_another_thread_holds():
