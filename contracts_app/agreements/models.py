@@ -104,10 +104,15 @@ class Agreement(Base):
         return self.start_date <= day and (end is None or day <= end)
 
     @property
+    def term_dates(self) -> str:
+        return f"{self.start_date} to {self.term_end() or 'open-ended'}"
+
+    @property
     def term_text(self) -> str:
-        end = self.term_end()
-        renews = " (renews tacitly)" if end is not None and self.renewal == "tacit" else ""
-        return f"{self.start_date} to {end or 'open-ended'}{renews}"
+        renews = (
+            " (renews tacitly)" if self.term_end() is not None and self.renewal == "tacit" else ""
+        )
+        return f"{self.term_dates}{renews}"
 
     def __repr__(self) -> str:
         return f"<Agreement {self.code}>"

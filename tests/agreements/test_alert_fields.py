@@ -151,6 +151,7 @@ def test_the_form_takes_the_fields_and_shows_the_next_dates(app):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = client.get("/agreements/FORM-TACIT").get_data(as_text=True)
     assert "renews tacitly for 12 months" in page
+    assert "(renews tacitly), renews tacitly" not in page  # said once
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "FORM-TACIT"))
     first = next_dates(Renewal.of(agreement), utcnow().date())[0]
     assert f"{first.label}: {first.day}" in page
