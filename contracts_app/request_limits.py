@@ -1,7 +1,9 @@
-"""Limits on request bodies that hold before any parser runs.
+"""Limits on requests that hold before any handler runs.
 
 Python's JSON parser recurses once per nesting level, so a body of 100,000 ``[``
-exhausts the stack: the depth is measured here, over the raw bytes, first.
+exhausts the stack: the depth is measured here, over the raw bytes, first. A NUL
+character, which PostgreSQL's text cannot store, is refused in the query, a JSON body
+or a form's fields.
 """
 
 from __future__ import annotations
