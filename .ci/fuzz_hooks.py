@@ -315,7 +315,18 @@ def map_case(context: Any, case: Any) -> Any:
         body["password"] = _DEMO_PASSWORD
     elif path == _ESCALATION_EVENTS:
         _escalation_event(case, body)
+    elif path in _NAMES_WHAT_IT_ANSWERS:
+        events, field = _NAMES_WHAT_IT_ANSWERS[path]
+        if body.get("event") in events and body.get(field) is None:
+            body[field] = 1  # named, if not the open one: a 409, past the validation
     return case
+
+
+# Answers that name what they answer: a status change's request, an annex's review round.
+_NAMES_WHAT_IT_ANSWERS = {
+    "/api/v1/agreements/{code}/events": (("confirm", "decline"), "change"),
+    "/api/v1/annexes/{annex_id}/events": (("approve", "sign"), "review_round"),
+}
 
 
 @schemathesis.hook
