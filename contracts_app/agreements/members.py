@@ -107,10 +107,12 @@ def _keeps_staff(agreement: Agreement, member: Membership, new_role: Role | None
 def may_govern_side(
     actor: User, agreement: Agreement, membership: Membership | None, side: Side
 ) -> bool:
-    """Whether ``actor`` manages the people of ``side`` on this agreement."""
-    if actor.is_admin:
+    """Whether ``actor`` manages the people of ``side`` on this agreement: its managers;
+    an administrator only while the side has no manager (to staff or recover it), since
+    whoever seats a side's approvers could act for that side."""
+    if membership is not None and membership.role == Role.MANAGER and membership.side == side:
         return True
-    return membership is not None and membership.role == Role.MANAGER and membership.side == side
+    return actor.is_admin and not _side_has_manager(agreement.id, side)
 
 
 def _side_has_manager(agreement_id: int, side: Side) -> bool:

@@ -1069,3 +1069,31 @@ def test_an_edit_of_a_drafts_changes_is_told_row_by_row_in_its_history(client):
     }
     page = signed_in(client, manager).get(f"/annexes/{annex.id}").get_data(as_text=True)
     assert "modify 1.2: cap 25 h / month" in page and "number of changes" not in page
+
+
+def test_an_administrator_staffs_only_a_side_that_has_no_manager(client):
+    agreement = make_agreement(status="draft")  # the provider side only, so far
+    admin = make_user(admin=True)
+    headers = token_for(admin)
+    url = f"/api/v1/agreements/{agreement.code}/members"
+    # a side left without a manager: the administrator seats one
+    seated = client.post(
+        url,
+        json={"email": "clara@example.com", "side": "customer", "role": "manager"},
+        headers=headers,
+    )
+    assert seated.status_code == 201, seated.json
+    # a side with its own manager: only that manager seats its people
+    refused = client.post(
+        url,
+        json={"email": "mallory@example.com", "side": "provider", "role": "approver"},
+        headers=headers,
+    )
+    assert refused.status_code == 403
+    member = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.agreement_id == agreement.id, Membership.role == "manager"
+        )
+    )
+    promoted = client.patch(f"{url}/{member.id}", json={"role": "viewer"}, headers=headers)
+    assert promoted.status_code == 403

@@ -326,8 +326,8 @@ def expected_get(access: str, who: str, agreement_scoped: bool) -> str:
         return "ok" if who == "admin" else "not found"
     if who == "outsider":
         return "not found" if agreement_scoped else "ok"
-    if who == "admin":  # administrators see everything; they act for no side
-        return "forbidden" if access == "participant" else "ok"
+    if who == "admin":  # administrators see everything; they act for no side, nor staff one
+        return "forbidden" if access in ("participant", SIDE_MANAGER) else "ok"
     role = who.split()[1] if " " in who else "manager"
     if access == MEMBER:
         return "ok"
@@ -641,8 +641,8 @@ def expected_write(
         return ALLOWED
     if who == "outsider":
         return ("not found",) if agreement_scoped else ALLOWED
-    if who == "admin":  # approvals, sign-offs and status events are given for a side
-        return refused if access == APPROVER or key in STATUS_EVENTS else ALLOWED
+    if who == "admin":  # approvals, sign-offs, status events and staffing are for a side
+        return refused if access in (APPROVER, SIDE_MANAGER) or key in STATUS_EVENTS else ALLOWED
     if access == SIDE_MANAGER:
         return ALLOWED if who == SIDE_MANAGER else refused
     return ALLOWED if who.split()[1] in ALLOWED_ROLES[access] else refused
