@@ -6,12 +6,12 @@ from apiflask import Schema, fields, validators
 from marshmallow import ValidationError, validates_schema
 
 from contracts_app.agreements.governance import FIELDS as GOVERNANCE
-from contracts_app.annexes.services import ANNEX_SORTING
+from contracts_app.annexes.services import ANNEX_SORTING, SIDE_EVENTS
 from contracts_app.api_common import sort_param
 from contracts_app.dates import Day
 from contracts_app.identifiers import NON_BLANK_PATTERN
 from contracts_app.scope.clauses import MAX_CLAUSES, REF_PATTERN
-from workflows.annex import EVENT_SPECS, USER_EVENTS
+from workflows.annex import USER_EVENTS
 from workflows.annex_states import AnnexState
 
 
@@ -156,10 +156,6 @@ class AnnexQuery(Schema):
         load_default=None, validate=validators.OneOf([s.value for s in AnnexState])
     )
     sort = sort_param(ANNEX_SORTING)
-
-
-# The events a person gives for their side (approve, sign): bound to the content read.
-SIDE_EVENTS = frozenset(event.value for event, spec in EVENT_SPECS.items() if spec.for_side)
 
 
 class EventIn(Schema):

@@ -391,6 +391,11 @@ def needs_password(event_name: str) -> bool:
         return False
 
 
+# The events a person gives for their side (approve, sign): bound to the content read,
+# they name the review round read (pages and the API alike).
+SIDE_EVENTS = frozenset(event.value for event, spec in EVENT_SPECS.items() if spec.for_side)
+
+
 def fire_event(
     annex_id: int,
     event_name: str,

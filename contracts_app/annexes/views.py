@@ -17,6 +17,7 @@ from contracts_app.annexes.diffs import governance_change
 from contracts_app.annexes.drafting import rows_to_changes, show_change_errors
 from contracts_app.annexes.forms import AnnexForm, ChangeRowForm, EventForm
 from contracts_app.annexes.models import Annex
+from contracts_app.annexes.services import SIDE_EVENTS
 from contracts_app.audit.presenters import annex_timeline
 from contracts_app.audit.services import history_of
 from contracts_app.dates import parse_day_or_none
@@ -249,6 +250,10 @@ def fire(annex_id: int) -> Any:
         flash("The form expired or was incomplete; nothing was done. Please try again.", "error")
         return redirect(url_for("annexes.show", annex_id=annex_id))
     event = form.event.data or ""
+    if event in SIDE_EVENTS and not form.review_round.data:
+        # a side's word names the round the page showed, as the API's does
+        flash("Nothing was done: read the annex as it stands now, then give your word.", "error")
+        return redirect(url_for("annexes.show", annex_id=annex_id))
 
     def fire() -> Any:
         return services.fire_event(

@@ -519,7 +519,8 @@ def test_a_wrong_password_on_the_page_is_shown_beside_the_field(client, limiter_
         fire_event(annex.id, "approve", approver_of(agreement, side))
     signed_in(client, approver_of(agreement, "customer"))
     response = client.post(
-        f"/annexes/{annex.id}/events", data={"event": "sign", "password": "nope"}
+        f"/annexes/{annex.id}/events",
+        data={"event": "sign", "password": "nope", "review_round": "1"},
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -965,6 +966,10 @@ def test_an_approval_from_a_page_read_before_the_annex_was_resubmitted_is_refuse
         follow_redirects=True,
     )
     assert "submitted again since you read it" in replay.get_data(as_text=True)
+    unnamed_form = page.post(
+        f"/annexes/{annex.id}/events", data={"event": "approve"}, follow_redirects=True
+    )
+    assert "read the annex as it stands now" in unnamed_form.get_data(as_text=True)
     stale = client.post(
         f"/api/v1/annexes/{annex.id}/events",
         json={"event": "approve", "review_round": 1},
@@ -1097,3 +1102,32 @@ def test_an_administrator_staffs_only_a_side_that_has_no_manager(client):
     )
     promoted = client.patch(f"{url}/{member.id}", json={"role": "viewer"}, headers=headers)
     assert promoted.status_code == 403
+
+
+def test_approvers_see_the_credits_of_a_service_level_and_the_rules_an_annex_changes(client):
+    agreement = make_agreement()
+    level = {
+        "ref": "SL-9",
+        "title": "Shop availability",
+        "metric": "availability",
+        "applies_to": {"categories": [], "priorities": [], "systems": ["shop-web"]},
+        "objective_percent": "99.0",
+        "credits": [{"below_percent": "99.0", "credit_percent": "0.01"}],
+    }
+    added = make_annex(
+        agreement, D(2026, 3, 1), [{"op": "add", "service_level": level}], effective=False
+    )
+    rules = make_annex(
+        agreement,
+        D(2026, 3, 1),
+        [{"op": "modify", "governance": {"notice_days": 30, "renewal": "none"}}],
+        effective=False,
+    )
+    page = signed_in(client, approver_of(agreement, "customer"))
+    shown = page.get(f"/annexes/{added.id}").get_data(as_text=True)
+    assert "applies to systems: shop-web" in shown
+    assert "credit below 99.0 %: 0.01 % of the monthly fee" in shown
+    governance = page.get(f"/annexes/{rules.id}")
+    assert governance.status_code == 200
+    text = governance.get_data(as_text=True)
+    assert "<del>0</del> → <ins>30</ins>" in text  # a number, not a list of letters

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -259,7 +260,15 @@ def test_status_is_asked_by_one_side_and_confirmed_by_the_other_from_the_page(cl
     other = signed_in(client.application.test_client(), manager_of(agreement, other_side=True))
     confirm_page = other.get(f"/agreements/{agreement.code}").get_data(as_text=True)
     assert ">Confirm</button>" in confirm_page
-    other.post(f"/agreements/{agreement.code}/events", data={"event": "confirm"})
+    unnamed = other.post(
+        f"/agreements/{agreement.code}/events", data={"event": "confirm"}, follow_redirects=True
+    )
+    assert "answer the request shown on the page" in unnamed.get_data(as_text=True)
+    assert db.session.get(Agreement, agreement.id).status.value == "draft"
+    change_id = re.search(r'name="change_id" value="(\d+)"', confirm_page).group(1)
+    other.post(
+        f"/agreements/{agreement.code}/events", data={"event": "confirm", "change_id": change_id}
+    )
     db.session.expire_all()
     assert db.session.get(Agreement, agreement.id).status.value == "active"
 
