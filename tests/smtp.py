@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import itertools
+import os
 import socket
 import threading
 import time
@@ -12,11 +14,23 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+# CI runs the SQLite and the PostgreSQL suites side by side. A test stops its server on
+# purpose while its worker retries; a port the kernel hands out anew could meanwhile go to
+# the other run's server, which would receive those mails. Each run takes its ports from a
+# range of its own, below the kernel's ephemeral ports (32768 and up).
+_PORTS = itertools.count(26000 if os.environ.get("TEST_DATABASE_URL") else 20000)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for _ in range(6000):
+        port = next(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken: by a server of this run not yet released, or by another
+            return port
+    raise RuntimeError("no free port left in this run's range")
 
 
 class Inbox:
