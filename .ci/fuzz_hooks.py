@@ -278,6 +278,16 @@ def _positive(case: Any) -> bool:
     return mode is None or getattr(mode, "value", mode) == "positive"
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
     """Every generated case passes through here (the coverage phase's too; the examples
@@ -286,7 +296,11 @@ def map_case(context: Any, case: Any) -> Any:
     if operation is None or not _positive(case):
         return case  # a negative case breaks the schema on purpose: left as generated
     path, method = operation.path, operation.method.upper()
+    # no text of the API holds a NUL character (refused before any handler, as PostgreSQL
+    # cannot store it): a rule of every string, which the schemas do not repeat
+    case.body = _without_nul(case.body)
     if isinstance(case.query, dict):
+        case.query = _without_nul(case.query)
         _query(case.query)
     if path.endswith("/tasks/import"):
         _import(case)
