@@ -7,6 +7,7 @@ from apiflask import Schema, fields, validators
 from marshmallow import ValidationError, validates_schema
 
 from contracts_app.agreements.services import AGREEMENT_SORTING
+from contracts_app.agreements.status import MUST_NAME_THE_REQUEST
 from contracts_app.api_common import sort_param
 from contracts_app.api_fields import decimal_field, decimal_out, decimal_pattern
 from contracts_app.dates import Day
@@ -297,7 +298,7 @@ class StatusEventIn(Schema):
 
     @validates_schema
     def _answers_name_their_request(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if data.get("event") in ("confirm", "decline") and data.get("change") is None:
+        if data.get("event") in MUST_NAME_THE_REQUEST and data.get("change") is None:
             raise ValidationError("Name the request you answer: its id (open_change.id).", "change")
 
 

@@ -284,8 +284,10 @@ def fire_event(
     return recorded
 
 
-# The events that answer the open request, and so name the one they answer.
+# The events that answer the open request, and so name the one they answer; the other
+# side's answers must (pages and the API alike), the asking side's cancel may.
 ANSWERS = frozenset({AgreementEvent.CONFIRM, AgreementEvent.DECLINE, AgreementEvent.CANCEL})
+MUST_NAME_THE_REQUEST = frozenset({AgreementEvent.CONFIRM.value, AgreementEvent.DECLINE.value})
 
 
 def _not_the_request_read(agreement: Agreement, change: StatusChange | None) -> str:

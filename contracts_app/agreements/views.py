@@ -201,7 +201,7 @@ def status_event(code: str) -> Any:
             for message in messages:
                 flash(f"Nothing was done: {message}", "error")
         return redirect(url_for("agreements.show", code=agreement.code))
-    if form.event.data in ("confirm", "decline") and not form.change_id.data:
+    if form.event.data in status_services.MUST_NAME_THE_REQUEST and not form.change_id.data:
         # an answer names the request the page showed, as the API's does
         flash(
             "Nothing was done: answer the request shown on the page, after reloading it.", "error"

@@ -251,11 +251,12 @@ def reviewed_diff_of(annex: Annex) -> dict[str, Any]:
     return _plain(annex_diff(annex))
 
 
-def check_unchanged_since_review(annex: Annex) -> None:
-    """Before an annex applies: refuse it if its diff is no longer the one reviewed."""
+def check_unchanged_since_review(annex: Annex, current: Mapping[str, Any]) -> None:
+    """Before an annex applies: refuse it if ``current``, its diff now, is no longer the
+    one reviewed."""
     if annex.reviewed_diff is None:  # submitted before diffs were kept
         return
-    now, reviewed = _plain(annex_diff(annex)), annex.reviewed_diff
+    now, reviewed = _plain(current), annex.reviewed_diff
     if "conflict" in now:
         return  # its changes no longer apply at all: applying it says which, and why
     for key in ("added", "removed", "modified"):

@@ -563,8 +563,9 @@ def apply_effective(annex: Annex, agreement: Agreement, now: dt.datetime | None 
     tells the tasks domain to check again from its date, all in the caller's transaction.
     """
     now = now or utcnow()
-    check_unchanged_since_review(annex)
-    annex.applied_diff = annex_diff(annex)  # against the scope at its date, before it applies
+    current = annex_diff(annex)  # against the scope at its date, before it applies
+    check_unchanged_since_review(annex, current)
+    annex.applied_diff = current
     annex.activation_seq = (
         db.session.scalar(
             sa.select(sa.func.max(Annex.activation_seq)).where(Annex.agreement_id == agreement.id)
